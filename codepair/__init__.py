@@ -1,0 +1,3 @@
+"""CodePair: self-hosted live technical interviews."""
+
+__version__ = "0.1.0"

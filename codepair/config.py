@@ -1,0 +1,154 @@
+"""Configuration: environment variables with the ``CODEPAIR_`` prefix (and a ``.env`` file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_SECRET_FILE = "secret_key"
+_MIN_SECRET_LEN = 32
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Defaults suit the embedded single-machine set-up."""
+
+    model_config = SettingsConfigDict(env_prefix="CODEPAIR_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: SecretStr = SecretStr("")
+    public_url: str = "http://127.0.0.1:8000"
+    stun_urls: CommaList = Field(default_factory=list)
+    turn_urls: CommaList = Field(default_factory=list)
+    turn_secret: SecretStr = SecretStr("")
+    turn_ttl_seconds: int = 6 * 3600
+
+    # Tokens.
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    candidate_token_hours: int = 12
+
+    # Request caps and rates.
+    max_body_bytes: int = 1024 * 1024
+    login_per_minute_per_ip: int = 10
+    login_per_minute_per_account: int = 10
+    rooms_per_minute_per_user: int = 100
+    joins_per_minute_per_ip: int = 30
+
+    # The room hub.
+    max_sockets_per_doc: int = 32
+    max_frame_bytes: int = 2 * 1024 * 1024
+    yjs_messages_per_second: float = 100.0
+    yjs_message_burst: int = 500
+    chat_max_chars: int = 4000
+    chat_messages_per_window: int = 20
+    chat_window_seconds: float = 10.0
+    outbox_max_messages: int = 1024
+    group_commit_ms: int = 50
+    room_unload_seconds: float = 30.0
+
+    # Code runs.
+    runner_backend: Literal["local", "piston", "judge0"] = "local"
+    runner_url: str = ""
+    runner_api_key: SecretStr = SecretStr("")
+    runner_allow_unsandboxed: bool = False
+    runner_time_limit_seconds: float = 5.0
+    runner_memory_limit_mb: int = 512
+    runner_output_limit_bytes: int = 64 * 1024
+    runner_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    runner_queue_size: int = 16
+    runs_per_minute_per_person: int = 30
+    runs_per_minute_per_room: int = 60
+    max_code_bytes: int = 256 * 1024
+
+    log_json: bool | None = None
+    log_level: str = "INFO"
+
+    @field_validator("stun_urls", "turn_urls", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'codepair.db'}"
+        self.public_url = self.public_url.rstrip("/")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def allowed_origins(self) -> set[str]:
+        """Origins a browser WebSocket handshake may come from."""
+        origin = self.public_url
+        origins = {origin}
+        # The same server is often opened as localhost and 127.0.0.1 in development.
+        if not self.is_production:
+            for a, b in (("127.0.0.1", "localhost"), ("localhost", "127.0.0.1")):
+                if f"//{a}" in origin:
+                    origins.add(origin.replace(f"//{a}", f"//{b}"))
+        return origins
+
+    def signing_key(self) -> str:
+        """The JWT signing secret; generated once and kept in ``data_dir`` in development."""
+        key = self.secret_key.get_secret_value()
+        if key:
+            return key
+        if self.is_production:
+            raise RuntimeError("CODEPAIR_SECRET_KEY must be set in production")
+        return _dev_secret(self.data_dir)
+
+    def check(self) -> None:
+        """Refuse to start with a missing or weak secret outside development."""
+        if self.is_production:
+            key = self.secret_key.get_secret_value()
+            if len(key) < _MIN_SECRET_LEN or key in {"changeme", "secret", "change-me"}:
+                raise RuntimeError(
+                    f"CODEPAIR_SECRET_KEY must be set to a random string of at least "
+                    f"{_MIN_SECRET_LEN} characters in production"
+                )
+
+
+def _dev_secret(data_dir: Path) -> str:
+    path = data_dir / _SECRET_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once agree on whichever secret was written first.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    settings = Settings()
+    settings.check()
+    return settings
