@@ -186,7 +186,9 @@ class YUpdate(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     author: Mapped[str] = mapped_column(String(120), default="")
 
-    __table_args__ = (UniqueConstraint("room_id", "doc", "seq", name="uq_yjs_updates_room_doc_seq"),)
+    __table_args__ = (
+        UniqueConstraint("room_id", "doc", "seq", name="uq_yjs_updates_room_doc_seq"),
+    )
 
 
 class YSnapshot(Base):

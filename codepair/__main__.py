@@ -1,0 +1,3 @@
+from codepair.cli import main
+
+raise SystemExit(main())

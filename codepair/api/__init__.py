@@ -1,0 +1,1 @@
+"""The REST API (core service): thin routers over :mod:`codepair.domain`."""

@@ -1,0 +1,90 @@
+"""FastAPI dependencies: the database session, the settings and the current principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from codepair.api.notify import run_after_commit
+from codepair.config import Settings
+from codepair.domain.access import INVALID_TOKEN, authenticate
+from codepair.domain.errors import Forbidden, Unauthorized
+from codepair.security.tokens import Principal
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, committed when the handler returns without error.
+
+    Scoped to the handler (not the whole request) so that the commit happens before the
+    response leaves: a client that acts on a 201 at once must find what it created. Work
+    registered with :func:`codepair.api.notify.after_commit` runs once the commit is done.
+    """
+    async with request.app.state.db() as session, session.begin():
+        yield session
+    await run_after_commit(request)
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Not authenticated")
+    return token.strip()
+
+
+async def get_principal(request: Request, db: DbSession, settings: SettingsDep) -> Principal:
+    """Anyone with a valid token: a user or a candidate."""
+    principal = await authenticate(db, settings, bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_user_principal(principal: CurrentPrincipal) -> Principal:
+    """A signed-in user (lead or interviewer); candidates are refused."""
+    if principal.is_candidate:
+        raise Forbidden("Candidates cannot do this")
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_user_principal)]
+
+
+async def get_lead(principal: CurrentUser) -> Principal:
+    if not principal.is_lead:
+        raise Forbidden("Only leads can do this")
+    return principal
+
+
+CurrentLead = Annotated[Principal, Depends(get_lead)]
+
+__all__ = [
+    "INVALID_TOKEN",
+    "CurrentLead",
+    "CurrentPrincipal",
+    "CurrentUser",
+    "DbSession",
+    "SettingsDep",
+]
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as the server saw it (a proxy must set the real one via its
+    server's forwarded-allow-ips setting, not via a header we trust blindly)."""
+    return request.client.host if request.client else "unknown"

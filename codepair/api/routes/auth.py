@@ -1,0 +1,44 @@
+"""Sign-in, token refresh and sign-out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from codepair.api.deps import DbSession, SettingsDep, client_ip
+from codepair.api.schemas import LoginIn, RefreshIn, TokenPairOut, UserOut
+from codepair.domain import auth
+from codepair.domain.auth import TokenPair
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def _out(pair: TokenPair) -> TokenPairOut:
+    return TokenPairOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        user=UserOut.model_validate(pair.user),
+    )
+
+
+@router.post("/login")
+async def login(
+    body: LoginIn, request: Request, db: DbSession, settings: SettingsDep
+) -> TokenPairOut:
+    limits = request.app.state.limits
+    limits.login_ip.hit(client_ip(request))
+    limits.login_account.hit(auth.normalize_email(body.email))
+    return _out(await auth.login(db, settings, body.email, body.password))
+
+
+@router.post("/refresh")
+async def refresh(
+    body: RefreshIn, request: Request, db: DbSession, settings: SettingsDep
+) -> TokenPairOut:
+    request.app.state.limits.refresh_ip.hit(client_ip(request))
+    return _out(await auth.refresh(db, settings, body.refresh_token))
+
+
+@router.post("/logout", status_code=204)
+async def logout(body: RefreshIn, db: DbSession) -> Response:
+    await auth.logout(db, body.refresh_token)
+    return Response(status_code=204)

@@ -1,0 +1,37 @@
+"""The signed-in user's own profile and password."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from codepair.api.deps import CurrentUser, DbSession
+from codepair.api.schemas import MeUpdate, PasswordChange, UserOut
+from codepair.domain import auth, users
+
+router = APIRouter(prefix="/api/me", tags=["me"])
+
+
+@router.get("")
+async def read_me(principal: CurrentUser, db: DbSession) -> UserOut:
+    assert principal.user_id is not None
+    return UserOut.model_validate(await users.get_user(db, principal.user_id))
+
+
+@router.patch("")
+async def update_me(body: MeUpdate, principal: CurrentUser, db: DbSession) -> UserOut:
+    assert principal.user_id is not None
+    user = await users.get_user(db, principal.user_id)
+    if body.name is not None:
+        user.name = body.name
+    await db.flush()
+    return UserOut.model_validate(user)
+
+
+@router.post("/password", status_code=204)
+async def change_password(body: PasswordChange, principal: CurrentUser, db: DbSession) -> Response:
+    assert principal.user_id is not None
+    user = await users.get_user(db, principal.user_id)
+    await auth.change_password(
+        db, user, body.current_password, body.new_password, keep_session=principal.session_id
+    )
+    return Response(status_code=204)

@@ -1,0 +1,205 @@
+"""Interview rooms, their co-interviewers and invite links; the candidate's join."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from codepair.api.deps import (
+    CurrentPrincipal,
+    CurrentUser,
+    DbSession,
+    SettingsDep,
+    client_ip,
+)
+from codepair.api.notify import after_commit_room_ended
+from codepair.api.schemas import (
+    CandidateRoomOut,
+    InterviewerAdd,
+    JoinIn,
+    JoinOut,
+    PersonOut,
+    RoomCreate,
+    RoomList,
+    RoomOut,
+    RoomUpdate,
+)
+from codepair.config import Settings
+from codepair.db.models import Room, User
+from codepair.domain import rooms
+from codepair.domain.access import RoomRole
+from codepair.domain.errors import Conflict, Forbidden
+
+router = APIRouter(tags=["rooms"])
+
+
+def _person(user: User) -> PersonOut:
+    return PersonOut(id=user.id, name=user.name, email=user.email)
+
+
+def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
+    assert role != "candidate"
+    invite = rooms.current_invite(room)
+    token = invite.token if invite is not None and room.ended_at is None else None
+    return RoomOut(
+        id=room.id,
+        title=room.title,
+        candidate_name=room.candidate_name,
+        language=room.language,
+        status=rooms.status_of(room),
+        scheduled_at=room.scheduled_at,
+        duration_minutes=room.duration_minutes,
+        runs_enabled=room.runs_enabled,
+        owner=_person(room.owner),
+        interviewers=[_person(ri.user) for ri in room.interviewers],
+        created_at=room.created_at,
+        started_at=room.started_at,
+        ended_at=room.ended_at,
+        invite_token=token,
+        invite_url=f"{settings.public_url}/join/{token}" if token else None,
+        my_role=role,
+    )
+
+
+def _role_for_listing(room: Room, user_id: int | None, is_lead: bool) -> RoomRole:
+    if room.owner_id == user_id:
+        return "owner"
+    if is_lead:
+        return "lead"
+    return "co"
+
+
+@router.get("/api/rooms")
+async def list_rooms(
+    principal: CurrentUser,
+    db: DbSession,
+    settings: SettingsDep,
+    status: Literal["scheduled", "live", "ended"] | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> RoomList:
+    items, total = await rooms.list_rooms(
+        db, principal, rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
+    )
+    return RoomList(
+        items=[
+            room_out(r, _role_for_listing(r, principal.user_id, principal.is_lead), settings)
+            for r in items
+        ],
+        total=total,
+    )
+
+
+@router.post("/api/rooms", status_code=201)
+async def create_room(
+    body: RoomCreate, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
+) -> RoomOut:
+    request.app.state.limits.room_create.hit(str(principal.user_id))
+    room = await rooms.create_room(
+        db,
+        principal,
+        candidate_name=body.candidate_name,
+        title=body.title,
+        scheduled_at=body.scheduled_at,
+        duration_minutes=body.duration_minutes,
+        language=body.language,
+    )
+    return room_out(room, "owner", settings)
+
+
+@router.get("/api/rooms/{room_id}")
+async def read_room(
+    room_id: str, principal: CurrentPrincipal, db: DbSession, settings: SettingsDep
+) -> RoomOut | CandidateRoomOut:
+    room, role = await rooms.room_for(db, principal, room_id, interviewer=False)
+    if role == "candidate":
+        return CandidateRoomOut(
+            id=room.id,
+            title=room.title,
+            candidate_name=room.candidate_name,
+            language=room.language,
+            status=rooms.status_of(room),
+            scheduled_at=room.scheduled_at,
+            duration_minutes=room.duration_minutes,
+            runs_enabled=room.runs_enabled,
+        )
+    return room_out(room, role, settings)
+
+
+@router.patch("/api/rooms/{room_id}")
+async def update_room(
+    room_id: str, body: RoomUpdate, principal: CurrentUser, db: DbSession, settings: SettingsDep
+) -> RoomOut:
+    room, role = await rooms.room_for(db, principal, room_id)
+    changes = body.model_dump(exclude_unset=True)
+    if room.ended_at is not None and set(changes) - {"title"}:
+        raise Conflict("This interview has ended; only its title can change")
+    for field in ("candidate_name", "title", "duration_minutes", "language", "runs_enabled"):
+        if changes.get(field) is not None:
+            setattr(room, field, changes[field])
+    if "scheduled_at" in changes:
+        room.scheduled_at = body.scheduled_at
+    await db.flush()
+    return room_out(room, role, settings)
+
+
+@router.delete("/api/rooms/{room_id}", status_code=204)
+async def delete_room(
+    room_id: str, principal: CurrentUser, db: DbSession, request: Request
+) -> Response:
+    room, _role = await rooms.room_for(db, principal, room_id)
+    await db.delete(room)
+    after_commit_room_ended(request, room_id)
+    return Response(status_code=204)
+
+
+@router.post("/api/rooms/{room_id}/end")
+async def end_room(
+    room_id: str, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
+) -> RoomOut:
+    room, role = await rooms.room_for(db, principal, room_id)
+    if await rooms.end_room(db, room):
+        after_commit_room_ended(request, room_id)
+    return room_out(room, role, settings)
+
+
+@router.post("/api/rooms/{room_id}/invite")
+async def rotate_invite(
+    room_id: str, principal: CurrentUser, db: DbSession, settings: SettingsDep
+) -> RoomOut:
+    """A new invite link; the old one and candidate sessions from it stop working."""
+    room, role = await rooms.room_for(db, principal, room_id)
+    return room_out(await rooms.rotate_invite(db, room), role, settings)
+
+
+@router.post("/api/rooms/{room_id}/interviewers", status_code=201)
+async def add_interviewer(
+    room_id: str,
+    body: InterviewerAdd,
+    principal: CurrentUser,
+    db: DbSession,
+    settings: SettingsDep,
+) -> RoomOut:
+    room, role = await rooms.room_for(db, principal, room_id)
+    if not rooms.may_manage_interviewers(role):
+        raise Forbidden("Only the room's owner or a lead can change its interviewers")
+    return room_out(await rooms.add_interviewer(db, room, body.user_id), role, settings)
+
+
+@router.delete("/api/rooms/{room_id}/interviewers/{user_id}")
+async def remove_interviewer(
+    room_id: str, user_id: int, principal: CurrentUser, db: DbSession, settings: SettingsDep
+) -> RoomOut:
+    room, role = await rooms.room_for(db, principal, room_id)
+    if not rooms.may_manage_interviewers(role):
+        raise Forbidden("Only the room's owner or a lead can change its interviewers")
+    return room_out(await rooms.remove_interviewer(db, room, user_id), role, settings)
+
+
+@router.post("/api/join")
+async def join(body: JoinIn, request: Request, db: DbSession, settings: SettingsDep) -> JoinOut:
+    request.app.state.limits.join_ip.hit(client_ip(request))
+    candidate = await rooms.join(db, settings, body.invite_token, body.name)
+    return JoinOut(room_id=candidate.room_id, token=candidate.token, name=candidate.name)

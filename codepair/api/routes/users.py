@@ -1,0 +1,88 @@
+"""User administration: leads only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from codepair.api.deps import CurrentLead, CurrentUser, DbSession
+from codepair.api.notify import after_commit_user_revoked
+from codepair.api.schemas import PersonOut, UserCreate, UserList, UserOut, UserUpdate
+from codepair.db.models import Role
+from codepair.domain import users
+from codepair.domain.errors import Conflict
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+
+@router.get("")
+async def list_users(
+    _lead: CurrentLead,
+    db: DbSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> UserList:
+    items, total = await users.list_users(db, q=q, limit=limit, offset=offset, active_only=False)
+    return UserList(items=[UserOut.model_validate(u) for u in items], total=total)
+
+
+@router.post("", status_code=201)
+async def create_user(body: UserCreate, _lead: CurrentLead, db: DbSession) -> UserOut:
+    user = await users.create_user(
+        db, email=body.email, name=body.name, role=Role(body.role), password=body.password
+    )
+    return UserOut.model_validate(user)
+
+
+@router.get("/{user_id}")
+async def read_user(user_id: int, _lead: CurrentLead, db: DbSession) -> UserOut:
+    return UserOut.model_validate(await users.get_user(db, user_id))
+
+
+@router.patch("/{user_id}")
+async def update_user(
+    user_id: int, body: UserUpdate, lead: CurrentLead, db: DbSession, request: Request
+) -> UserOut:
+    user = await users.get_user(db, user_id)
+    demotes_lead = user.role == Role.lead and (
+        body.is_active is False or (body.role is not None and body.role != "lead")
+    )
+    if demotes_lead and user.is_active and await users.count_active_leads(db) <= 1:
+        raise Conflict("The last active lead cannot be demoted or deactivated")
+    if body.name is not None:
+        user.name = body.name
+    if body.role is not None:
+        user.role = Role(body.role)
+    if body.is_active is not None and await users.set_active(db, user, body.is_active):
+        after_commit_user_revoked(request, user.id)
+    await db.flush()
+    return UserOut.model_validate(user)
+
+
+@router.delete("/{user_id}", status_code=204)
+async def delete_user(user_id: int, lead: CurrentLead, db: DbSession, request: Request) -> Response:
+    if user_id == lead.user_id:
+        raise Conflict("You cannot delete your own account")
+    user = await users.get_user(db, user_id)
+    if user.role == Role.lead and user.is_active and await users.count_active_leads(db) <= 1:
+        raise Conflict("The last active lead cannot be deleted")
+    await users.delete_user(db, user)
+    after_commit_user_revoked(request, user_id)
+    return Response(status_code=204)
+
+
+directory = APIRouter(prefix="/api/directory", tags=["users"])
+
+
+@directory.get("")
+async def list_colleagues(
+    _user: CurrentUser,
+    db: DbSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 20,
+) -> list[PersonOut]:
+    """Active colleagues, for picking co-interviewers; less than the lead's user list shows."""
+    items, _total = await users.list_users(db, q=q, limit=limit, offset=0, active_only=True)
+    return [PersonOut(id=u.id, name=u.name, email=u.email) for u in items]

@@ -1,0 +1,114 @@
+"""The ASGI application: core REST, the room hub's sockets and the web client on one port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from codepair import __version__
+from codepair.api.errors import install_error_handlers
+from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
+from codepair.api.routes import auth, health, me, rooms, users
+from codepair.config import Settings, get_settings
+from codepair.db.engine import create_engine, session_factory
+from codepair.logs import configure_logging
+from codepair.ratelimit import RateLimiter
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+
+
+@dataclass
+class Limits:
+    """The REST rate limits of this process."""
+
+    login_ip: RateLimiter
+    login_account: RateLimiter
+    refresh_ip: RateLimiter
+    room_create: RateLimiter
+    join_ip: RateLimiter
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> Limits:
+        return cls(
+            login_ip=RateLimiter(s.login_per_minute_per_ip, 60),
+            login_account=RateLimiter(s.login_per_minute_per_account, 60),
+            refresh_ip=RateLimiter(max(60, s.login_per_minute_per_ip * 6), 60),
+            room_create=RateLimiter(s.rooms_per_minute_per_user, 60),
+            join_ip=RateLimiter(s.joins_per_minute_per_ip, 60),
+        )
+
+
+def create_app(settings: Settings | None = None, *, only: str | None = None) -> FastAPI:
+    """Build the app. ``only`` is ``"core"`` or ``"peer"`` to run one service; default both."""
+    settings = settings or get_settings()
+    settings.check()
+    configure_logging(settings)
+    serve_core = only in (None, "core")
+    serve_peer = only in (None, "peer")  # noqa: F841  (used once the hub is wired)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.db = session_factory(engine)
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(engine.dispose)
+            # --- services (bus, hub, runner) start here ---
+            yield
+
+    app = FastAPI(
+        title="CodePair",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.limits = Limits.from_settings(settings)
+    install_error_handlers(app)
+
+    app.include_router(health.router)
+    if serve_core:
+        for router in (auth.router, me.router, users.router, users.directory, rooms.router):
+            app.include_router(router)
+    # --- routers of other services (hub, runs) are included here ---
+
+    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def api_not_found(path: str) -> JSONResponse:
+        return JSONResponse({"detail": "Not found"}, status_code=404)
+
+    if serve_core:
+        _mount_web(app, settings)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    app.add_middleware(AccessLog)
+    return app
+
+
+def _mount_web(app: FastAPI, settings: Settings) -> None:
+    """Serve the built client; unknown paths get index.html so client-side routes work."""
+    dist = WEB_DIST
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str, request: Request) -> Response:
+        if path.startswith(("api/", "ws/")):
+            return JSONResponse({"detail": "Not found"}, status_code=404)
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist):
+            return FileResponse(candidate)
+        index = dist / "index.html"
+        if index.is_file():
+            return FileResponse(index, headers={"cache-control": "no-cache"})
+        return JSONResponse(
+            {"detail": "The web client is not built; run `make run` (or `make web`)."},
+            status_code=404,
+        )

@@ -1,0 +1,1 @@
+"""Interview-domain logic: auth, users, rooms. Knows the database, not the transport."""

@@ -1,0 +1,41 @@
+"""Domain errors; the API layer maps each to an HTTP status, the hub to a close code."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: ``detail`` is safe to show to the client."""
+
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Gone(DomainError):
+    status = 410
+
+
+class RateLimited(DomainError):
+    status = 429
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

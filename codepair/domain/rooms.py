@@ -1,0 +1,250 @@
+"""Interview rooms: who may see and change them, their invites, and the candidate's way in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from codepair.config import Settings
+from codepair.db.models import Invite, Role, Room, RoomInterviewer, User
+from codepair.domain.access import RoomRole, room_role
+from codepair.domain.errors import Conflict, Forbidden, Gone, NotFound
+from codepair.security.tokens import (
+    Principal,
+    issue_candidate_token,
+    new_id,
+    new_invite_token,
+)
+
+RoomStatus = Literal["scheduled", "live", "ended"]
+
+ROOM_NOT_FOUND = "Room not found"
+
+
+def status_of(room: Room, now: datetime | None = None) -> RoomStatus:
+    """Ended once ended; scheduled while its start is ahead and nobody has joined; else live."""
+    now = now or datetime.now(UTC)
+    if room.ended_at is not None:
+        return "ended"
+    if room.started_at is None and room.scheduled_at is not None and room.scheduled_at > now:
+        return "scheduled"
+    return "live"
+
+
+def _status_expr(now: datetime) -> ColumnElement[str]:
+    return case(
+        (Room.ended_at.is_not(None), literal("ended")),
+        (
+            (Room.started_at.is_(None))
+            & (Room.scheduled_at.is_not(None))
+            & (Room.scheduled_at > now),
+            literal("scheduled"),
+        ),
+        else_=literal("live"),
+    )
+
+
+def current_invite(room: Room) -> Invite | None:
+    live = [i for i in room.invites if i.revoked_at is None]
+    return max(live, key=lambda i: i.id) if live else None
+
+
+def _with_people() -> list[Any]:
+    return [
+        selectinload(Room.owner),
+        selectinload(Room.interviewers).selectinload(RoomInterviewer.user),
+        selectinload(Room.invites),
+    ]
+
+
+def _visible_to(principal: Principal) -> ColumnElement[bool] | None:
+    if principal.is_lead:
+        return None
+    is_co = exists().where(
+        RoomInterviewer.room_id == Room.id, RoomInterviewer.user_id == principal.user_id
+    )
+    return or_(Room.owner_id == principal.user_id, is_co)
+
+
+@dataclass(frozen=True)
+class RoomFilter:
+    status: RoomStatus | None = None
+    q: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+async def list_rooms(
+    db: AsyncSession, principal: Principal, flt: RoomFilter
+) -> tuple[list[Room], int]:
+    stmt = select(Room)
+    visible = _visible_to(principal)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if flt.status:
+        stmt = stmt.where(_status_expr(datetime.now(UTC)) == flt.status)
+    if flt.q:
+        pattern = (
+            "%" + flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        stmt = stmt.where(
+            or_(
+                func.lower(Room.candidate_name).like(pattern, escape="\\"),
+                func.lower(Room.title).like(pattern, escape="\\"),
+            )
+        )
+    total = await db.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await db.scalars(
+        stmt.options(*_with_people())
+        .order_by(Room.created_at.desc(), Room.id)
+        .limit(flt.limit)
+        .offset(flt.offset)
+    )
+    return list(rows.all()), int(total or 0)
+
+
+async def load_room(db: AsyncSession, room_id: str) -> Room:
+    room = await db.scalar(select(Room).where(Room.id == room_id).options(*_with_people()))
+    if room is None:
+        raise NotFound(ROOM_NOT_FOUND)
+    return room
+
+
+async def room_for(
+    db: AsyncSession, principal: Principal, room_id: str, *, interviewer: bool = True
+) -> tuple[Room, RoomRole]:
+    """The room and the principal's part in it.
+
+    A room the principal may not see answers 404, not 403, so ids of other people's rooms
+    cannot be probed. With ``interviewer`` (the default) candidates are refused too.
+    """
+    role = await room_role(db, principal, room_id)
+    if role is None or (interviewer and role == "candidate"):
+        if principal.is_candidate and role is None:
+            raise NotFound(ROOM_NOT_FOUND)
+        if role == "candidate":
+            raise Forbidden("Candidates cannot do this")
+        raise NotFound(ROOM_NOT_FOUND)
+    return await load_room(db, room_id), role
+
+
+async def create_room(
+    db: AsyncSession,
+    owner: Principal,
+    *,
+    candidate_name: str,
+    title: str,
+    scheduled_at: datetime | None,
+    duration_minutes: int,
+    language: str,
+) -> Room:
+    assert owner.user_id is not None
+    room = Room(
+        id=new_id(),
+        owner_id=owner.user_id,
+        candidate_name=candidate_name.strip(),
+        title=title.strip(),
+        scheduled_at=scheduled_at,
+        duration_minutes=duration_minutes,
+        language=language,
+    )
+    db.add(room)
+    db.add(Invite(room_id=room.id, token=new_invite_token()))
+    await db.flush()
+    return await load_room(db, room.id)
+
+
+async def end_room(db: AsyncSession, room: Room) -> bool:
+    """End the room; True when it ended now (and sockets must be told)."""
+    if room.ended_at is not None:
+        return False
+    room.ended_at = datetime.now(UTC)
+    await db.flush()
+    return True
+
+
+async def mark_started(db: AsyncSession, room_id: str) -> None:
+    """Record the first time anyone joined: the room shows as live from then on."""
+    room = await db.get(Room, room_id)
+    if room is not None and room.started_at is None:
+        room.started_at = datetime.now(UTC)
+
+
+async def rotate_invite(db: AsyncSession, room: Room) -> Room:
+    """A new invite link; the old link and the candidate tokens from it stop working."""
+    if room.ended_at is not None:
+        raise Conflict("This interview has ended")
+    now = datetime.now(UTC)
+    for invite in room.invites:
+        if invite.revoked_at is None:
+            invite.revoked_at = now
+    db.add(Invite(room_id=room.id, token=new_invite_token()))
+    await db.flush()
+    db.expire(room)
+    return await load_room(db, room.id)
+
+
+async def add_interviewer(db: AsyncSession, room: Room, user_id: int) -> Room:
+    user = await db.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotFound("User not found")
+    if user.id == room.owner_id or any(ri.user_id == user_id for ri in room.interviewers):
+        raise Conflict("This user already interviews in this room")
+    db.add(RoomInterviewer(room_id=room.id, user_id=user_id))
+    await db.flush()
+    db.expire(room)
+    return await load_room(db, room.id)
+
+
+async def remove_interviewer(db: AsyncSession, room: Room, user_id: int) -> Room:
+    link = await db.get(RoomInterviewer, (room.id, user_id))
+    if link is None:
+        raise NotFound("This user is not a co-interviewer of this room")
+    await db.delete(link)
+    await db.flush()
+    db.expire(room)
+    return await load_room(db, room.id)
+
+
+@dataclass(frozen=True)
+class CandidatePass:
+    room_id: str
+    token: str
+    name: str
+
+
+async def join(
+    db: AsyncSession, settings: Settings, invite_token: str, name: str | None
+) -> CandidatePass:
+    """Turn an invite token into a candidate token for that one room."""
+    invite = await db.scalar(
+        select(Invite).where(Invite.token == invite_token, Invite.revoked_at.is_(None))
+    )
+    if invite is None:
+        raise NotFound("This invite link is not valid")
+    room = await db.get(Room, invite.room_id)
+    assert room is not None
+    if room.ended_at is not None:
+        raise Gone("This interview has ended")
+    display = (name or "").strip() or room.candidate_name
+    token = issue_candidate_token(
+        settings.signing_key(),
+        room_id=room.id,
+        invite_id=invite.id,
+        name=display,
+        ttl=timedelta(hours=settings.candidate_token_hours),
+    )
+    return CandidatePass(room_id=room.id, token=token, name=display)
+
+
+def may_manage_interviewers(role: RoomRole) -> bool:
+    return role in ("owner", "lead")
+
+
+def is_lead_role(role: Role | str) -> bool:
+    return str(role) == Role.lead.value
