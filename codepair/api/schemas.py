@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from codepair.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -20,6 +20,14 @@ Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 LANGUAGES = ("python", "javascript", "typescript", "c", "cpp", "java", "rust", "go", "shell")
 Language = Literal["python", "javascript", "typescript", "c", "cpp", "java", "rust", "go", "shell"]
 RoleName = Literal["lead", "interviewer"]
+
+
+def _to_utc(value: datetime) -> datetime:
+    """Store and answer in UTC; a time without a zone is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
 
 
 class Strict(BaseModel):
@@ -89,7 +97,7 @@ class PersonOut(BaseModel):
 class RoomCreate(Strict):
     candidate_name: Name
     title: Title = ""
-    scheduled_at: datetime | None = None
+    scheduled_at: UtcDatetime | None = None
     duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
     language: Language = "python"
 
@@ -97,7 +105,7 @@ class RoomCreate(Strict):
 class RoomUpdate(Strict):
     candidate_name: Name | None = None
     title: Title | None = None
-    scheduled_at: datetime | None = None
+    scheduled_at: UtcDatetime | None = None
     duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] | None = None
     language: Language | None = None
     runs_enabled: bool | None = None

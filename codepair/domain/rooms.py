@@ -109,7 +109,12 @@ async def list_rooms(
 
 
 async def load_room(db: AsyncSession, room_id: str) -> Room:
-    room = await db.scalar(select(Room).where(Room.id == room_id).options(*_with_people()))
+    room = await db.scalar(
+        select(Room)
+        .where(Room.id == room_id)
+        .options(*_with_people())
+        .execution_options(populate_existing=True)
+    )
     if room is None:
         raise NotFound(ROOM_NOT_FOUND)
     return room
@@ -185,7 +190,6 @@ async def rotate_invite(db: AsyncSession, room: Room) -> Room:
             invite.revoked_at = now
     db.add(Invite(room_id=room.id, token=new_invite_token()))
     await db.flush()
-    db.expire(room)
     return await load_room(db, room.id)
 
 
@@ -197,7 +201,6 @@ async def add_interviewer(db: AsyncSession, room: Room, user_id: int) -> Room:
         raise Conflict("This user already interviews in this room")
     db.add(RoomInterviewer(room_id=room.id, user_id=user_id))
     await db.flush()
-    db.expire(room)
     return await load_room(db, room.id)
 
 
@@ -207,7 +210,6 @@ async def remove_interviewer(db: AsyncSession, room: Room, user_id: int) -> Room
         raise NotFound("This user is not a co-interviewer of this room")
     await db.delete(link)
     await db.flush()
-    db.expire(room)
     return await load_room(db, room.id)
 
 

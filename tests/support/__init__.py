@@ -1,0 +1,1 @@
+"""Test support: a real CodePair server in a subprocess, and small API helpers."""
