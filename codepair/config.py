@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str = ""
     redis_url: str = ""
+    redis_channel_prefix: str = "codepair:"  # namespaces bus channels on a shared Redis
     secret_key: SecretStr = SecretStr("")
     public_url: str = "http://127.0.0.1:8000"
     stun_urls: CommaList = Field(default_factory=list)
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     outbox_max_messages: int = 1024
     group_commit_ms: int = 50
     room_unload_seconds: float = 30.0
+    yjs_compact_after_updates: int = 1000
+    max_event_frame_bytes: int = 64 * 1024
 
     # Code runs.
     runner_backend: Literal["local", "piston", "judge0"] = "local"

@@ -1,0 +1,48 @@
+"""Channel names on the bus, and the room-wide control events.
+
+Per room, ``room_channel`` carries the room's JSON events and ``doc_channel`` each document's
+Yjs frames, so an instance subscribes only to the rooms it has sockets in. Two channels are
+global and every peer instance subscribes to them:
+
+- ``room.ended``: ``{"type": "room.ended", "room_id": ...}``: close the candidate's sockets
+  and tell everyone in the room.
+- ``user.revoked``: ``{"type": "user.revoked", "user_id": ...}``: close that user's sockets
+  (deactivated, deleted, or signed out everywhere).
+
+Following Zulip's ``send_event_on_commit``, publish these only after the change is committed
+(see ``codepair.api.notify``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from codepair.bus.base import Bus
+from codepair.bus.envelope import encode_event
+
+ROOM_ENDED: Final = "room.ended"
+USER_REVOKED: Final = "user.revoked"
+
+
+def room_channel(room_id: str) -> str:
+    """The channel of a room's JSON events (chat, presence, signaling)."""
+    return f"room.{room_id}.events"
+
+
+def doc_channel(room_id: str, doc: str) -> str:
+    """The channel of a room document's Yjs frames (sync and awareness)."""
+    return f"room.{room_id}.yjs.{doc}"
+
+
+async def publish_room_ended(bus: Bus, room_id: str) -> None:
+    """Tell every instance that ``room_id`` has ended."""
+    await bus.publish(
+        ROOM_ENDED, encode_event(bus.instance_id, {"type": ROOM_ENDED, "room_id": room_id})
+    )
+
+
+async def publish_user_revoked(bus: Bus, user_id: int) -> None:
+    """Tell every instance that ``user_id``'s tokens no longer hold."""
+    await bus.publish(
+        USER_REVOKED, encode_event(bus.instance_id, {"type": USER_REVOKED, "user_id": user_id})
+    )
