@@ -1,0 +1,82 @@
+# CodePair: `make run` serves the app on http://127.0.0.1:8000; `make test` runs every test.
+# Both set up what they need first (virtualenv, packages, web client, system packages).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SYSTEM_PACKAGES := chromium bubblewrap
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
+
+.PHONY: run test lint check-web test-py test-sqlite test-postgres web migrate system-deps node-deps clean
+
+run: $(VENV)/.run-installed web migrate
+	@echo
+	@echo "CodePair on http://$(HOST):$(PORT)"
+	@echo "First time? Create the first lead in another terminal:"
+	@echo "  $(BIN)/codepair create-user you@example.com --name 'Your Name' --role lead"
+	@echo
+	$(BIN)/codepair serve --host $(HOST) --port $(PORT) --no-migrate
+
+test: $(VENV)/.dev-installed system-deps node-deps web lint test-py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+migrate: $(VENV)/.run-installed
+	$(BIN)/codepair migrate
+
+# The web client, when there is one: rebuilt only when its sources change.
+web: $(if $(wildcard web/package.json),web/dist/index.html)
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+	touch $@
+
+# Node packages the tests drive (the real y-websocket client).
+node-deps: $(if $(wildcard tests/node/package.json),tests/node/node_modules/.package-lock.json)
+
+tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund
+	touch $@
+
+# Debian's Chromium (browser tests) and bubblewrap (the code sandbox), when running as root.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; \
+	fi
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check codepair tests bench
+	$(BIN)/mypy
+	$(if $(wildcard web/package.json),cd web && npm run check)
+
+test-py: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.dev-installed
+	CODEPAIR_TEST_DB=sqlite $(BIN)/python -m pytest
+
+test-postgres: $(VENV)/.dev-installed
+	CODEPAIR_TEST_DB=postgres $(BIN)/python -m pytest -m "not browser"
+
+clean:
+	rm -rf $(VENV) web/node_modules web/dist tests/node/node_modules
