@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from codepair.api.notify import run_after_commit
 from codepair.config import Settings
 from codepair.domain.access import INVALID_TOKEN, authenticate
-from codepair.domain.errors import Forbidden, Unauthorized
+from codepair.domain.errors import DomainError, Forbidden, Unauthorized
 from codepair.security.tokens import Principal
 
 
@@ -30,8 +30,17 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     response leaves: a client that acts on a 201 at once must find what it created. Work
     registered with :func:`codepair.api.notify.after_commit` runs once the commit is done.
     """
-    async with request.app.state.db() as session, session.begin():
-        yield session
+    async with request.app.state.db() as session:
+        try:
+            yield session
+        except DomainError as exc:
+            # Some refusals must still be recorded (a revoked session after token reuse).
+            await (session.commit() if exc.keep_changes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
     await run_after_commit(request)
 
 

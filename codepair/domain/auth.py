@@ -100,7 +100,7 @@ async def refresh(db: AsyncSession, settings: Settings, token: str) -> TokenPair
         session.revoked_at = now
         session.revoke_reason = "refresh_reuse"
         await db.flush()
-        raise Unauthorized(BAD_REFRESH)
+        raise Unauthorized(BAD_REFRESH, keep_changes=True)
     return await _issue(db, settings, user, session)
 
 

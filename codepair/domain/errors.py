@@ -8,9 +8,11 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, keep_changes: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        # Commit what the request did before it was refused (e.g. revoking a stolen session).
+        self.keep_changes = keep_changes
 
 
 class Unauthorized(DomainError):
