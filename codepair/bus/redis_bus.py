@@ -49,11 +49,15 @@ class RedisBus(Bus):
         prefix: str = "codepair:",
         max_pending: int = DEFAULT_MAX_PENDING,
         connect_timeout: float = 10.0,
+        ping_every: float = PING_EVERY,
+        dead_after: float = DEAD_AFTER,
     ) -> None:
         super().__init__(max_pending=max_pending)
         self.url = url
         self.prefix = prefix
         self.connect_timeout = connect_timeout
+        self.ping_every = ping_every
+        self.dead_after = dead_after
         self._publisher: Redis | None = None
         self._subscriber: Redis | None = None
         self._pubsub: PubSub | None = None
@@ -64,7 +68,9 @@ class RedisBus(Bus):
         # Channels subscribed on the current connection; their confirmation wakes waiters.
         self._confirmed: set[str] = set()
         self._confirm_waiters: dict[str, asyncio.Event] = {}
-        self._awaiting_confirm: set[str] = set()
+        # Channels sent SUBSCRIBE and not yet confirmed, with when: the gap waits for them,
+        # and one that stays unconfirmed too long means the connection is dead.
+        self._unconfirmed: dict[str, float] = {}
         self._gap_pending = False
         self._publish_failed: set[str] = set()
         self._last_heard = 0.0
@@ -167,9 +173,11 @@ class RedisBus(Bus):
                 continue
             try:
                 if command == "subscribe":
+                    self._unconfirmed.setdefault(channel, time.monotonic())
                     await pubsub.subscribe(self.prefix + channel)
                 else:
                     self._confirmed.discard(channel)
+                    self._unconfirmed.pop(channel, None)
                     await pubsub.unsubscribe(self.prefix + channel)
             except (RedisError, OSError):
                 # The reader sees the same broken connection and recovers everything.
@@ -199,7 +207,13 @@ class RedisBus(Bus):
         assert self._subscriber is not None
         pubsub = self._subscriber.pubsub()
         try:
-            await pubsub.ping()  # connects, or raises while Redis is away
+            # A full round trip, bounded: on a network that drops packets, connecting can
+            # hang as long as the kernel keeps retrying.
+            async with asyncio.timeout(self.dead_after):
+                await pubsub.ping()
+                pong = await pubsub.get_message(timeout=self.dead_after)
+            if pong is None:
+                raise TimeoutError("no PONG from Redis")
         except BaseException:
             with contextlib.suppress(RedisError, OSError):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -209,10 +223,11 @@ class RedisBus(Bus):
         self._pubsub = pubsub
         self._confirmed.clear()
         channels = set(self._channels)
-        self._awaiting_confirm = set(channels)
+        now = time.monotonic()
+        self._unconfirmed = dict.fromkeys(channels, now)
+        self._last_heard = self._last_ping = now
         if channels:
             await pubsub.subscribe(*(self.prefix + ch for ch in channels))
-        self._last_heard = self._last_ping = time.monotonic()
         if self._gap_pending:
             log.info("bus_reconnected", channels=len(channels))
         self._connected.set()
@@ -223,15 +238,17 @@ class RedisBus(Bus):
         assert self._pubsub is not None
         pubsub = self._pubsub
         while True:
-            message = await pubsub.get_message(timeout=1.0)
+            message = await pubsub.get_message(timeout=min(1.0, self.ping_every))
             now = time.monotonic()
             if message is not None:
                 self._last_heard = now
                 self._handle(message)
                 continue
-            if now - self._last_heard > DEAD_AFTER:
+            if now - self._last_heard > self.dead_after:
                 raise TimeoutError("no answer from Redis")
-            if now - self._last_ping > PING_EVERY and now - self._last_heard > PING_EVERY:
+            if self._unconfirmed and now - min(self._unconfirmed.values()) > self.dead_after:
+                raise TimeoutError("Redis did not confirm a subscription")
+            if now - self._last_ping > self.ping_every and now - self._last_heard > self.ping_every:
                 self._last_ping = now
                 await pubsub.ping()
 
@@ -245,7 +262,7 @@ class RedisBus(Bus):
             self._dispatch(channel, message["data"])
         elif kind == "subscribe" and isinstance(channel, str):
             self._confirmed.add(channel)
-            self._awaiting_confirm.discard(channel)
+            self._unconfirmed.pop(channel, None)
             waiter = self._confirm_waiters.pop(channel, None)
             if waiter is not None:
                 waiter.set()
@@ -254,7 +271,7 @@ class RedisBus(Bus):
     def _maybe_release_gap(self) -> None:
         # The gap goes out only once every channel is subscribed again: a re-sync request
         # that the subscriber sends in answer must find its replies delivered.
-        if self._gap_pending and not self._awaiting_confirm:
+        if self._gap_pending and not self._unconfirmed:
             self._gap_pending = False
             self._publish_failed.clear()
             self._gap("reconnected")
@@ -262,6 +279,7 @@ class RedisBus(Bus):
     async def _drop_pubsub(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
         self._confirmed.clear()
+        self._unconfirmed.clear()
         # Wake waiters so they see the disconnected state instead of hanging.
         for waiter in self._confirm_waiters.values():
             waiter.set()
