@@ -17,6 +17,8 @@ from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.routes import auth, health, me, rooms, users
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
+from codepair.hub import Hub
+from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
 from codepair.ratelimit import RateLimiter
 
@@ -50,7 +52,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     settings.check()
     configure_logging(settings)
     serve_core = only in (None, "core")
-    serve_peer = only in (None, "peer")  # noqa: F841  (used once the hub is wired)
+    serve_peer = only in (None, "peer")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +61,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
             # --- services (bus, hub, runner) start here ---
+            if serve_peer:
+                app.state.hub = Hub(settings, app.state.db)
+                await app.state.hub.start()
+                stack.push_async_callback(app.state.hub.stop)
             yield
 
     app = FastAPI(
@@ -78,6 +84,8 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         for router in (auth.router, me.router, users.router, users.directory, rooms.router):
             app.include_router(router)
     # --- routers of other services (hub, runs) are included here ---
+    if serve_peer:
+        app.include_router(hub_routes.router)
 
     @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def api_not_found(path: str) -> JSONResponse:

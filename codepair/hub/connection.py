@@ -1,0 +1,166 @@
+"""One socket as a room sees it: who is on it, and a bounded outbox drained by one writer.
+
+Rooms never await a socket. They put messages in the outbox and go on; the writer task sends
+them in order. A client whose outbox fills up (it reads slower than the room writes) is
+disconnected instead of being allowed to hold the room back or grow memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+from collections import deque
+from typing import Protocol
+
+import structlog
+
+from codepair.hub.protocol import CloseCode
+from codepair.security.tokens import Principal
+
+log = structlog.get_logger("codepair.hub")
+
+# How long a close handshake may take before the socket is dropped.
+CLOSE_TIMEOUT = 1.0
+
+
+class Transport(Protocol):
+    """What the hub needs from a WebSocket; Starlette's ``WebSocket`` is one."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+class _Close:
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+
+
+_ids = itertools.count(1)
+
+
+class Connection:
+    """A socket of one person in one room: identity, outbox, writer task.
+
+    ``room_role`` is the person's part in the room (owner, co, lead, candidate).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        principal: Principal,
+        room_role: str,
+        *,
+        outbox_max: int,
+    ) -> None:
+        self.id = next(_ids)
+        self.peer_id = secrets.token_urlsafe(9)
+        self.transport = transport
+        self.principal = principal
+        self.room_role = room_role
+        self.outbox_max = outbox_max
+        # Awareness client ids this socket has announced: removed for everyone when it closes.
+        self.awareness_ids: set[int] = set()
+        self.closed = False
+        self.reader_cancelled = False  # we dropped the socket: the reader's end is expected
+        self.close_code: int | None = None
+        self._outbox: deque[bytes | str | _Close] = deque()
+        self._wakeup = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[object] | None = None
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.principal.is_candidate
+
+    def start(self) -> None:
+        """Start the writer; the calling task is the reader, cancelled if the socket is dropped."""
+        self._reader = asyncio.current_task()
+        self._writer = asyncio.create_task(self._write_loop(), name=f"hub-writer-{self.id}")
+
+    def send(self, message: bytes | str) -> None:
+        """Queue a message; a client that is too far behind is disconnected."""
+        if self.closed:
+            return
+        if len(self._outbox) >= self.outbox_max:
+            self.abort(CloseCode.TRY_AGAIN_LATER, "slow consumer: outbox full")
+            return
+        self._outbox.append(message)
+        self._wakeup.set()
+
+    def close(self, code: int, reason: str) -> None:
+        """Close after what is already queued has been sent."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        self._outbox.append(_Close(code, reason))
+        self._wakeup.set()
+
+    def abort(self, code: int, reason: str) -> None:
+        """Close now, dropping whatever is queued."""
+        if self.closed and self._writer is not None and self._writer.done():
+            return
+        self.closed = True
+        self.close_code = code
+        self._outbox.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        # A fresh task: abort is called from inside rooms, which must not wait on a socket.
+        asyncio.get_running_loop().create_task(self._drop(code, reason))
+
+    async def stop(self) -> None:
+        """Called by the reader when the socket is done: end the writer."""
+        self.closed = True
+        if self._writer is not None and not self._writer.done():
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+
+    async def _write_loop(self) -> None:
+        outbox = self._outbox
+        transport = self.transport
+        try:
+            while True:
+                while outbox:
+                    item = outbox.popleft()
+                    if isinstance(item, bytes):
+                        await transport.send_bytes(item)
+                    elif isinstance(item, str):
+                        await transport.send_text(item)
+                    else:
+                        await self._close_transport(item.code, item.reason)
+                        return
+                self._wakeup.clear()
+                await self._wakeup.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the peer went away: the reader sees it and cleans up
+            self.closed = True
+
+    async def _close_transport(self, code: int, reason: str) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.transport.close(code, reason)
+        except Exception:  # already closed, or the close handshake hung
+            self._cancel_reader()
+            return
+        # The reader normally sees the client's close reply; a client that never answers
+        # must not keep the socket (and its place in the room) forever.
+        asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._cancel_reader)
+
+    async def _drop(self, code: int, reason: str) -> None:
+        log.info("socket_dropped", conn=self.id, code=code, reason=reason)
+        await self._close_transport(code, reason)
+
+    def _cancel_reader(self) -> None:
+        if self._reader is not None and not self._reader.done():
+            self.reader_cancelled = True
+            self._reader.cancel()

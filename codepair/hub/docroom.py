@@ -1,0 +1,217 @@
+"""One shared document of one interview room, and the sockets editing it.
+
+Transport-free: the room takes whole y-websocket frames from :meth:`DocRoom.receive` and puts
+frames into its connections' outboxes. It never awaits, so each frame is applied, relayed and
+queued for the log as one step that no other frame can interleave with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pycrdt import (
+    Awareness,
+    Doc,
+    Map,
+    YMessageType,
+    YSyncMessageType,
+    create_awareness_message,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+    merge_updates,
+)
+
+from codepair.hub.connection import Connection
+from codepair.hub.store import EMPTY_UPDATE, PendingUpdate, StoredDoc
+from codepair.hub.yframes import (
+    KEEPALIVE,
+    QUERY_AWARENESS,
+    ProtocolError,
+    awareness_payload,
+    sync_payload,
+)
+
+DOCS = ("code", "notes")
+# Awareness states that a client has not renewed for this long are dropped (y-protocols' own
+# outdatedTimeout; live clients renew every 15 s).
+AWARENESS_TIMEOUT_MS = 30_000
+SYSTEM_AUTHOR = "system"
+
+# Called with (room key, frame, origin connection) for each frame to share with other instances.
+Publisher = Callable[[tuple[str, str], bytes], None]
+
+
+class DocRoom:
+    """The live ``Doc`` of ``(room_id, doc)``, its awareness states and its connections."""
+
+    def __init__(self, room_id: str, doc: str) -> None:
+        self.room_id = room_id
+        self.doc_name = doc
+        self.doc: Doc[Any] = Doc()
+        self.awareness = Awareness(self.doc)
+        # The server is not an editor: it has no awareness state of its own to show.
+        self.awareness.set_local_state(None)
+        self.clients: set[Connection] = set()
+        self.pending: list[PendingUpdate] = []
+        self.log_length = 0  # rows in the stored log after the snapshot
+        self.loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.unload_timer: asyncio.TimerHandle | None = None
+        self.publish: Publisher | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.room_id, self.doc_name)
+
+    # --- loading --------------------------------------------------------------------------
+
+    def restore(self, stored: StoredDoc) -> None:
+        """Apply what the log holds; nothing of it goes back to the log."""
+        if stored.updates:
+            self.doc.apply_update(_merge(stored.updates))
+        self.log_length = stored.log_length
+
+    def seed_language(self, language: str) -> None:
+        """Give a brand-new ``code`` doc its ``meta.language``, as a logged update.
+
+        Only ever for a document with no stored state: seeding again would race with what
+        clients already have.
+        """
+        meta = self.doc.get("meta", type=Map)
+        with self.doc.transaction(origin=SYSTEM_AUTHOR):
+            meta["language"] = language
+        self._log(self.doc.get_update(), SYSTEM_AUTHOR)
+
+    # --- sockets --------------------------------------------------------------------------
+
+    def join(self, conn: Connection) -> None:
+        """Add a socket: it gets our STEP1 and every awareness state (cursors, names) now."""
+        if self.unload_timer is not None:
+            self.unload_timer.cancel()
+            self.unload_timer = None
+        self.clients.add(conn)
+        conn.send(create_sync_message(self.doc))
+        states = list(self.awareness.states)
+        if states:
+            update = self.awareness.encode_awareness_update(states)
+            conn.send(create_awareness_message(update))
+
+    def leave(self, conn: Connection) -> None:
+        """Remove a socket and, for everyone else, the cursors it controlled."""
+        self.clients.discard(conn)
+        gone = [cid for cid in conn.awareness_ids if cid in self.awareness.states]
+        conn.awareness_ids.clear()
+        if gone:
+            self.remove_awareness(gone)
+
+    def remove_awareness(self, client_ids: list[int]) -> None:
+        self.awareness.remove_awareness_states(client_ids, "server")
+        frame = create_awareness_message(self.awareness.encode_awareness_update(client_ids))
+        self._relay(frame, None)
+
+    def receive(self, conn: Connection, frame: bytes) -> None:
+        """Handle one frame from ``conn``; raises :class:`ProtocolError` for a bad one."""
+        if not frame:
+            raise ProtocolError("empty frame")
+        kind = frame[0]
+        if kind == YMessageType.SYNC:
+            self._receive_sync(conn, frame)
+        elif kind == YMessageType.AWARENESS:
+            self._receive_awareness(conn, frame)
+        elif kind == QUERY_AWARENESS:
+            states = list(self.awareness.states)
+            conn.send(create_awareness_message(self.awareness.encode_awareness_update(states)))
+        else:
+            # y-websocket's AUTH (2) is server-to-client only; anything else is not ours.
+            raise ProtocolError(f"unknown message type {kind}")
+
+    def _receive_sync(self, conn: Connection, frame: bytes) -> None:
+        sub, payload = sync_payload(frame)
+        if sub == YSyncMessageType.SYNC_STEP1:
+            try:
+                reply = handle_sync_message(frame[1:], self.doc)
+            except Exception as exc:  # a state vector Yrs cannot read
+                raise ProtocolError("bad state vector") from exc
+            if reply is not None:
+                conn.send(reply)
+            return
+        if payload == EMPTY_UPDATE:
+            return
+        try:
+            self.doc.apply_update(payload)
+        except Exception as exc:  # pycrdt raises ValueError; be safe with Rust panics too
+            raise ProtocolError("bad update") from exc
+        # STEP2 is a reply meant for us; the others get its content as a plain update.
+        relay = frame if sub == YSyncMessageType.SYNC_UPDATE else create_update_message(payload)
+        self._relay(relay, conn)
+        self._log(payload, conn.principal.identity)
+        if self.publish is not None:
+            self.publish(self.key, relay)
+
+    def _receive_awareness(self, conn: Connection, frame: bytes) -> None:
+        payload, entries = awareness_payload(frame)
+        try:
+            self.awareness.apply_awareness_update(payload, conn)
+        except Exception as exc:
+            raise ProtocolError("bad awareness update") from exc
+        for entry in entries:
+            if entry.removed:
+                conn.awareness_ids.discard(entry.client_id)
+            else:
+                conn.awareness_ids.add(entry.client_id)
+        self._relay(frame, conn)
+        if self.publish is not None:
+            self.publish(self.key, frame)
+
+    def apply_remote(self, frame: bytes) -> None:
+        """A frame another hub instance received: apply and relay it, but do not log it
+        (its instance does)."""
+        kind = frame[0]
+        if kind == YMessageType.SYNC:
+            _sub, payload = sync_payload(frame)
+            self.doc.apply_update(payload)
+        elif kind == YMessageType.AWARENESS:
+            payload, _entries = awareness_payload(frame)
+            self.awareness.apply_awareness_update(payload, "remote")
+        self._relay(frame, None)
+
+    def _relay(self, frame: bytes, origin: Connection | None) -> None:
+        for client in self.clients:
+            if client is not origin:
+                client.send(frame)
+
+    def _log(self, update: bytes, author: str) -> None:
+        self.pending.append(PendingUpdate(update, datetime.now(UTC), author))
+
+    # --- housekeeping ---------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Keep idle clients from timing out and drop cursors nobody renews."""
+        for client in self.clients:
+            client.send(KEEPALIVE)
+        now = int(time.time() * 1000)
+        stale = [
+            cid
+            for cid, meta in self.awareness.meta.items()
+            if cid in self.awareness.states and now - meta["lastUpdated"] >= AWARENESS_TIMEOUT_MS
+        ]
+        if stale:
+            for client in self.clients:
+                client.awareness_ids.difference_update(stale)
+            self.remove_awareness(stale)
+
+    def take_pending(self) -> list[PendingUpdate]:
+        pending, self.pending = self.pending, []
+        return pending
+
+    def put_back(self, pending: list[PendingUpdate]) -> None:
+        """A write failed: keep the updates, ahead of newer ones, for the next window."""
+        self.pending[:0] = pending
+
+
+def _merge(updates: list[bytes]) -> bytes:
+    return updates[0] if len(updates) == 1 else merge_updates(*updates)

@@ -1,0 +1,157 @@
+"""The events side of a room: who is here, chat, and WebRTC signaling between peers.
+
+Transport-free like :mod:`codepair.hub.docroom`: it takes decoded JSON text from a connection
+and puts JSON text into connections' outboxes. Chat is the only thing that waits (for the
+database), under a per-room lock so that everyone sees messages in the order they were stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from codepair.config import Settings
+from codepair.hub.connection import Connection
+from codepair.hub.ice import ice_servers
+from codepair.hub.limits import SlidingWindow, TokenBucket
+from codepair.hub.protocol import (
+    CLIENT_MESSAGE,
+    CLIENT_TYPES,
+    ChatHistory,
+    ChatMessageOut,
+    ChatSend,
+    Error,
+    ErrorCode,
+    Peer,
+    PeerJoined,
+    PeerLeft,
+    SignalOut,
+    SignalSend,
+    Welcome,
+    encode,
+)
+from codepair.hub.store import ChatStore
+
+log = structlog.get_logger("codepair.hub")
+
+CHAT_HISTORY_ON_JOIN = 200
+
+
+class EventPeer:
+    """A connection on the events socket, with its own rate caps."""
+
+    def __init__(self, conn: Connection, settings: Settings) -> None:
+        self.conn = conn
+        self.messages = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
+        self.chat = SlidingWindow(settings.chat_messages_per_window, settings.chat_window_seconds)
+
+    @property
+    def peer(self) -> Peer:
+        p = self.conn.principal
+        return Peer(peer_id=self.conn.peer_id, name=p.name, role=p.role)
+
+    def error(self, code: str, message: str) -> None:
+        self.conn.send(encode(Error(code=code, message=message)))
+
+
+class EventRoom:
+    """The events sockets of one interview room."""
+
+    def __init__(self, room_id: str, settings: Settings, chat: ChatStore) -> None:
+        self.room_id = room_id
+        self.settings = settings
+        self.chat_store = chat
+        self.peers: dict[str, EventPeer] = {}
+        self._chat_lock = asyncio.Lock()
+
+    async def join(self, conn: Connection) -> EventPeer:
+        """Welcome the newcomer (with peers, ICE servers and chat history); tell the others."""
+        peer = EventPeer(conn, self.settings)
+        welcome = Welcome(
+            peer_id=conn.peer_id,
+            role=conn.principal.role,
+            room_role=conn.room_role,
+            peers=[p.peer for p in self.peers.values()],
+            ice_servers=ice_servers(self.settings, conn.peer_id),
+        )
+        history = await self.chat_store.history(self.room_id, CHAT_HISTORY_ON_JOIN)
+        conn.send(encode(welcome))
+        conn.send(encode(ChatHistory(messages=history)))
+        joined = encode(PeerJoined(peer=peer.peer))
+        for other in self.peers.values():
+            other.conn.send(joined)
+        self.peers[conn.peer_id] = peer
+        return peer
+
+    def leave(self, peer: EventPeer) -> None:
+        if self.peers.pop(peer.conn.peer_id, None) is None:
+            return
+        self.broadcast(encode(PeerLeft(peer_id=peer.conn.peer_id)))
+
+    def broadcast(self, text: str) -> None:
+        for p in self.peers.values():
+            p.conn.send(text)
+
+    async def receive(self, peer: EventPeer, text: str) -> None:
+        """Handle one text frame; a bad one gets an ``error`` and the socket stays open."""
+        if not peer.messages.take():
+            peer.error(ErrorCode.RATE_LIMITED, "Too many messages; slow down")
+            return
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            peer.error(ErrorCode.INVALID_JSON, "Not valid JSON")
+            return
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        if kind not in CLIENT_TYPES:
+            peer.error(ErrorCode.UNKNOWN_TYPE, f"Unknown message type: {str(kind)[:40]}")
+            return
+        try:
+            message = CLIENT_MESSAGE.validate_python(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"][1:])
+            peer.error(ErrorCode.INVALID_MESSAGE, f"{kind}: {where} {first['msg']}".strip())
+            return
+        if isinstance(message, ChatSend):
+            await self._chat(peer, message)
+        else:
+            self._signal(peer, message)
+
+    async def _chat(self, peer: EventPeer, message: ChatSend) -> None:
+        text = message.text.strip()
+        if not text:
+            peer.error(ErrorCode.INVALID_MESSAGE, "chat.send: text is empty")
+            return
+        if len(text) > self.settings.chat_max_chars:
+            peer.error(
+                ErrorCode.TOO_LARGE,
+                f"Chat messages are limited to {self.settings.chat_max_chars} characters",
+            )
+            return
+        if not peer.chat.hit():
+            peer.error(ErrorCode.RATE_LIMITED, "Too many chat messages; wait a few seconds")
+            return
+        async with self._chat_lock:
+            try:
+                entry = await self.chat_store.add(self.room_id, peer.conn.principal, text)
+            except Exception as exc:
+                log.error("chat_store_failed", room=self.room_id, error=type(exc).__name__)
+                peer.error(ErrorCode.INTERNAL, "The message could not be saved; try again")
+                return
+            self.broadcast(encode(ChatMessageOut(message=entry)))
+
+    def _signal(self, peer: EventPeer, message: SignalSend) -> None:
+        target = self.peers.get(message.to)
+        if target is None or target is peer:
+            peer.error(ErrorCode.UNKNOWN_PEER, f"No peer {message.to[:64]} in this room")
+            return
+        target.conn.send(encode(SignalOut(from_=peer.conn.peer_id, data=message.data)))
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """An event from another feature (or instance): to everyone, as JSON."""
+        self.broadcast(json.dumps(event, separators=(",", ":"), default=str))

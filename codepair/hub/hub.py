@@ -1,0 +1,283 @@
+"""The registry of live rooms: loading, group commit, compaction, unloading, and notices.
+
+One :class:`Hub` per process. Document rooms are loaded on first join (every joiner awaits the
+same load, so many clients opening a new room at once all sync), written to the update log
+every ``group_commit_ms`` in one transaction for all rooms, and unloaded
+``room_unload_seconds`` after their last socket leaves, once everything is written.
+
+Sharing with other instances (the bus) goes through two seams: :attr:`Hub.publish`, called
+with every frame and event this instance originates, and :meth:`Hub.deliver_doc_frame` /
+:meth:`Hub.deliver_event`, to call with what other instances published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from pycrdt import Doc, Text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from codepair.config import Settings
+from codepair.hub.connection import Connection
+from codepair.hub.docroom import DocRoom
+from codepair.hub.events import EventPeer, EventRoom
+from codepair.hub.protocol import CloseCode, RoomEnded, encode
+from codepair.hub.store import Batch, ChatStore, UpdateLog
+
+log = structlog.get_logger("codepair.hub")
+
+KEEPALIVE_SECONDS = 10.0  # well inside y-websocket's 30 s messageReconnectTimeout
+
+# (channel, payload): channel is "doc:<room>:<doc>" (payload: a y-websocket frame) or
+# "events:<room>" (payload: an event dict).
+BusPublish = Callable[[str, bytes | dict[str, Any]], None]
+
+
+class RoomFull(Exception):
+    """The document already has ``max_sockets_per_doc`` sockets."""
+
+
+class Hub:
+    """Every live room of this process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: async_sessionmaker[AsyncSession],
+        *,
+        publish: BusPublish | None = None,
+    ) -> None:
+        self.settings = settings
+        self.log = UpdateLog(db)
+        self.chat = ChatStore(db)
+        self.publish = publish
+        self.docs: dict[tuple[str, str], DocRoom] = {}
+        self.events: dict[str, EventRoom] = {}
+        self._flush_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._flush_loop(), name="hub-group-commit"),
+            asyncio.create_task(self._keepalive_loop(), name="hub-keepalive"),
+        ]
+
+    async def stop(self) -> None:
+        """Close every socket and write everything still pending."""
+        self._stopping = True
+        for room in list(self.docs.values()):
+            for conn in list(room.clients):
+                conn.close(CloseCode.GOING_AWAY, "server shutting down")
+        for events in list(self.events.values()):
+            for peer in list(events.peers.values()):
+                peer.conn.close(CloseCode.GOING_AWAY, "server shutting down")
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.flush()
+
+    # --- documents ------------------------------------------------------------------------
+
+    async def join_doc(self, room_id: str, doc: str, conn: Connection) -> DocRoom:
+        """The loaded room for ``(room_id, doc)`` with ``conn`` in it."""
+        key = (room_id, doc)
+        room = self.docs.get(key)
+        if room is None:
+            room = DocRoom(room_id, doc)
+            room.publish = self._publish_frame if self.publish else None
+            self.docs[key] = room
+            asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
+        await asyncio.shield(room.loaded)
+        if len(room.clients) >= self.settings.max_sockets_per_doc:
+            raise RoomFull
+        room.join(conn)
+        return room
+
+    def leave_doc(self, room: DocRoom, conn: Connection) -> None:
+        room.leave(conn)
+        if not room.clients and not self._stopping and room.unload_timer is None:
+            room.unload_timer = asyncio.get_running_loop().call_later(
+                self.settings.room_unload_seconds, self._schedule_unload, room
+            )
+
+    async def _load(self, room: DocRoom) -> None:
+        try:
+            stored = await self.log.load(room.room_id, room.doc_name)
+            room.restore(stored)
+            if stored.is_new and room.doc_name == "code":
+                language = await self.log.room_language(room.room_id)
+                if language:
+                    room.seed_language(language)
+                    await self.flush()
+            room.loaded.set_result(None)
+        except Exception as exc:
+            log.error("room_load_failed", room=room.room_id, doc=room.doc_name, exc_info=exc)
+            if self.docs.get(room.key) is room:
+                del self.docs[room.key]
+            room.loaded.set_exception(exc)
+
+    def _schedule_unload(self, room: DocRoom) -> None:
+        room.unload_timer = None
+        asyncio.create_task(self._unload(room))  # noqa: RUF006 (short; logs its own errors)
+
+    async def _unload(self, room: DocRoom) -> None:
+        try:
+            async with self._flush_lock:
+                await self._flush_locked()
+                if room.log_length > 0:
+                    await self._compact(room)
+        except Exception as exc:
+            log.error("room_unload_flush_failed", room=room.room_id, exc_info=exc)
+            return
+        # No await between this check and the removal: a joiner either came before (and the
+        # room stays) or comes after (and loads what was just written).
+        if not room.clients and not room.pending and self.docs.get(room.key) is room:
+            del self.docs[room.key]
+            log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
+
+    # --- the update log -------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Write every pending update of every room in one transaction."""
+        async with self._flush_lock:
+            await self._flush_locked()
+
+    async def _flush_locked(self) -> None:
+        taken = [(room, room.take_pending()) for room in self.docs.values() if room.pending]
+        if not taken:
+            return
+        batches = [Batch(room.room_id, room.doc_name, pending) for room, pending in taken]
+        try:
+            await self.log.append(batches)
+        except Exception:
+            for room, pending in taken:
+                room.put_back(pending)
+            raise
+        for room, pending in taken:
+            room.log_length += len(pending)
+        for room, _ in taken:
+            if room.log_length >= self.settings.yjs_compact_after_updates:
+                await self._compact(room)
+
+    async def _compact(self, room: DocRoom) -> None:
+        removed = await self.log.compact(room.room_id, room.doc_name)
+        room.log_length = max(0, room.log_length - removed)
+        log.info("room_compacted", room=room.room_id, doc=room.doc_name, rows=removed)
+
+    async def _flush_loop(self) -> None:
+        window = self.settings.group_commit_ms / 1000
+        while True:
+            await asyncio.sleep(window)
+            try:
+                await self.flush()
+            except Exception as exc:  # the database is down: keep the updates, retry
+                log.error("group_commit_failed", error=type(exc).__name__, exc_info=exc)
+                await asyncio.sleep(1.0)
+
+    async def _keepalive_loop(self) -> None:
+        while True:
+            await asyncio.sleep(KEEPALIVE_SECONDS)
+            for room in list(self.docs.values()):
+                room.tick()
+
+    async def document_text(self, room_id: str, doc: str = "code", name: str = "code") -> str:
+        """The current text of a ``Y.Text`` (the code, for runs), live or from the log."""
+        room = self.docs.get((room_id, doc))
+        if room is not None and room.loaded.done() and not room.loaded.exception():
+            return str(room.doc.get(name, type=Text))
+        await self.flush()
+        stored = await self.log.load(room_id, doc)
+        ydoc: Doc[Any] = Doc()
+        for update in stored.updates:
+            ydoc.apply_update(update)
+        return str(ydoc.get(name, type=Text))
+
+    # --- events ---------------------------------------------------------------------------
+
+    async def join_events(self, room_id: str, conn: Connection) -> tuple[EventRoom, EventPeer]:
+        room = self.events.get(room_id)
+        if room is None:
+            room = self.events[room_id] = EventRoom(room_id, self.settings, self.chat)
+        peer = await room.join(conn)
+        return room, peer
+
+    def leave_events(self, room: EventRoom, peer: EventPeer) -> None:
+        room.leave(peer)
+        if not room.peers and self.events.get(room.room_id) is room:
+            del self.events[room.room_id]
+
+    async def broadcast(self, room_id: str, event: dict[str, Any]) -> None:
+        """Send ``event`` (JSON-serializable, with a ``type``) to every events socket."""
+        self.deliver_event(room_id, event)
+        if self.publish is not None:
+            self.publish(f"events:{room_id}", event)
+
+    # --- notices from core ----------------------------------------------------------------
+
+    async def room_ended(self, room_id: str) -> None:
+        """Tell everyone, then close the candidate's sockets (interviewers keep the record)."""
+        self._room_ended_here(room_id)
+        if self.publish is not None:
+            self.publish(f"events:{room_id}", {"type": "room.ended"})
+
+    def _room_ended_here(self, room_id: str) -> None:
+        events = self.events.get(room_id)
+        if events is not None:
+            events.broadcast(encode(RoomEnded()))
+            for peer in list(events.peers.values()):
+                if peer.conn.is_candidate:
+                    peer.conn.close(CloseCode.ROOM_ENDED, "room ended")
+        for (rid, _doc), room in list(self.docs.items()):
+            if rid == room_id:
+                for conn in list(room.clients):
+                    if conn.is_candidate:
+                        conn.close(CloseCode.ROOM_ENDED, "room ended")
+
+    async def user_revoked(self, user_id: int) -> None:
+        """A deactivated user's (or revoked session's) sockets close at once."""
+        self._user_revoked_here(user_id)
+        if self.publish is not None:
+            self.publish("users", {"type": "user.revoked", "user_id": user_id})
+
+    def _user_revoked_here(self, user_id: int) -> None:
+        for conn in self._connections():
+            if conn.principal.user_id == user_id:
+                conn.close(CloseCode.UNAUTHORIZED, "access revoked")
+
+    def _connections(self) -> list[Connection]:
+        conns = [c for room in self.docs.values() for c in room.clients]
+        conns += [p.conn for room in self.events.values() for p in room.peers.values()]
+        return conns
+
+    # --- the bus seam ---------------------------------------------------------------------
+
+    def _publish_frame(self, key: tuple[str, str], frame: bytes) -> None:
+        if self.publish is not None:
+            self.publish(f"doc:{key[0]}:{key[1]}", frame)
+
+    def deliver_doc_frame(self, room_id: str, doc: str, frame: bytes) -> None:
+        """A y-websocket frame another instance received: apply and relay if loaded here."""
+        room = self.docs.get((room_id, doc))
+        if room is not None and room.loaded.done() and not room.loaded.exception():
+            room.apply_remote(frame)
+
+    def deliver_event(self, room_id: str, event: dict[str, Any]) -> None:
+        """An event for a room's events sockets, from this or another instance."""
+        if event.get("type") == "room.ended":
+            self._room_ended_here(room_id)
+            return
+        if event.get("type") == "user.revoked":
+            self._user_revoked_here(int(event["user_id"]))
+            return
+        room = self.events.get(room_id)
+        if room is not None:
+            room.deliver(event)

@@ -1,0 +1,153 @@
+"""The events socket's wire protocol (version 1) and the close codes of both room sockets.
+
+Every JSON message on ``/ws/rooms/{room_id}/events`` is one of the models below, told apart by
+``type``. The web client mirrors this module; a new message touches this file, its handler in
+:mod:`codepair.hub.events`, the TypeScript mirror and a test.
+
+Client to server: ``chat.send``, ``signal``. Server to client: ``welcome`` (always first),
+``chat.history`` (right after ``welcome``), ``peer.joined``, ``peer.left``, ``chat.message``,
+``signal``, ``room.ended``, ``error``, and any event another feature broadcasts through
+:meth:`codepair.hub.Hub.broadcast` (code runs, for example).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+
+
+class CloseCode:
+    """WebSocket close codes the hub uses, with the reason it sends alongside."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001  # the server is shutting down
+    PROTOCOL_ERROR = 1002  # a malformed Yjs frame
+    UNSUPPORTED_DATA = 1003  # text on the binary socket, or binary on the events socket
+    POLICY = 1008
+    TOO_BIG = 1009  # over max_frame_bytes
+    TRY_AGAIN_LATER = 1013  # the client's outbox overflowed: it could not keep up
+    UNAUTHORIZED = 4401  # token revoked or user deactivated while connected
+    FORBIDDEN = 4403  # not allowed in this room or this document
+    ROOM_ENDED = 4410
+    ROOM_FULL = 4429  # max_sockets_per_doc reached
+    RATE_LIMITED = 4430  # too many Yjs messages a second
+
+
+class ErrorCode:
+    """``code`` values of ``error`` messages."""
+
+    INVALID_JSON = "invalid_json"
+    INVALID_MESSAGE = "invalid_message"
+    UNKNOWN_TYPE = "unknown_type"
+    UNKNOWN_PEER = "unknown_peer"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    FORBIDDEN = "forbidden"
+    INTERNAL = "internal_error"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- client to server -------------------------------------------------------------------
+
+
+class ChatSend(_Message):
+    type: Literal["chat.send"]
+    text: str = Field(min_length=1)
+
+
+class SignalSend(_Message):
+    """An SDP offer or answer or an ICE candidate for one peer; never stored."""
+
+    type: Literal["signal"]
+    to: str = Field(min_length=1, max_length=64)
+    data: dict[str, Any]
+
+
+ClientMessage = Annotated[ChatSend | SignalSend, Field(discriminator="type")]
+CLIENT_MESSAGE: TypeAdapter[ChatSend | SignalSend] = TypeAdapter(ClientMessage)
+CLIENT_TYPES = frozenset({"chat.send", "signal"})
+
+
+# --- server to client -------------------------------------------------------------------
+
+
+class Peer(_Message):
+    peer_id: str
+    name: str
+    role: str  # lead, interviewer or candidate
+
+
+class IceServer(_Message):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class Welcome(_Message):
+    type: Literal["welcome"] = "welcome"
+    version: int = PROTOCOL_VERSION
+    peer_id: str
+    role: str
+    room_role: str  # owner, co, lead or candidate
+    peers: list[Peer]
+    ice_servers: list[IceServer]
+
+
+class Author(_Message):
+    name: str
+    role: str
+
+
+class ChatEntry(_Message):
+    id: int
+    author: Author
+    text: str
+    sent_at: datetime
+
+
+class ChatHistory(_Message):
+    type: Literal["chat.history"] = "chat.history"
+    messages: list[ChatEntry]
+
+
+class ChatMessageOut(_Message):
+    type: Literal["chat.message"] = "chat.message"
+    message: ChatEntry
+
+
+class PeerJoined(_Message):
+    type: Literal["peer.joined"] = "peer.joined"
+    peer: Peer
+
+
+class PeerLeft(_Message):
+    type: Literal["peer.left"] = "peer.left"
+    peer_id: str
+
+
+class SignalOut(_Message):
+    type: Literal["signal"] = "signal"
+    from_: str = Field(serialization_alias="from")
+    data: dict[str, Any]
+
+
+class RoomEnded(_Message):
+    type: Literal["room.ended"] = "room.ended"
+
+
+class Error(_Message):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+def encode(message: _Message) -> str:
+    """The JSON text frame for a server message."""
+    return message.model_dump_json(by_alias=True)

@@ -1,0 +1,207 @@
+"""The hub's endpoints: the two room sockets and the chat history.
+
+Thin on purpose: check the handshake (Origin, token, the person's part in the room), then
+hand frames to the room objects of :mod:`codepair.hub` and close with a clear code when a
+frame is over a cap or malformed. Refusals happen before the handshake completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Query, WebSocket
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.websockets import WebSocketDisconnect
+
+from codepair.api.deps import CurrentPrincipal, DbSession
+from codepair.config import Settings
+from codepair.domain.access import authenticate, room_role
+from codepair.domain.errors import DomainError, NotFound
+from codepair.hub.connection import Connection
+from codepair.hub.docroom import DOCS
+from codepair.hub.hub import Hub, RoomFull
+from codepair.hub.limits import TokenBucket
+from codepair.hub.protocol import ChatEntry, CloseCode, Error, ErrorCode, encode
+from codepair.hub.store import chat_history
+from codepair.hub.yframes import ProtocolError
+
+log = structlog.get_logger("codepair.hub")
+
+router = APIRouter(tags=["rooms"])
+
+INTERVIEWER_DOCS = frozenset({"notes"})
+
+
+class ChatHistoryOut(BaseModel):
+    items: list[ChatEntry]
+
+
+@router.get("/api/rooms/{room_id}/messages", response_model=ChatHistoryOut)
+async def list_messages(
+    room_id: str,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+) -> ChatHistoryOut:
+    """The room's chat, oldest first: the latest ``limit`` messages before ``before_id``."""
+    if await room_role(db, principal, room_id) is None:
+        raise NotFound("Room not found")
+    return ChatHistoryOut(items=await chat_history(db, room_id, limit=limit, before_id=before_id))
+
+
+# --- handshake --------------------------------------------------------------------------
+
+
+async def _deny(websocket: WebSocket, status: int, detail: str) -> None:
+    """Refuse the handshake: an HTTP answer if the server can send one, else a plain 403."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(JSONResponse({"detail": detail}, status_code=status))
+    else:
+        await websocket.close(code=CloseCode.POLICY, reason=detail)
+
+
+async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> Connection | None:
+    """Authorize and accept the socket, or refuse it and return None."""
+    settings: Settings = websocket.app.state.settings
+    origin = websocket.headers.get("origin")
+    # Browsers always send Origin; other clients carry only their token.
+    if origin is not None and origin.rstrip("/") not in settings.allowed_origins:
+        await _deny(websocket, 403, "Origin not allowed")
+        return None
+    if doc is not None and doc not in DOCS:
+        await _deny(websocket, 404, "No such document")
+        return None
+    token = websocket.query_params.get("token", "")
+    try:
+        async with websocket.app.state.db() as db:
+            principal = await authenticate(db, settings, token)
+            role = await room_role(db, principal, room_id)
+    except DomainError as exc:
+        await _deny(websocket, exc.status, exc.detail)
+        return None
+    if role is None:
+        await _deny(websocket, 403, "Not a member of this room")
+        return None
+    if doc in INTERVIEWER_DOCS and principal.is_candidate:
+        await _deny(websocket, 403, "Interviewers only")
+        return None
+    await websocket.accept()
+    return Connection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code, reason)
+
+
+def _uncancel() -> None:
+    # We cancelled this reader ourselves to drop its socket; finish normally.
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+
+
+# --- /ws/rooms/{room_id}/yjs/{doc} ------------------------------------------------------
+
+
+@router.websocket("/ws/rooms/{room_id}/yjs/{doc}")
+async def yjs_socket(websocket: WebSocket, room_id: str, doc: str) -> None:
+    """The y-websocket protocol for one document, one message per frame."""
+    conn = await _admit(websocket, room_id, doc)
+    if conn is None:
+        return
+    hub: Hub = websocket.app.state.hub
+    settings: Settings = websocket.app.state.settings
+    conn.start()
+    try:
+        room = await hub.join_doc(room_id, doc, conn)
+    except RoomFull:
+        await conn.stop()
+        await _close(websocket, CloseCode.ROOM_FULL, "too many sockets on this document")
+        return
+    except Exception:
+        await conn.stop()
+        await _close(websocket, 1011, "document could not be loaded")
+        return
+    bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
+    max_bytes = settings.max_frame_bytes
+    receive = websocket.receive
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            frame = message.get("bytes")
+            if frame is None:
+                conn.close(CloseCode.UNSUPPORTED_DATA, "binary frames only")
+                continue
+            if len(frame) > max_bytes:
+                conn.abort(CloseCode.TOO_BIG, "frame too large")
+                continue
+            if not bucket.take():
+                conn.abort(CloseCode.RATE_LIMITED, "too many messages")
+                continue
+            try:
+                room.receive(conn, frame)
+            except ProtocolError as exc:
+                log.info("yjs_bad_frame", room=room_id, doc=doc, error=str(exc))
+                conn.abort(CloseCode.PROTOCOL_ERROR, "malformed Yjs message")
+    except (WebSocketDisconnect, RuntimeError):
+        pass  # Starlette raises RuntimeError after the socket was closed under it
+    except asyncio.CancelledError:
+        if not conn.reader_cancelled:
+            raise
+        _uncancel()
+    finally:
+        hub.leave_doc(room, conn)
+        await conn.stop()
+
+
+# --- /ws/rooms/{room_id}/events ---------------------------------------------------------
+
+
+@router.websocket("/ws/rooms/{room_id}/events")
+async def events_socket(websocket: WebSocket, room_id: str) -> None:
+    """Presence, chat, signaling and room notices as JSON text frames."""
+    conn = await _admit(websocket, room_id, None)
+    if conn is None:
+        return
+    hub: Hub = websocket.app.state.hub
+    settings: Settings = websocket.app.state.settings
+    conn.start()
+    try:
+        room, peer = await hub.join_events(room_id, conn)
+    except Exception:
+        await conn.stop()
+        await _close(websocket, 1011, "room could not be opened")
+        return
+    max_bytes = settings.max_event_frame_bytes
+    receive = websocket.receive
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                conn.send(encode(Error(code=ErrorCode.INVALID_MESSAGE, message="Text frames only")))
+                continue
+            if len(text) > max_bytes:
+                # Big frames are a client bug or an attack; the socket goes, the room stays.
+                conn.abort(CloseCode.TOO_BIG, "frame too large")
+                continue
+            await room.receive(peer, text)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    except asyncio.CancelledError:
+        if not conn.reader_cancelled:
+            raise
+        _uncancel()
+    finally:
+        hub.leave_events(room, peer)
+        await conn.stop()

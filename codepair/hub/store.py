@@ -1,0 +1,203 @@
+"""The hub's durable state: the Yjs update log with its snapshots, and the chat.
+
+The log is append-only: each row is one update as a client sent it, with its time and
+author (replay is built on it). Compaction merges the oldest rows into the document's snapshot
+and deletes them in the same transaction, so a crash between the two cannot lose or double
+anything. Loading a document is its snapshot plus every later row, in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pycrdt import merge_updates
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from codepair.db.engine import transaction
+from codepair.db.models import ChatMessage, Room, YSnapshot, YUpdate
+from codepair.hub.protocol import Author, ChatEntry
+from codepair.security.tokens import Principal
+
+EMPTY_UPDATE = b"\x00\x00"
+
+
+@dataclass(slots=True)
+class PendingUpdate:
+    """An update applied in memory and not yet written."""
+
+    update: bytes
+    at: datetime
+    author: str
+
+
+@dataclass(slots=True)
+class StoredDoc:
+    """What a document's load found: its updates in order and how long its log is."""
+
+    updates: list[bytes] = field(default_factory=list)
+    log_length: int = 0  # rows after the snapshot
+
+    @property
+    def is_new(self) -> bool:
+        return not self.updates
+
+
+@dataclass(slots=True)
+class Batch:
+    """One document's pending updates, written in one group commit."""
+
+    room_id: str
+    doc: str
+    updates: list[PendingUpdate]
+
+
+class UpdateLog:
+    """Reads and writes the update log and snapshots through a session factory."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+
+    async def load(self, room_id: str, doc: str) -> StoredDoc:
+        async with self._factory() as db:
+            snapshot = await db.get(YSnapshot, (room_id, doc))
+            after = snapshot.upto_seq if snapshot else -1
+            rows = (
+                await db.scalars(
+                    select(YUpdate.update)
+                    .where(YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq > after)
+                    .order_by(YUpdate.seq)
+                )
+            ).all()
+        updates = ([snapshot.state] if snapshot else []) + list(rows)
+        return StoredDoc(updates=updates, log_length=len(rows))
+
+    async def room_language(self, room_id: str) -> str | None:
+        async with self._factory() as db:
+            language: str | None = await db.scalar(select(Room.language).where(Room.id == room_id))
+            return language
+
+    async def append(self, batches: list[Batch]) -> None:
+        """Write every batch in one transaction (the group commit).
+
+        Sequence numbers are given here, from the database, so that two hub instances writing
+        the same document cannot reuse one: the loser of a race fails on the unique key and
+        its batch is retried in the next window.
+        """
+        async with transaction(self._factory) as db:
+            for batch in batches:
+                seq = await _last_seq(db, batch.room_id, batch.doc)
+                rows = []
+                for item in batch.updates:
+                    seq += 1
+                    rows.append(
+                        {
+                            "room_id": batch.room_id,
+                            "doc": batch.doc,
+                            "seq": seq,
+                            "update": item.update,
+                            "at": item.at,
+                            "author": item.author[:120],
+                        }
+                    )
+                await db.execute(insert(YUpdate), rows)
+
+    async def compact(self, room_id: str, doc: str) -> int:
+        """Merge the whole log into the snapshot; returns how many rows it removed."""
+        async with transaction(self._factory) as db:
+            snapshot = await db.get(YSnapshot, (room_id, doc))
+            after = snapshot.upto_seq if snapshot else -1
+            rows = (
+                await db.execute(
+                    select(YUpdate.seq, YUpdate.update)
+                    .where(YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq > after)
+                    .order_by(YUpdate.seq)
+                )
+            ).all()
+            if not rows:
+                return 0
+            parts = ([snapshot.state] if snapshot else []) + [row.update for row in rows]
+            state = merge_updates(*parts)
+            upto = rows[-1].seq
+            if snapshot is None:
+                db.add(YSnapshot(room_id=room_id, doc=doc, state=state, upto_seq=upto))
+            else:
+                snapshot.state = state
+                snapshot.upto_seq = upto
+            await db.execute(
+                delete(YUpdate).where(
+                    YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq <= upto
+                )
+            )
+            return len(rows)
+
+    async def log_length(self, room_id: str, doc: str) -> int:
+        """Rows in the log (after the snapshot) for one document."""
+        async with self._factory() as db:
+            count: int = (
+                await db.scalar(
+                    select(func.count())
+                    .select_from(YUpdate)
+                    .where(YUpdate.room_id == room_id, YUpdate.doc == doc)
+                )
+                or 0
+            )
+            return count
+
+
+async def _last_seq(db: AsyncSession, room_id: str, doc: str) -> int:
+    last = await db.scalar(
+        select(func.max(YUpdate.seq)).where(YUpdate.room_id == room_id, YUpdate.doc == doc)
+    )
+    if last is not None:
+        return int(last)
+    # The log may be empty because it was compacted: continue after the snapshot.
+    upto = await db.scalar(
+        select(YSnapshot.upto_seq).where(YSnapshot.room_id == room_id, YSnapshot.doc == doc)
+    )
+    return int(upto) if upto is not None else 0
+
+
+class ChatStore:
+    """Chat messages: written before they are broadcast, read back as history."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+
+    async def add(self, room_id: str, principal: Principal, text: str) -> ChatEntry:
+        async with transaction(self._factory) as db:
+            row = ChatMessage(
+                room_id=room_id,
+                author_user_id=principal.user_id,
+                author_name=principal.name[:100],
+                author_role=principal.role,
+                text=text,
+            )
+            db.add(row)
+            await db.flush()
+            return chat_entry(row)
+
+    async def history(self, room_id: str, limit: int) -> list[ChatEntry]:
+        async with self._factory() as db:
+            return await chat_history(db, room_id, limit=limit)
+
+
+async def chat_history(
+    db: AsyncSession, room_id: str, *, limit: int, before_id: int | None = None
+) -> list[ChatEntry]:
+    """The latest ``limit`` messages (older than ``before_id`` if given), oldest first."""
+    query = select(ChatMessage).where(ChatMessage.room_id == room_id)
+    if before_id is not None:
+        query = query.where(ChatMessage.id < before_id)
+    rows = (await db.scalars(query.order_by(ChatMessage.id.desc()).limit(limit))).all()
+    return [chat_entry(row) for row in reversed(rows)]
+
+
+def chat_entry(row: ChatMessage) -> ChatEntry:
+    return ChatEntry(
+        id=row.id,
+        author=Author(name=row.author_name, role=row.author_role),
+        text=row.text,
+        sent_at=row.sent_at,
+    )

@@ -1,0 +1,139 @@
+"""Yjs sync through the hub with the real npm y-websocket client (Node, disableBc: true)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from tests.hub.nodeclients import NodeClients
+from tests.support.api import Actor, create_room, create_user, join
+from tests.support.server import Server
+
+
+async def _converged(node: NodeClients, names: list[str], timeout: float = 10.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        texts = [await node.text(n) for n in names]
+        if len(set(texts)) == 1 or time.monotonic() > deadline:
+            return texts
+        await asyncio.sleep(0.05)
+
+
+async def test_two_clients_converge_and_code_doc_carries_language(
+    node: NodeClients, server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    cand = join(server, room)
+    a = await node.connect("a", server.ws_url, room["id"], "code", lead.token)
+    b = await node.connect("b", server.ws_url, room["id"], "code", cand.token)
+    assert a["synced"] and b["synced"]
+    assert (await node.call("meta", client="b"))["meta"] == {"language": "python"}
+    # Concurrent edits from both sides, interleaved.
+    await asyncio.gather(
+        node.call("type", client="a", text="def f():\n", delay=2),
+        node.call("type", client="b", text="    return 42\n", delay=2),
+    )
+    texts = await _converged(node, ["a", "b"])
+    assert texts[0] == texts[1]
+    assert sorted(texts[0]) == sorted("def f():\n    return 42\n")
+
+
+async def test_ten_clients_converge_and_late_joiner_gets_everything(
+    node: NodeClients, server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    names = [f"c{i}" for i in range(10)]
+    # All ten open the brand-new room at the same instant: every one must sync.
+    results = await asyncio.gather(
+        *(node.connect(n, server.ws_url, room["id"], "code", lead.token) for n in names)
+    )
+    assert all(r["synced"] for r in results)
+    await asyncio.gather(
+        *(node.call("type", client=n, text=f"<{n}>", delay=1) for n in names)
+    )
+    texts = await _converged(node, names)
+    assert len(set(texts)) == 1, texts
+    # Keystrokes at the end from ten writers interleave; none may be lost or doubled.
+    assert sorted(texts[0]) == sorted("".join(f"<{n}>" for n in names))
+    assert (await node.call("meta", client="c3"))["meta"] == {"language": "python"}
+
+    late = await node.connect("late", server.ws_url, room["id"], "code", lead.token)
+    assert late["synced"]
+    assert await node.text("late") == texts[0]
+
+
+async def test_cursor_visible_on_join_and_gone_after_kill(
+    server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    watcher = await NodeClients.start()
+    typist = await NodeClients.start()
+    try:
+        await typist.connect(
+            "t", server.ws_url, room["id"], "code", lead.token, user={"name": "Tess"}
+        )
+        await typist.call("setCursor", client="t", cursor={"anchor": 3})
+        await asyncio.sleep(0.2)
+        # The watcher joins after the cursor was set: it must see it at once.
+        await watcher.connect("w", server.ws_url, room["id"], "code", lead.token)
+        deadline = time.monotonic() + 2
+        states: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            states = (await watcher.call("awareness", client="w"))["states"]
+            if states:
+                break
+            await asyncio.sleep(0.02)
+        assert [s["state"] for s in states] == [{"user": {"name": "Tess"}, "cursor": {"anchor": 3}}]
+
+        typist.kill()  # no close handshake, no awareness goodbye from the client
+        killed_at = time.monotonic()
+        while (await watcher.call("awareness", client="w"))["states"]:
+            assert time.monotonic() - killed_at < 1.0, "ghost cursor"
+            await asyncio.sleep(0.02)
+    finally:
+        await typist.close()
+        await watcher.close()
+
+
+async def test_candidate_cannot_open_notes_and_interviewer_can(
+    node: NodeClients, server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    cand = join(server, room)
+    refused = await node.connect(
+        "cand", server.ws_url, room["id"], "notes", cand.token, waitMs=1500
+    )
+    assert not refused["synced"]
+    assert node.closes("cand"), "the handshake must be refused"
+    await node.call("disconnect", client="cand")
+    ok = await node.connect("lead", server.ws_url, room["id"], "notes", lead.token)
+    assert ok["synced"]
+    # The candidate's own doc is fine.
+    assert (await node.connect("cand2", server.ws_url, room["id"], "code", cand.token))["synced"]
+
+
+async def test_token_for_room_a_cannot_open_room_b(
+    node: NodeClients, server: Server, lead: Actor
+) -> None:
+    room_a = create_room(server, lead)
+    room_b = create_room(server, lead)
+    cand_a = join(server, room_a)
+    other = create_user(server, lead, "interviewer")  # not on room B
+    refused = await node.connect(
+        "x", server.ws_url, room_b["id"], "code", cand_a.token, waitMs=1500
+    )
+    assert not refused["synced"] and node.closes("x")
+    for token, status in ((cand_a.token, 403), (other.token, 403), ("garbage", 401), ("", 401)):
+        url = f"{server.ws_url}/ws/rooms/{room_b['id']}/yjs/code?token={token}"
+        with pytest.raises(InvalidStatus) as err:
+            async with websockets.connect(url):
+                pass
+        assert err.value.response.status_code == status
+    with pytest.raises(InvalidStatus) as err:
+        async with websockets.connect(
+            f"{server.ws_url}/ws/rooms/{room_a['id']}/events?token={cand_a.token}",
+            origin=websockets.Origin("https://evil.example"),
+        ):
+            pass
+    assert err.value.response.status_code == 403
