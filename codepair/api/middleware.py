@@ -82,31 +82,34 @@ class BodyLimit:
                     return
         received = 0
         started = False
+        refused = False
 
         async def guarded_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused, started
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    # Answer 413 now and tell the app the client went away, so that it stops
+                    # reading whatever its framework does with a failed read.
+                    refused = True
+                    if not started:
+                        started = True
+                        await _too_large(send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, guarded_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _too_large(send)
-
-
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, guarded_receive, tracking_send)
 
 
 async def _too_large(send: Send) -> None:
