@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from codepair.config import Settings
 from codepair.db.models import AuthSession, RefreshToken, User
 from codepair.domain.errors import DomainError, Unauthorized
-from codepair.security.passwords import hash_password, verify_password
+from codepair.security.passwords import hash_password_async, verify_password_async
 from codepair.security.tokens import (
     hash_refresh_token,
     issue_access_token,
@@ -38,7 +38,7 @@ def normalize_email(email: str) -> str:
 
 async def login(db: AsyncSession, settings: Settings, email: str, password: str) -> TokenPair:
     user = await db.scalar(select(User).where(User.email == normalize_email(email)))
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await verify_password_async(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS)
     now = datetime.now(UTC)
@@ -136,7 +136,7 @@ async def change_password(
     db: AsyncSession, user: User, current: str, new: str, *, keep_session: str | None
 ) -> None:
     """Set a new password and end every other sign-in session of the user."""
-    if not verify_password(user.password_hash, current):
+    if not await verify_password_async(user.password_hash, current):
         raise DomainError("Current password is incorrect")
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password_async(new)
     await revoke_sessions(db, user_id=user.id, keep=keep_session, reason="password_change")

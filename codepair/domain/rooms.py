@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from codepair.config import Settings
 from codepair.db.models import Invite, Role, Room, RoomInterviewer, User
@@ -56,8 +56,8 @@ def current_invite(room: Room) -> Invite | None:
 
 def _with_people() -> list[Any]:
     return [
-        selectinload(Room.owner),
-        selectinload(Room.interviewers).selectinload(RoomInterviewer.user),
+        joinedload(Room.owner),
+        selectinload(Room.interviewers).joinedload(RoomInterviewer.user),
         selectinload(Room.invites),
     ]
 

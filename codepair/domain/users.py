@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from codepair.db.models import Role, Room, User
 from codepair.domain.auth import normalize_email, revoke_sessions
 from codepair.domain.errors import Conflict, NotFound
-from codepair.security.passwords import hash_password
+from codepair.security.passwords import hash_password_async
 
 
 async def create_user(
@@ -19,7 +19,7 @@ async def create_user(
         email=normalize_email(email),
         name=name.strip(),
         role=role,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_async(password),
         is_active=True,
     )
     db.add(user)
