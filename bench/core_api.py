@@ -20,8 +20,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.api import PASSWORD, bootstrap_lead  # noqa: E402
-from tests.support.server import Server  # noqa: E402
+from tests.support.api import PASSWORD, bootstrap_lead
+from tests.support.server import Server
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -73,22 +73,35 @@ async def main() -> None:
         assert lead is not None, "with --url, create the data yourself"  # kept simple on purpose
         async with httpx.AsyncClient(base_url=args.url, timeout=30) as c:
             for i in range(args.rooms):
-                r = await c.post("/api/rooms", headers=lead.headers,
-                                 json={"candidate_name": f"Candidate {i}", "title": f"Round {i}"})
+                r = await c.post(
+                    "/api/rooms",
+                    headers=lead.headers,
+                    json={"candidate_name": f"Candidate {i}", "title": f"Round {i}"},
+                )
                 r.raise_for_status()
-        print(f"server {args.url}, {args.rooms} rooms, concurrency {args.concurrency}, "
-              f"{args.seconds:.0f} s per endpoint")
-        await _load(
-            "POST /api/auth/login", args.url, args.concurrency, args.seconds,
-            lambda c: c.post("/api/auth/login",
-                             json={"email": lead.email, "password": PASSWORD}),
+        print(
+            f"server {args.url}, {args.rooms} rooms, concurrency {args.concurrency}, "
+            f"{args.seconds:.0f} s per endpoint"
         )
         await _load(
-            "GET /api/rooms (20)", args.url, args.concurrency, args.seconds,
+            "POST /api/auth/login",
+            args.url,
+            args.concurrency,
+            args.seconds,
+            lambda c: c.post("/api/auth/login", json={"email": lead.email, "password": PASSWORD}),
+        )
+        await _load(
+            "GET /api/rooms (20)",
+            args.url,
+            args.concurrency,
+            args.seconds,
             lambda c: c.get("/api/rooms?limit=20", headers=lead.headers),
         )
         await _load(
-            "GET /api/rooms?q=", args.url, args.concurrency, args.seconds,
+            "GET /api/rooms?q=",
+            args.url,
+            args.concurrency,
+            args.seconds,
             lambda c: c.get("/api/rooms?limit=20&q=candidate%201", headers=lead.headers),
         )
     finally:

@@ -38,8 +38,12 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerF
     started: list[Server] = []
     databases: list[str] = []
 
-    def start(env: dict[str, str] | None = None, *, server_kind: str | None = None,
-              database_url: str | None = None) -> Server:
+    def start(
+        env: dict[str, str] | None = None,
+        *,
+        server_kind: str | None = None,
+        database_url: str | None = None,
+    ) -> Server:
         if database_url is None and db_backend() == "postgres":
             database_url = create_pg_database()
             databases.append(database_url)

@@ -11,7 +11,13 @@ from tests.support.api import Actor, client, create_room, create_user, join, log
 from tests.support.server import Server
 
 ANON, CANDIDATE, STRANGER, CO, OWNER, LEAD, DEACTIVATED = (
-    "anonymous", "candidate", "stranger", "co", "owner", "lead", "deactivated",
+    "anonymous",
+    "candidate",
+    "stranger",
+    "co",
+    "owner",
+    "lead",
+    "deactivated",
 )
 CALLERS = [ANON, CANDIDATE, STRANGER, CO, OWNER, LEAD, DEACTIVATED]
 
@@ -35,17 +41,31 @@ def world(server: Server, lead: Actor) -> World:
     room = create_room(server, owner)
     other_room = create_room(server, stranger)
     with client(server) as c:
-        c.post(f"/api/rooms/{room['id']}/interviewers", headers=owner.headers,
-               json={"user_id": co.user_id}).raise_for_status()
-        c.post(f"/api/rooms/{room['id']}/interviewers", headers=owner.headers,
-               json={"user_id": gone.user_id}).raise_for_status()
-        c.patch(f"/api/users/{gone.user_id}", headers=lead.headers,
-                json={"is_active": False}).raise_for_status()
+        c.post(
+            f"/api/rooms/{room['id']}/interviewers",
+            headers=owner.headers,
+            json={"user_id": co.user_id},
+        ).raise_for_status()
+        c.post(
+            f"/api/rooms/{room['id']}/interviewers",
+            headers=owner.headers,
+            json={"user_id": gone.user_id},
+        ).raise_for_status()
+        c.patch(
+            f"/api/users/{gone.user_id}", headers=lead.headers, json={"is_active": False}
+        ).raise_for_status()
     candidate = join(server, room)
     return World(
         server=server,
-        actors={ANON: None, CANDIDATE: candidate, STRANGER: stranger, CO: co, OWNER: owner,
-                LEAD: lead, DEACTIVATED: gone},
+        actors={
+            ANON: None,
+            CANDIDATE: candidate,
+            STRANGER: stranger,
+            CO: co,
+            OWNER: owner,
+            LEAD: lead,
+            DEACTIVATED: gone,
+        },
         room=room,
         other_room=other_room,
         target_user=target,
@@ -84,18 +104,27 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/api/rooms/{room}", None, {**_expect(200, INTERVIEWERS | {CANDIDATE}, hidden=True)}),
     ("PATCH", "/api/rooms/{room}", {"title": "T"}, _expect(200, INTERVIEWERS, hidden=True)),
     ("POST", "/api/rooms/{room}/invite", None, _expect(200, INTERVIEWERS, hidden=True)),
-    ("POST", "/api/rooms/{room}/interviewers", "ADD_TARGET",
-     {**_expect(201, {OWNER, LEAD}, hidden=True), CO: 403}),
-    ("GET", "/api/rooms/{other}", None,
-     {**_expect(200, {LEAD, STRANGER}, hidden=True), CANDIDATE: 404}),
+    (
+        "POST",
+        "/api/rooms/{room}/interviewers",
+        "ADD_TARGET",
+        {**_expect(201, {OWNER, LEAD}, hidden=True), CO: 403},
+    ),
+    (
+        "GET",
+        "/api/rooms/{other}",
+        None,
+        {**_expect(200, {LEAD, STRANGER}, hidden=True), CANDIDATE: 404},
+    ),
     ("POST", "/api/rooms/{room}/end", None, _expect(200, INTERVIEWERS, hidden=True)),
     ("DELETE", "/api/rooms/{room}", None, _expect(204, INTERVIEWERS, hidden=True)),
     ("DELETE", "/api/users/{target}", None, _expect(204, {LEAD})),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "expected"), CASES,
-                         ids=[f"{m} {p}" for m, p, _, _ in CASES])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"), CASES, ids=[f"{m} {p}" for m, p, _, _ in CASES]
+)
 def test_matrix(world: World, method: str, path: str, body: Any, expected: dict[str, int]) -> None:
     got: dict[str, int] = {}
     for who in CALLERS:
@@ -112,8 +141,12 @@ def test_matrix(world: World, method: str, path: str, body: Any, expected: dict[
         url = path.format(room=room_id, other=world.other_room["id"], target=target.user_id)
         payload = body
         if body == "NEW_USER":
-            payload = {"email": f"new-{who}-{target.user_id}@example.com", "name": "N",
-                       "role": "interviewer", "password": "long-enough-pw"}
+            payload = {
+                "email": f"new-{who}-{target.user_id}@example.com",
+                "name": "N",
+                "role": "interviewer",
+                "password": "long-enough-pw",
+            }
         elif body == "ADD_TARGET":
             payload = {"user_id": target.user_id}
         headers = actor.headers if actor else {}
@@ -131,8 +164,11 @@ def _fresh_room(world: World) -> dict[str, Any]:
     assert owner is not None and co is not None
     room = create_room(world.server, owner)
     with client(world.server) as c:
-        c.post(f"/api/rooms/{room['id']}/interviewers", headers=owner.headers,
-               json={"user_id": co.user_id}).raise_for_status()
+        c.post(
+            f"/api/rooms/{room['id']}/interviewers",
+            headers=owner.headers,
+            json={"user_id": co.user_id},
+        ).raise_for_status()
     return room
 
 
@@ -146,20 +182,23 @@ def test_candidate_is_confined_to_its_room(server: Server, lead: Actor) -> None:
         assert c.get(f"/api/rooms/{room_b['id']}", headers=candidate.headers).status_code == 404
         assert c.get("/api/rooms", headers=candidate.headers).status_code == 403
         assert c.get("/api/me", headers=candidate.headers).status_code == 403
-        assert c.post("/api/auth/refresh",
-                      json={"refresh_token": candidate.token}).status_code == 401
+        assert (
+            c.post("/api/auth/refresh", json={"refresh_token": candidate.token}).status_code == 401
+        )
 
 
 def test_role_change_takes_effect_at_once(server: Server, lead: Actor) -> None:
     promoted = create_user(server, lead)
     with client(server) as c:
         assert c.get("/api/users", headers=promoted.headers).status_code == 403
-        c.patch(f"/api/users/{promoted.user_id}", headers=lead.headers,
-                json={"role": "lead"}).raise_for_status()
+        c.patch(
+            f"/api/users/{promoted.user_id}", headers=lead.headers, json={"role": "lead"}
+        ).raise_for_status()
         # The same access token now carries lead rights: the database, not the token, decides.
         assert c.get("/api/users", headers=promoted.headers).status_code == 200
-        c.patch(f"/api/users/{promoted.user_id}", headers=lead.headers,
-                json={"role": "interviewer"}).raise_for_status()
+        c.patch(
+            f"/api/users/{promoted.user_id}", headers=lead.headers, json={"role": "interviewer"}
+        ).raise_for_status()
         assert c.get("/api/users", headers=promoted.headers).status_code == 403
     again = login(server, promoted.email or "")
     assert again.role == "interviewer"

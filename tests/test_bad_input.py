@@ -25,12 +25,26 @@ def _no_leak(text: str) -> None:
         ("/api/rooms", {"candidate_name": "A", "duration_minutes": -5}, "duration_minutes"),
         ("/api/rooms", {"candidate_name": "A", "scheduled_at": "tomorrow"}, "scheduled_at"),
         ("/api/rooms", {"candidate_name": "A", "owner_id": 1}, "owner_id"),
-        ("/api/users", {"email": "not-an-email", "name": "N", "role": "interviewer",
-                        "password": "long-enough"}, "email"),
-        ("/api/users", {"email": "a@example.com", "name": "N", "role": "admin",
-                        "password": "long-enough"}, "role"),
-        ("/api/users", {"email": "a@example.com", "name": "N", "role": "lead",
-                        "password": "short"}, "password"),
+        (
+            "/api/users",
+            {
+                "email": "not-an-email",
+                "name": "N",
+                "role": "interviewer",
+                "password": "long-enough",
+            },
+            "email",
+        ),
+        (
+            "/api/users",
+            {"email": "a@example.com", "name": "N", "role": "admin", "password": "long-enough"},
+            "role",
+        ),
+        (
+            "/api/users",
+            {"email": "a@example.com", "name": "N", "role": "lead", "password": "short"},
+            "password",
+        ),
     ],
 )
 def test_validation_errors_name_the_field(
@@ -47,11 +61,17 @@ def test_validation_errors_name_the_field(
 
 def test_malformed_json_and_wrong_content(server: Server, lead: Actor) -> None:
     with client(server) as c:
-        r = c.post("/api/rooms", headers={**lead.headers, "content-type": "application/json"},
-                   content=b"{not json")
+        r = c.post(
+            "/api/rooms",
+            headers={**lead.headers, "content-type": "application/json"},
+            content=b"{not json",
+        )
         assert r.status_code == 422
-        r = c.post("/api/auth/login", content=b"\xff\xfe\x00garbage",
-                   headers={"content-type": "application/json"})
+        r = c.post(
+            "/api/auth/login",
+            content=b"\xff\xfe\x00garbage",
+            headers={"content-type": "application/json"},
+        )
         assert r.status_code == 422
         r = c.post("/api/auth/login", json=["a", "list"])
         assert r.status_code == 422
@@ -60,8 +80,11 @@ def test_malformed_json_and_wrong_content(server: Server, lead: Actor) -> None:
 
 def test_oversize_body_is_refused(server: Server, lead: Actor) -> None:
     with client(server) as c:
-        r = c.post("/api/rooms", headers=lead.headers,
-                   json={"candidate_name": "A", "title": "x" * 2_000_000})
+        r = c.post(
+            "/api/rooms",
+            headers=lead.headers,
+            json={"candidate_name": "A", "title": "x" * 2_000_000},
+        )
         assert r.status_code == 413
         assert r.json() == {"detail": "Request body too large"}
 
@@ -69,9 +92,11 @@ def test_oversize_body_is_refused(server: Server, lead: Actor) -> None:
             for _ in range(40):
                 yield b"x" * 65536
 
-        streamed = c.post("/api/rooms", headers={**lead.headers,
-                                                 "content-type": "application/json"},
-                          content=chunks())
+        streamed = c.post(
+            "/api/rooms",
+            headers={**lead.headers, "content-type": "application/json"},
+            content=chunks(),
+        )
         assert streamed.status_code == 413
         # The server goes on serving.
         assert c.get("/api/rooms", headers=lead.headers).status_code == 200
@@ -79,8 +104,12 @@ def test_oversize_body_is_refused(server: Server, lead: Actor) -> None:
 
 def test_unknown_ids_and_paths(server: Server, lead: Actor) -> None:
     with client(server) as c:
-        for path in ("/api/rooms/nope", "/api/rooms/nope/end", "/api/users/999999",
-                     "/api/nothing-here"):
+        for path in (
+            "/api/rooms/nope",
+            "/api/rooms/nope/end",
+            "/api/users/999999",
+            "/api/nothing-here",
+        ):
             method = "POST" if path.endswith("/end") else "GET"
             r = c.request(method, path, headers=lead.headers)
             assert r.status_code == 404, path
@@ -101,9 +130,16 @@ def test_unknown_ids_and_paths(server: Server, lead: Actor) -> None:
 def test_conflicts(server: Server, lead: Actor) -> None:
     user = create_user(server, lead)
     with client(server) as c:
-        dup = c.post("/api/users", headers=lead.headers,
-                     json={"email": (user.email or "").upper(), "name": "Dup",
-                           "role": "interviewer", "password": "long-enough"})
+        dup = c.post(
+            "/api/users",
+            headers=lead.headers,
+            json={
+                "email": (user.email or "").upper(),
+                "name": "Dup",
+                "role": "interviewer",
+                "password": "long-enough",
+            },
+        )
         assert dup.status_code == 409
         assert dup.json() == {"detail": "A user with this email already exists"}
         assert c.delete(f"/api/users/{lead.user_id}", headers=lead.headers).status_code == 409

@@ -31,8 +31,13 @@ def test_production_refuses_missing_or_weak_secret(tmp_path: Path) -> None:
 
 def test_production_server_does_not_start_without_secret(tmp_path: Path) -> None:
     env = {"CODEPAIR_ENV": "production", "CODEPAIR_DATA_DIR": str(tmp_path), "PATH": "/usr/bin"}
-    result = subprocess.run([str(VENV_BIN / "codepair"), "serve", "--port", "1"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(VENV_BIN / "codepair"), "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "CODEPAIR_SECRET_KEY" in result.stderr
 

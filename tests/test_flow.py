@@ -45,7 +45,10 @@ def test_listing_filters_and_search(server: Server, lead: Actor) -> None:
         assert listed["total"] == 3
         assert [r["id"] for r in listed["items"]] == [c_["id"], b["id"], a["id"]]
         by_status = {
-            s: [r["id"] for r in c.get(f"/api/rooms?status={s}", headers=owner.headers).json()["items"]]
+            s: [
+                r["id"]
+                for r in c.get(f"/api/rooms?status={s}", headers=owner.headers).json()["items"]
+            ]
             for s in ("scheduled", "live", "ended")
         }
         assert by_status == {"scheduled": [b["id"]], "live": [a["id"]], "ended": [c_["id"]]}
@@ -67,18 +70,21 @@ def test_co_interviewers_and_invite_rotation(server: Server, lead: Actor) -> Non
     rid = room["id"]
     with client(server) as c:
         assert c.get(f"/api/rooms/{rid}", headers=co.headers).status_code == 404
-        added = c.post(f"/api/rooms/{rid}/interviewers", headers=owner.headers,
-                       json={"user_id": co.user_id})
+        added = c.post(
+            f"/api/rooms/{rid}/interviewers", headers=owner.headers, json={"user_id": co.user_id}
+        )
         assert added.status_code == 201
         assert [p["id"] for p in added.json()["interviewers"]] == [co.user_id]
         assert c.get(f"/api/rooms/{rid}", headers=co.headers).json()["my_role"] == "co"
         assert rid in [r["id"] for r in c.get("/api/rooms", headers=co.headers).json()["items"]]
         # A co-interviewer may not change who interviews; the owner and leads may.
-        denied = c.post(f"/api/rooms/{rid}/interviewers", headers=co.headers,
-                        json={"user_id": other.user_id})
+        denied = c.post(
+            f"/api/rooms/{rid}/interviewers", headers=co.headers, json={"user_id": other.user_id}
+        )
         assert denied.status_code == 403
-        dup = c.post(f"/api/rooms/{rid}/interviewers", headers=lead.headers,
-                     json={"user_id": co.user_id})
+        dup = c.post(
+            f"/api/rooms/{rid}/interviewers", headers=lead.headers, json={"user_id": co.user_id}
+        )
         assert dup.status_code == 409
 
         candidate = join(server, room)
@@ -86,7 +92,9 @@ def test_co_interviewers_and_invite_rotation(server: Server, lead: Actor) -> Non
         assert rotated["invite_token"] != room["invite_token"]
         assert c.post("/api/join", json={"invite_token": room["invite_token"]}).status_code == 404
         assert c.get(f"/api/rooms/{rid}", headers=candidate.headers).status_code == 401
-        assert c.post("/api/join", json={"invite_token": rotated["invite_token"]}).status_code == 200
+        assert (
+            c.post("/api/join", json={"invite_token": rotated["invite_token"]}).status_code == 200
+        )
 
         removed = c.delete(f"/api/rooms/{rid}/interviewers/{co.user_id}", headers=lead.headers)
         assert removed.status_code == 200 and removed.json()["interviewers"] == []
@@ -109,15 +117,26 @@ def test_room_update(server: Server, lead: Actor) -> None:
     owner = create_user(server, lead)
     room = create_room(server, owner)
     with client(server) as c:
-        r = c.patch(f"/api/rooms/{room['id']}", headers=owner.headers,
-                    json={"title": "System design", "duration_minutes": 45,
-                          "scheduled_at": "2099-05-01T09:00:00+02:00", "runs_enabled": False})
+        r = c.patch(
+            f"/api/rooms/{room['id']}",
+            headers=owner.headers,
+            json={
+                "title": "System design",
+                "duration_minutes": 45,
+                "scheduled_at": "2099-05-01T09:00:00+02:00",
+                "runs_enabled": False,
+            },
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["title"] == "System design" and body["duration_minutes"] == 45
         assert body["scheduled_at"] == "2099-05-01T07:00:00Z"
         assert body["status"] == "scheduled" and body["runs_enabled"] is False
-        assert c.patch(f"/api/rooms/{room['id']}", headers=owner.headers,
-                       json={"scheduled_at": None}).json()["status"] == "live"
+        assert (
+            c.patch(
+                f"/api/rooms/{room['id']}", headers=owner.headers, json={"scheduled_at": None}
+            ).json()["status"]
+            == "live"
+        )
         assert c.delete(f"/api/rooms/{room['id']}", headers=owner.headers).status_code == 204
         assert c.get(f"/api/rooms/{room['id']}", headers=owner.headers).status_code == 404

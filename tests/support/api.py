@@ -53,7 +53,9 @@ def login(server: Server, email: str, password: str = PASSWORD) -> Actor:
 def bootstrap_lead(server: Server) -> Actor:
     """The first lead, made with ``codepair create-user`` as an operator would."""
     email = f"lead-{secrets.token_hex(4)}@example.com"
-    server.cli("create-user", email, "--name", "Lena Lead", "--role", "lead", "--password", PASSWORD)
+    server.cli(
+        "create-user", email, "--name", "Lena Lead", "--role", "lead", "--password", PASSWORD
+    )
     return login(server, email)
 
 
@@ -63,7 +65,12 @@ def create_user(server: Server, lead: Actor, role: str = "interviewer", name: st
         r = c.post(
             "/api/users",
             headers=lead.headers,
-            json={"email": email, "name": name or f"Ivy {role}", "role": role, "password": PASSWORD},
+            json={
+                "email": email,
+                "name": name or f"Ivy {role}",
+                "role": role,
+                "password": PASSWORD,
+            },
         )
         assert r.status_code == 201, r.text
     return login(server, email)

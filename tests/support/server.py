@@ -65,7 +65,9 @@ class Server:
     env_overrides: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     database_url: str = ""
-    server_kind: str = field(default_factory=lambda: os.environ.get("CODEPAIR_TEST_SERVER", "granian"))
+    server_kind: str = field(
+        default_factory=lambda: os.environ.get("CODEPAIR_TEST_SERVER", "granian")
+    )
     proc: subprocess.Popen[bytes] | None = None
 
     @property
