@@ -51,7 +51,8 @@ async def _load(
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     print(
-        f"{name:<22} {len(latencies) / elapsed:>9.1f} req/s   p50 {statistics.median(latencies):7.1f} ms"
+        f"{name:<22} {len(latencies) / elapsed:>9.1f} req/s"
+        f"   p50 {statistics.median(latencies):7.1f} ms"
         f"   p99 {_pct(latencies, 0.99):7.1f} ms   errors {errors}   n={len(latencies)}"
     )
 
