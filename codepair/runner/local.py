@@ -1,0 +1,352 @@
+"""The local backend: compile and run in bubblewrap on this machine.
+
+A compiled language takes two sandboxes: the compiler writes into a host build directory
+(bound read-write, compile limits), then the program runs with that directory read-only at
+``/build`` and a fresh tmpfs as its working directory (run limits). Interpreted languages take
+one sandbox, with the source copied into the tmpfs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal as signals
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import structlog
+
+from codepair.config import Settings
+from codepair.runner.executor import (
+    Executor,
+    LanguageInfo,
+    OutputListener,
+    RunRequest,
+    RunResult,
+    RunStatus,
+)
+from codepair.runner.languages import (
+    LanguageSpec,
+    discover,
+    load_specs,
+    missing_tools,
+    probe_version,
+)
+from codepair.runner.sandbox import Job, Limits, Outcome, Sandbox
+
+log = structlog.get_logger("codepair.runner")
+
+BUILD = "/build"
+WORK = "/work"
+
+#: What runtimes print when an allocation fails under the address-space limit.
+_OUT_OF_MEMORY = re.compile(
+    r"MemoryError|out of memory|OutOfMemoryError|std::bad_alloc|memory allocation of \d+ bytes"
+    r"|Cannot allocate memory|Could not reserve enough space|failed to reserve|"
+    r"Allocation failed|cannot allocate",
+    re.IGNORECASE,
+)
+
+UNSANDBOXED_REFUSED = (
+    "Code runs are disabled: bubblewrap (bwrap) is not installed on the server, and running "
+    "code without a sandbox is not allowed (CODEPAIR_RUNNER_ALLOW_UNSANDBOXED)."
+)
+UNSANDBOXED_NOTICE = "Ran WITHOUT a sandbox: bubblewrap is not installed on the server."
+
+
+class LocalExecutor(Executor):
+    """Runs programs on this machine, one bubblewrap sandbox per step."""
+
+    backend = "local"
+
+    def __init__(self, settings: Settings, *, bwrap: str | None = "auto") -> None:
+        super().__init__(
+            concurrency=settings.runner_concurrency,
+            waiting=settings.runner_queue_size,
+            retry_after=settings.runner_time_limit_seconds,
+        )
+        self.settings = settings
+        if bwrap == "auto":
+            bwrap = shutil.which("bwrap")
+        timer = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+        self.sandbox = Sandbox(bwrap=bwrap, uid_base=settings.runner_uid_base, timer=timer)
+        self.specs: dict[str, LanguageSpec] = {}
+        self._languages: list[LanguageInfo] = []
+        self._started = False
+
+    @property
+    def refused(self) -> bool:
+        """No sandbox, and the operator has not allowed running without one."""
+        return not self.sandbox.sandboxed and not self.settings.runner_allow_unsandboxed
+
+    @property
+    def notice(self) -> str:
+        if self.refused:
+            return UNSANDBOXED_REFUSED
+        return "" if self.sandbox.sandboxed else UNSANDBOXED_NOTICE
+
+    async def start(self) -> None:
+        """Read the languages table and find which toolchains this machine has."""
+        if self._started:
+            return
+        self._started = True
+        await asyncio.to_thread(self._probe)
+
+    def _probe(self) -> None:
+        s = self.settings
+        search = [s.data_dir / "toolchains", Path(__file__).resolve().parents[2] / "web"]
+        if s.runner_toolchains_dir is not None:
+            search.insert(0, s.runner_toolchains_dir)
+        toolchains = s.runner_toolchains_dir or s.data_dir / "toolchains"
+        specs = discover(
+            load_specs(s.runner_languages_file), search_dirs=search, toolchains_dir=toolchains
+        )
+        languages = []
+        for spec in specs.values():
+            missing = missing_tools(spec)
+            if missing:
+                log.info("language_unavailable", language=spec.id, missing=missing)
+                continue
+            languages.append(
+                LanguageInfo(
+                    id=spec.id, name=spec.name, version=probe_version(spec), compiled=spec.compiled
+                )
+            )
+        self.specs = specs
+        self._languages = languages
+        log.info("runner_languages", languages=[lang.id for lang in languages],
+                 sandboxed=self.sandbox.sandboxed)
+
+    def available_languages(self) -> list[LanguageInfo]:
+        return [] if self.refused else list(self._languages)
+
+    async def close(self) -> None:
+        self.sandbox.kill_all()
+
+    # --- one run ------------------------------------------------------------------------
+
+    async def _execute(
+        self, request: RunRequest, slot: int, on_output: OutputListener | None
+    ) -> RunResult:
+        if not self._started:
+            await self.start()
+        if self.refused:
+            return RunResult(status="internal_error", message=UNSANDBOXED_REFUSED, sandboxed=False)
+        spec = self.specs.get(request.language)
+        if spec is None or not any(lang.id == spec.id for lang in self._languages):
+            return RunResult.internal_error(f"Language {request.language!r} is not available")
+        dirs: list[str] = []
+        try:
+            result = await self._compile_and_run(spec, request, slot, on_output, dirs)
+        except Exception as exc:  # a sandbox that fails to start is our fault, not the program's
+            log.error("run_failed", language=spec.id, error=repr(exc), exc_info=exc)
+            result = RunResult.internal_error("The runner failed to start the program")
+        finally:
+            for path in dirs:
+                await asyncio.to_thread(shutil.rmtree, path, True)
+        if not self.sandbox.sandboxed:
+            result.sandboxed = False
+            result.message = " ".join(filter(None, [UNSANDBOXED_NOTICE, result.message]))
+        return result
+
+    def _new_dir(self, slot: int, dirs: list[str]) -> str:
+        path = tempfile.mkdtemp(prefix="codepair-run-", dir=self.settings.runner_work_dir)
+        dirs.append(path)
+        if os.geteuid() == 0:
+            uid = self.sandbox.uid_for(slot)
+            os.chown(path, uid, uid)
+        return path
+
+    async def _compile_and_run(
+        self,
+        spec: LanguageSpec,
+        request: RunRequest,
+        slot: int,
+        on_output: OutputListener | None,
+        dirs: list[str],
+    ) -> RunResult:
+        s = self.settings
+        source = spec.source_name(request.code)
+        code = request.code.encode()
+        sandboxed = self.sandbox.sandboxed
+        compile_output = ""
+        build_dir: str | None = None
+        if spec.compiled:
+            build_dir = self._new_dir(slot, dirs)
+            paths = {BUILD: build_dir, **({} if sandboxed else _host_mounts(spec))}
+            argv = spec.expand(
+                spec.compile, source=source, memory_mb=s.runner_compile_memory_limit_mb, build=BUILD
+            )
+            job = Job(
+                argv=argv,
+                cwd=BUILD,
+                files={f"{BUILD}/{source}": code},
+                rw_mounts={build_dir: BUILD},
+                ro_mounts={host: inside for host, inside in spec.mounts.items()},
+                env=spec.env,
+            )
+            if not sandboxed:
+                job = _localize(job, paths)
+            outcome = await self.sandbox.execute(job, slot=slot, limits=self._compile_limits(spec))
+            compile_output = _text(outcome.stdout + outcome.stderr)
+            failed = compile_failure(outcome, s.runner_compile_time_limit_seconds)
+            if failed is not None:
+                return RunResult(
+                    status="compile_error",
+                    compile_output=compile_output,
+                    exit_code=outcome.exit_code,
+                    signal=outcome.signal,
+                    cpu_ms=outcome.cpu_ms,
+                    wall_ms=outcome.wall_ms,
+                    memory_kb=outcome.memory_kb,
+                    truncated=outcome.truncated,
+                    message=failed,
+                )
+        argv = spec.expand(spec.run, source=source, memory_mb=s.runner_memory_limit_mb, build=BUILD)
+        job = Job(
+            argv=argv,
+            cwd=WORK,
+            files={} if spec.compiled else {f"{WORK}/{source}": code},
+            ro_mounts={**spec.mounts, **({build_dir: BUILD} if build_dir else {})},
+            env=spec.env,
+            stdin=request.stdin.encode(),
+        )
+        if not sandboxed:
+            work_dir = self._new_dir(slot, dirs)
+            paths = {WORK: work_dir, **_host_mounts(spec)}
+            if build_dir:
+                paths[BUILD] = build_dir
+            job = _localize(job, paths)
+        limits = self._run_limits(spec)
+        outcome = await self.sandbox.execute(job, slot=slot, limits=limits, on_output=on_output)
+        result = classify(outcome, limits, memory_limit_mb=s.runner_memory_limit_mb)
+        result.compile_output = compile_output
+        return result
+
+    def _run_limits(self, spec: LanguageSpec) -> Limits:
+        s = self.settings
+        return Limits(
+            cpu_seconds=s.runner_time_limit_seconds,
+            wall_seconds=s.runner_time_limit_seconds * 2 + 1,
+            address_space_mb=s.runner_memory_limit_mb + spec.memory_headroom_mb,
+            output_bytes=s.runner_output_limit_bytes,
+            processes=s.runner_max_processes,
+        )
+
+    def _compile_limits(self, spec: LanguageSpec) -> Limits:
+        s = self.settings
+        return Limits(
+            cpu_seconds=s.runner_compile_time_limit_seconds,
+            wall_seconds=s.runner_compile_time_limit_seconds * 2,
+            address_space_mb=s.runner_compile_memory_limit_mb + spec.memory_headroom_mb,
+            output_bytes=s.runner_output_limit_bytes,
+            processes=s.runner_max_processes,
+            file_size_bytes=128 * 1024 * 1024,
+        )
+
+
+# --- reading an outcome ---------------------------------------------------------------
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def compile_failure(outcome: Outcome, time_limit: float) -> str | None:
+    """Why the compile step failed, in words, or None when it succeeded."""
+    if outcome.wall_timeout or outcome.signal == signals.SIGXCPU:
+        return f"Compilation took longer than {time_limit:g} s"
+    if outcome.output_exceeded:
+        return "The compiler wrote too much output"
+    if outcome.signal is not None:
+        return f"The compiler was killed by signal {outcome.signal}"
+    if outcome.exit_code:
+        return "Compilation failed"
+    return None
+
+
+def classify(outcome: Outcome, limits: Limits, *, memory_limit_mb: int) -> RunResult:
+    """Turn how a program ended into one of the result statuses."""
+    status: RunStatus
+    message = ""
+    stderr = _text(outcome.stderr)
+    if outcome.wall_timeout or outcome.signal == signals.SIGXCPU:
+        status = "time_limit"
+        message = (
+            f"Time limit exceeded ({limits.cpu_seconds:g} s of CPU, "
+            f"{limits.wall_seconds:g} s of wall-clock time)"
+        )
+    elif outcome.output_exceeded:
+        status = "output_limit"
+        message = f"Output limit exceeded ({limits.output_bytes} bytes); the program was stopped"
+    elif outcome.signal == signals.SIGXFSZ:
+        status = "output_limit"
+        message = f"File size limit exceeded ({limits.file_size_bytes} bytes)"
+    elif outcome.exit_code == 0 and outcome.signal is None:
+        status = "ok"
+    elif _out_of_memory(outcome, stderr, memory_limit_mb):
+        status = "memory_limit"
+        message = f"Memory limit exceeded ({memory_limit_mb} MiB)"
+    else:
+        status = "runtime_error"
+        if outcome.signal is not None:
+            message = f"Killed by signal {outcome.signal} ({_signal_name(outcome.signal)})"
+    return RunResult(
+        status=status,
+        stdout=_text(outcome.stdout),
+        stderr=stderr,
+        exit_code=outcome.exit_code,
+        signal=outcome.signal,
+        cpu_ms=outcome.cpu_ms,
+        wall_ms=outcome.wall_ms,
+        memory_kb=outcome.memory_kb,
+        truncated=outcome.truncated,
+        message=message,
+    )
+
+
+def _out_of_memory(outcome: Outcome, stderr: str, memory_limit_mb: int) -> bool:
+    # Under RLIMIT_AS an allocation fails instead of the kernel's OOM killer stepping in, so
+    # the program dies its own way: an exception, an abort, or a NULL dereference.
+    if _OUT_OF_MEMORY.search(stderr[-4096:]):
+        return True
+    near_limit = (outcome.memory_kb or 0) >= memory_limit_mb * 1024 * 0.8
+    return near_limit and outcome.signal in (signals.SIGSEGV, signals.SIGABRT, signals.SIGKILL)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signals.Signals(number).name
+    except ValueError:
+        return "unknown"
+
+
+# --- running without a sandbox (only when the operator allows it) ----------------------
+
+
+def _host_mounts(spec: LanguageSpec) -> dict[str, str]:
+    return {inside: host for host, inside in spec.mounts.items()}
+
+
+def _localize(job: Job, paths: dict[str, str]) -> Job:
+    """Rewrite sandbox paths to host paths, for a run without bubblewrap."""
+
+    def fix(value: str) -> str:
+        for inside, host in sorted(paths.items(), key=lambda item: -len(item[0])):
+            if value == inside or value.startswith(inside + "/"):
+                return host + value[len(inside):]
+            value = value.replace(f"={inside}/", f"={host}/")
+        return value
+
+    return replace(
+        job,
+        argv=[fix(arg) for arg in job.argv],
+        cwd=fix(job.cwd),
+        files={fix(path): content for path, content in job.files.items()},
+        env={key: fix(value) for key, value in job.env.items()},
+        ro_mounts={},
+        rw_mounts={},
+    )

@@ -1,0 +1,427 @@
+"""One sandboxed process: bubblewrap, rlimits, an unprivileged uid, a wall clock, an output cap.
+
+The command line is ``prlimit <limits> -- setpriv --reuid=U ... -- bwrap <namespaces> -- cmd``:
+
+- ``prlimit`` sets CPU, address space, file size, open files and process limits; they are
+  inherited by everything below and cannot be raised again without privilege.
+- ``setpriv`` drops to uid U *before* bubblewrap starts. Only then does ``RLIMIT_NPROC`` bind:
+  the kernel charges processes to the real uid, and a root parent is exempt (bubblewrap's own
+  ``--uid`` only maps ids inside the user namespace). Each worker slot has its own uid, so a
+  fork bomb in one run cannot starve another run of processes.
+- ``bwrap`` unshares every namespace (no network but ``lo``, own pids), binds ``/usr``
+  read-only, gives a tmpfs work dir, a clean environment and a new session, and dies with its
+  parent: if the server is killed, the kernel kills the sandbox's pid 1 and with it every
+  process inside.
+
+The wall clock is ours: past it, the outer process gets SIGKILL, and ``--die-with-parent``
+takes the whole tree down with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from codepair.runner.executor import OutputListener
+from codepair.runner.languages import SANDBOX_PATH
+
+#: Host files under /etc that compilers and runtimes read (the JVM's config, the loader cache).
+ETC_FILES = (
+    "/etc/alternatives",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/java-17-openjdk",
+    "/etc/java-21-openjdk",
+    "/etc/ssl/certs",
+)
+
+_READ_CHUNK = 65536
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource limits of one sandboxed process (and everything it starts)."""
+
+    cpu_seconds: float
+    wall_seconds: float
+    address_space_mb: int
+    output_bytes: int
+    file_size_bytes: int = 16 * 1024 * 1024
+    open_files: int = 256
+    processes: int = 64
+    tmpfs_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How the process ended and what it wrote."""
+
+    exit_code: int | None = None
+    signal: int | None = None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    cpu_ms: int | None = None
+    wall_ms: int = 0
+    memory_kb: int | None = None
+    truncated: bool = False
+    wall_timeout: bool = False
+    output_exceeded: bool = False
+
+
+@dataclass(slots=True)
+class Job:
+    """What to run: ``argv`` in ``cwd``, with files and mounts."""
+
+    argv: list[str]
+    cwd: str = "/work"
+    files: Mapping[str, bytes] = field(default_factory=dict)  # sandbox path -> content
+    ro_mounts: Mapping[str, str] = field(default_factory=dict)  # host dir -> sandbox path
+    rw_mounts: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    stdin: bytes = b""
+
+
+class Sandbox:
+    """Starts jobs in bubblewrap (or, when ``bwrap`` is None, directly: see ``unsandboxed``)."""
+
+    def __init__(self, *, bwrap: str | None, uid_base: int, timer: str | None = None) -> None:
+        self.bwrap = bwrap
+        self.uid_base = uid_base
+        # GNU time waits for the program inside the sandbox and reports its CPU time and peak
+        # memory: bubblewrap's pid 1 reaps the program, so our own wait4 cannot see them.
+        self.timer = timer
+        self._running: set[int] = set()
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.bwrap is not None
+
+    def uid_for(self, slot: int) -> int:
+        return self.uid_base + slot
+
+    async def execute(
+        self, job: Job, *, slot: int, limits: Limits, on_output: OutputListener | None = None
+    ) -> Outcome:
+        """Run ``job`` to its end (or its limits) and report how it went."""
+        fds: list[int] = []
+        try:
+            stdin_fd = _memfd("stdin", job.stdin)
+            fds.append(stdin_fd)
+            file_fds: dict[str, int] = {}
+            for path, content in job.files.items():
+                if self.sandboxed:
+                    file_fds[path] = _memfd("file", content)
+                    fds.append(file_fds[path])
+                else:
+                    self._write_host_file(path, content, slot)
+            mount_fds: dict[str, tuple[int, str, bool]] = {}
+            for host, inside in job.ro_mounts.items():
+                mount_fds[host] = (_open_path(host, fds), inside, False)
+            for host, inside in job.rw_mounts.items():
+                mount_fds[host] = (_open_path(host, fds), inside, True)
+            out_r, out_w = os.pipe()
+            err_r, err_w = os.pipe()
+            stats_r, stats_w = os.pipe()
+            fds += [out_r, out_w, err_r, err_w, stats_r, stats_w]
+            # The sandbox's uid reopens this pipe by name (/dev/fd/N) to write the stats.
+            os.fchmod(stats_w, 0o622)
+            argv = self._command(job, file_fds, mount_fds, stats_w, slot, limits)
+            inherited = [*file_fds.values(), *(fd for fd, _, _ in mount_fds.values()), stats_w]
+            started = time.monotonic()
+            proc = await asyncio.to_thread(
+                subprocess.Popen,
+                argv,
+                stdin=stdin_fd,
+                stdout=out_w,
+                stderr=err_w,
+                pass_fds=inherited,
+                start_new_session=True,
+                env={"PATH": "/usr/bin:/bin"},
+                cwd=job.cwd if not self.sandboxed else "/",
+            )
+            for fd in (out_w, err_w, stdin_fd, *inherited):
+                os.close(fd)
+                fds.remove(fd)
+            self._running.add(proc.pid)
+            try:
+                return await self._supervise(
+                    proc, out_r, err_r, stats_r, limits, started, on_output
+                )
+            finally:
+                self._running.discard(proc.pid)
+        finally:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def _write_host_file(self, path: str, content: bytes, slot: int) -> None:
+        with open(path, "wb") as fh:
+            fh.write(content)
+        if os.geteuid() == 0:
+            os.chown(path, self.uid_for(slot), self.uid_for(slot))
+
+    def kill_all(self) -> None:
+        """SIGKILL every sandbox still running (server shutdown)."""
+        for pid in list(self._running):
+            _kill_tree(pid)
+
+    # --- the command line -----------------------------------------------------------
+
+    def _command(
+        self,
+        job: Job,
+        file_fds: Mapping[str, int],
+        mount_fds: Mapping[str, tuple[int, str, bool]],
+        stats_fd: int,
+        slot: int,
+        limits: Limits,
+    ) -> list[str]:
+        cpu = max(1, int(limits.cpu_seconds + 0.999))
+        address_space = limits.address_space_mb * 1024 * 1024
+        argv = [
+            "prlimit",
+            # Soft limit sends SIGXCPU (we report time_limit); the hard one kills a program
+            # that ignores it one second later.
+            f"--cpu={cpu}:{cpu + 1}",
+            f"--as={address_space}:{address_space}",
+            f"--fsize={limits.file_size_bytes}:{limits.file_size_bytes}",
+            f"--nofile={limits.open_files}:{limits.open_files}",
+            f"--nproc={limits.processes}:{limits.processes}",
+            "--core=0:0",
+            "--",
+        ]
+        if os.geteuid() == 0:
+            uid = self.uid_for(slot)
+            argv += [
+                "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                "--no-new-privs", "--",
+            ]
+        program = list(job.argv)
+        if self.timer is not None:
+            program = [self.timer, "-f", "%U %S %M", "-o", f"/dev/fd/{stats_fd}", "--", *program]
+        if self.bwrap is None:
+            return [*argv, "env", "-i", *_env_pairs(job.env, job.cwd), *program]
+        argv += [
+            self.bwrap,
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--clearenv",
+            "--hostname", "sandbox",
+            "--ro-bind", "/usr", "/usr",
+            "--symlink", "usr/bin", "/bin",
+            "--symlink", "usr/sbin", "/sbin",
+            "--symlink", "usr/lib", "/lib",
+            "--symlink", "usr/lib64", "/lib64",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp",
+        ]
+        for path in ETC_FILES:
+            argv += ["--ro-bind-try", path, path]
+        # Mounts go by file descriptor, opened here as root: bubblewrap runs as the sandbox
+        # uid, which may not traverse the host path (rustup's toolchain under /root).
+        for fd, inside, writable in mount_fds.values():
+            if writable:
+                argv += ["--bind-fd", str(fd), inside]
+        if job.cwd not in job.rw_mounts.values():
+            argv += ["--size", str(limits.tmpfs_bytes), "--tmpfs", job.cwd]
+        for fd, inside, writable in mount_fds.values():
+            if not writable:
+                argv += ["--ro-bind-fd", str(fd), inside]
+        for path, fd in file_fds.items():
+            argv += ["--file", str(fd), path]
+        for key, value in _env(job.env, job.cwd).items():
+            argv += ["--setenv", key, value]
+        argv += ["--chdir", job.cwd, "--", *program]
+        return argv
+
+    # --- watching it run ---------------------------------------------------------
+
+    async def _supervise(
+        self,
+        proc: subprocess.Popen[bytes],
+        out_r: int,
+        err_r: int,
+        stats_r: int,
+        limits: Limits,
+        started: float,
+        on_output: OutputListener | None,
+    ) -> Outcome:
+        loop = asyncio.get_running_loop()
+        outcome = Outcome()
+        exited: asyncio.Future[None] = loop.create_future()
+        pidfd = os.pidfd_open(proc.pid)
+
+        def on_exit() -> None:
+            if not exited.done():
+                exited.set_result(None)
+
+        loop.add_reader(pidfd, on_exit)
+
+        def over_cap() -> None:
+            if not outcome.output_exceeded:
+                outcome.output_exceeded = outcome.truncated = True
+                _kill_tree(proc.pid)
+
+        streams = [
+            _Stream("stdout", out_r, limits.output_bytes, on_output, over_cap),
+            _Stream("stderr", err_r, limits.output_bytes, on_output, over_cap),
+            _Stream("stats", stats_r, 4096, None, lambda: None),
+        ]
+        for stream in streams:
+            loop.add_reader(stream.fd, stream.readable)
+        try:
+            try:
+                await asyncio.wait_for(asyncio.shield(exited), timeout=limits.wall_seconds)
+            except TimeoutError:
+                outcome.wall_timeout = True
+                _kill_tree(proc.pid)
+                await exited
+            # The pidfd said it exited, so this reaps at once without blocking the loop.
+            _, status, usage = os.wait4(proc.pid, 0)  # noqa: ASYNC222
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            outcome.wall_ms = int((time.monotonic() - started) * 1000)
+            # Everything inside has died with the sandbox's pid 1, so the pipes reach EOF;
+            # the bound only guards against a descendant that escaped the pid namespace.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(s.eof for s in streams)), timeout=1.0
+                )
+        finally:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+            for stream in streams:
+                loop.remove_reader(stream.fd)
+                stream.flush()
+        if os.WIFSIGNALED(status):
+            outcome.signal = os.WTERMSIG(status)
+        else:
+            code = os.WEXITSTATUS(status)
+            # bubblewrap (like a shell) reports a child killed by signal N as 128 + N.
+            if self.sandboxed and 128 < code < 128 + 65:
+                outcome.signal = code - 128
+            else:
+                outcome.exit_code = code
+        stats = _parse_stats(bytes(streams[2].data))
+        if stats is not None:
+            outcome.cpu_ms, outcome.memory_kb = stats
+        elif self.timer is None:
+            # Without GNU time only the unsandboxed direct child is measured.
+            outcome.cpu_ms = int((usage.ru_utime + usage.ru_stime) * 1000)
+        outcome.stdout = bytes(streams[0].data)
+        outcome.stderr = bytes(streams[1].data)
+        return outcome
+
+
+class _Stream:
+    """Reads one pipe without blocking, keeps at most ``cap`` bytes, reports live text."""
+
+    def __init__(
+        self,
+        name: str,
+        fd: int,
+        cap: int,
+        on_output: OutputListener | None,
+        over_cap: Callable[[], None],
+    ) -> None:
+        self.name = name
+        self.fd = fd
+        self.cap = cap
+        self.data = bytearray()
+        self.on_output = on_output
+        self.over_cap = over_cap
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.eof: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        os.set_blocking(fd, False)
+
+    def readable(self) -> None:
+        try:
+            chunk = os.read(self.fd, _READ_CHUNK)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            if not self.eof.done():
+                self.eof.set_result(None)
+            asyncio.get_running_loop().remove_reader(self.fd)
+            return
+        room = self.cap - len(self.data)
+        if room > 0:
+            kept = chunk[:room]
+            self.data += kept
+            if self.on_output is not None:
+                text = self.decoder.decode(kept)
+                if text:
+                    self.on_output(self.name, text)
+        if len(chunk) > room:
+            self.over_cap()
+
+    def flush(self) -> None:
+        if self.on_output is not None:
+            text = self.decoder.decode(b"", final=True)
+            if text:
+                self.on_output(self.name, text)
+
+
+def _env(extra: Mapping[str, str], cwd: str) -> dict[str, str]:
+    return {
+        "PATH": SANDBOX_PATH,
+        "HOME": cwd,
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        **extra,
+    }
+
+
+def _env_pairs(extra: Mapping[str, str], cwd: str) -> list[str]:
+    return [f"{key}={value}" for key, value in _env(extra, cwd).items()]
+
+
+def _parse_stats(data: bytes) -> tuple[int, int] | None:
+    """CPU ms and peak KiB from GNU time's last line (``user system maxrss``)."""
+    lines = data.decode("ascii", errors="replace").strip().splitlines()
+    try:
+        user, system, maxrss = lines[-1].split()
+        return int((float(user) + float(system)) * 1000), int(maxrss)
+    except (IndexError, ValueError):
+        return None
+
+
+def _open_path(path: str, opened: list[int]) -> int:
+    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    opened.append(fd)
+    return fd
+
+
+def _memfd(name: str, content: bytes) -> int:
+    """An anonymous in-memory file holding ``content``, positioned at its start."""
+    fd = os.memfd_create(f"codepair-{name}", 0)
+    view = memoryview(content)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _kill_tree(pid: int) -> None:
+    # The outer process leads its own process group (start_new_session); bubblewrap's
+    # --die-with-parent then kills the sandbox's pid 1, and the kernel everything inside.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
