@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     runs_per_minute_per_person: int = 30
     runs_per_minute_per_room: int = 60
     max_code_bytes: int = 256 * 1024
+    runner_compile_time_limit_seconds: float = 15.0
+    runner_compile_memory_limit_mb: int = 2048
+    runner_max_processes: int = 64
+    runner_uid_base: int = 61000  # slot k runs as uid runner_uid_base + k (see docs/runner.md)
+    runner_languages_file: Path | None = None
+    runner_toolchains_dir: Path | None = None
+    runner_work_dir: str | None = None
+    runner_wait_seconds: float = 20.0
 
     log_json: bool | None = None
     log_level: str = "INFO"
