@@ -1,0 +1,131 @@
+/** Query factories and fetchers, keyed like ['rooms', 'list', filter]. */
+import { queryOptions } from "@tanstack/react-query";
+
+import { api } from "./client";
+import type {
+  CandidateRoom,
+  ChatMessage,
+  Page,
+  Person,
+  Room,
+  RoomInput,
+  RoomStatus,
+  Run,
+  RunLanguage,
+  User,
+  UserRole,
+} from "./types";
+
+export interface RoomFilter {
+  status: RoomStatus | "";
+  q: string;
+  limit: number;
+  offset: number;
+}
+
+export const roomKeys = {
+  all: ["rooms"] as const,
+  list: (filter: RoomFilter) => ["rooms", "list", filter] as const,
+  detail: (id: string) => ["rooms", "detail", id] as const,
+  messages: (id: string) => ["rooms", "messages", id] as const,
+  runs: (id: string) => ["rooms", "runs", id] as const,
+};
+
+export function roomsQuery(filter: RoomFilter) {
+  const params = new URLSearchParams({ limit: String(filter.limit), offset: String(filter.offset) });
+  if (filter.status) params.set("status", filter.status);
+  if (filter.q.trim()) params.set("q", filter.q.trim());
+  return queryOptions({
+    queryKey: roomKeys.list(filter),
+    queryFn: ({ signal }) => api<Page<Room>>(`/api/rooms?${params}`, { signal }),
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function roomQuery(id: string) {
+  return queryOptions({
+    queryKey: roomKeys.detail(id),
+    queryFn: ({ signal }) => api<Room | CandidateRoom>(`/api/rooms/${id}`, { signal }),
+  });
+}
+
+/** Chat history; tolerates a bare list or a page. */
+export function messagesQuery(roomId: string) {
+  return queryOptions({
+    queryKey: roomKeys.messages(roomId),
+    queryFn: async ({ signal }) => {
+      const data = await api<ChatMessage[] | Page<ChatMessage>>(`/api/rooms/${roomId}/messages`, { signal });
+      return Array.isArray(data) ? data : data.items;
+    },
+    staleTime: Infinity,
+  });
+}
+
+export function runsQuery(roomId: string) {
+  return queryOptions({
+    queryKey: roomKeys.runs(roomId),
+    queryFn: async ({ signal }) => {
+      const data = await api<Run[] | Page<Run>>(`/api/rooms/${roomId}/runs`, { signal });
+      return Array.isArray(data) ? data : data.items;
+    },
+  });
+}
+
+export const languagesQuery = queryOptions({
+  queryKey: ["languages"],
+  queryFn: async ({ signal }) => {
+    const data = await api<(RunLanguage | string)[] | Page<RunLanguage | string> | { languages: (RunLanguage | string)[] }>(
+      "/api/languages",
+      { signal },
+    );
+    const list = Array.isArray(data) ? data : "items" in data ? data.items : data.languages;
+    return list.map((item) => (typeof item === "string" ? { id: item } : item));
+  },
+  staleTime: 5 * 60_000,
+});
+
+export const createRoom = (input: RoomInput) => api<Room>("/api/rooms", { method: "POST", body: input });
+export const updateRoom = (id: string, input: Partial<RoomInput>) =>
+  api<Room>(`/api/rooms/${id}`, { method: "PATCH", body: input });
+export const deleteRoom = (id: string) => api<undefined>(`/api/rooms/${id}`, { method: "DELETE" });
+export const endRoom = (id: string) => api<Room>(`/api/rooms/${id}/end`, { method: "POST" });
+export const addInterviewer = (roomId: string, userId: number) =>
+  api<Room>(`/api/rooms/${roomId}/interviewers`, { method: "POST", body: { user_id: userId } });
+export const removeInterviewer = (roomId: string, userId: number) =>
+  api<Room>(`/api/rooms/${roomId}/interviewers/${userId}`, { method: "DELETE" });
+
+export const startRun = (roomId: string, body: { language?: string; stdin?: string }) =>
+  api<Run>(`/api/rooms/${roomId}/runs`, { method: "POST", body });
+export const readRun = (roomId: string, runId: string | number) => api<Run>(`/api/rooms/${roomId}/runs/${runId}`);
+
+export const directoryQuery = (q: string) =>
+  queryOptions({
+    queryKey: ["directory", q],
+    queryFn: ({ signal }) => api<Person[]>(`/api/directory?q=${encodeURIComponent(q)}&limit=10`, { signal }),
+  });
+
+export interface UserFilter {
+  q: string;
+  limit: number;
+  offset: number;
+}
+
+export const userKeys = { all: ["users"] as const };
+
+export function usersQuery(filter: UserFilter) {
+  const params = new URLSearchParams({ limit: String(filter.limit), offset: String(filter.offset) });
+  if (filter.q.trim()) params.set("q", filter.q.trim());
+  return queryOptions({
+    queryKey: ["users", filter],
+    queryFn: ({ signal }) => api<Page<User>>(`/api/users?${params}`, { signal }),
+    placeholderData: (previous) => previous,
+  });
+}
+
+export const createUser = (body: { email: string; name: string; role: UserRole; password: string }) =>
+  api<User>("/api/users", { method: "POST", body });
+export const updateUser = (id: number, body: { name?: string; role?: UserRole; is_active?: boolean }) =>
+  api<User>(`/api/users/${id}`, { method: "PATCH", body });
+export const updateMe = (body: { name: string }) => api<User>("/api/me", { method: "PATCH", body });
+export const changePassword = (body: { current_password: string; new_password: string }) =>
+  api<undefined>("/api/me/password", { method: "POST", body });

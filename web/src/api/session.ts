@@ -1,0 +1,199 @@
+/**
+ * Who this tab is: a signed-in user (access token in memory, refresh token in localStorage) or a
+ * candidate (their room token in sessionStorage, so it dies with the tab). Every request and
+ * socket asks this module for the current bearer token.
+ */
+import { refreshDelay, tokenExpiry } from "../lib/jwt";
+import type { TokenPair, User } from "./types";
+
+const REFRESH_KEY = "codepair.refresh";
+const CANDIDATE_KEY = "codepair.candidate";
+
+export interface CandidateSession {
+  room_id: string;
+  token: string;
+  name: string;
+}
+
+export type SessionState =
+  | { kind: "loading" }
+  | { kind: "anonymous"; reason?: "expired" | "signed-out" }
+  | { kind: "user"; user: User }
+  | { kind: "candidate"; candidate: CandidateSession };
+
+type Listener = (state: SessionState) => void;
+
+class SessionExpired extends Error {}
+
+export class Session {
+  private state: SessionState = { kind: "loading" };
+  private accessToken: string | null = null;
+  private refreshing: Promise<string> | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private listeners = new Set<Listener>();
+
+  get current(): SessionState {
+    return this.state;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private set(state: SessionState): void {
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+
+  /** Restores the tab's identity at start-up: a candidate of this tab, else a stored sign-in. */
+  async restore(): Promise<void> {
+    const candidate = readCandidate();
+    if (candidate) {
+      this.set({ kind: "candidate", candidate });
+      return;
+    }
+    if (!localStorage.getItem(REFRESH_KEY)) {
+      this.set({ kind: "anonymous" });
+      return;
+    }
+    try {
+      await this.refresh();
+    } catch {
+      // refresh() already moved to anonymous when the server refused the token.
+      if (this.state.kind === "loading") this.set({ kind: "anonymous" });
+    }
+  }
+
+  signedIn(pair: TokenPair): void {
+    sessionStorage.removeItem(CANDIDATE_KEY);
+    localStorage.setItem(REFRESH_KEY, pair.refresh_token);
+    this.useAccessToken(pair.access_token);
+    this.set({ kind: "user", user: pair.user });
+  }
+
+  joined(candidate: CandidateSession): void {
+    sessionStorage.setItem(CANDIDATE_KEY, JSON.stringify(candidate));
+    this.set({ kind: "candidate", candidate });
+  }
+
+  userChanged(user: User): void {
+    if (this.state.kind === "user") this.set({ kind: "user", user });
+  }
+
+  /** Signs out locally at once; the server-side revocation is best effort. */
+  async signOut(): Promise<void> {
+    const refreshToken = localStorage.getItem(REFRESH_KEY);
+    this.clear("signed-out");
+    if (refreshToken) {
+      await fetch("/api/auth/logout", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refresh_token: refreshToken }),
+      }).catch(() => undefined);
+    }
+  }
+
+  leaveCandidate(): void {
+    sessionStorage.removeItem(CANDIDATE_KEY);
+    if (this.state.kind === "candidate") this.set({ kind: "anonymous", reason: "signed-out" });
+  }
+
+  /** The token to send now, refreshing first when a user's access token is about to lapse. */
+  async bearer(): Promise<string | null> {
+    if (this.state.kind === "candidate") return this.state.candidate.token;
+    if (this.state.kind !== "user" && this.state.kind !== "loading") return null;
+    const expiry = this.accessToken ? tokenExpiry(this.accessToken) : null;
+    if (this.accessToken && (expiry === null || expiry - Date.now() > 5_000)) return this.accessToken;
+    if (!localStorage.getItem(REFRESH_KEY)) return null;
+    try {
+      return await this.refresh();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Called after a 401 with a user token: one refresh, shared by every caller waiting. */
+  async recover(): Promise<string | null> {
+    if (this.state.kind !== "user") return null;
+    try {
+      return await this.refresh();
+    } catch {
+      return null;
+    }
+  }
+
+  private refresh(): Promise<string> {
+    if (!this.refreshing) {
+      this.refreshing = withRefreshLock(() => this.refreshNow()).finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async refreshNow(): Promise<string> {
+    // Read inside the lock: another tab may have rotated the token a moment ago.
+    const refreshToken = localStorage.getItem(REFRESH_KEY);
+    if (!refreshToken) {
+      this.clear("expired");
+      throw new SessionExpired();
+    }
+    const response = await fetch("/api/auth/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+    if (response.status === 401 || response.status === 422) {
+      this.clear("expired");
+      throw new SessionExpired();
+    }
+    if (!response.ok) throw new Error(`refresh failed: ${response.status}`);
+    const pair = (await response.json()) as TokenPair;
+    localStorage.setItem(REFRESH_KEY, pair.refresh_token);
+    this.useAccessToken(pair.access_token);
+    this.set({ kind: "user", user: pair.user });
+    return pair.access_token;
+  }
+
+  private useAccessToken(token: string): void {
+    this.accessToken = token;
+    if (this.timer) clearTimeout(this.timer);
+    const expiry = tokenExpiry(token);
+    if (expiry !== null) {
+      // Refresh ahead of expiry, so reconnecting sockets always carry a live token.
+      this.timer = setTimeout(() => {
+        this.refresh().catch(() => undefined);
+      }, refreshDelay(expiry, Date.now()));
+    }
+  }
+
+  private clear(reason: "expired" | "signed-out"): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.accessToken = null;
+    localStorage.removeItem(REFRESH_KEY);
+    this.set({ kind: "anonymous", reason });
+  }
+}
+
+function readCandidate(): CandidateSession | null {
+  const raw = sessionStorage.getItem(CANDIDATE_KEY);
+  if (!raw) return null;
+  try {
+    const value = JSON.parse(raw) as CandidateSession;
+    return typeof value.token === "string" && typeof value.room_id === "string" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Serializes refreshes across this user's tabs: rotation makes concurrent refreshes collide. */
+async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
+  if (typeof navigator !== "undefined" && navigator.locks) {
+    return navigator.locks.request("codepair.refresh", fn);
+  }
+  return fn();
+}
+
+export const session = new Session();

@@ -1,0 +1,212 @@
+/** Create or edit an interview: candidate, title, schedule, duration, language, co-interviewers. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+
+import { addInterviewer, createRoom, directoryQuery, removeInterviewer, roomKeys, updateRoom } from "../api/queries";
+import { LANGUAGES, type LanguageId, type Room, type RoomInput } from "../api/types";
+import { Alert, Avatar, Button, Field, inputClass, Modal } from "../components/ui";
+import { fromLocalInput, toLocalInput } from "../lib/time";
+
+const DURATIONS = [30, 45, 60, 90, 120];
+
+export function RoomFormDialog({
+  open,
+  room,
+  onClose,
+  onSaved,
+}: {
+  open: boolean;
+  room: Room | null;
+  onClose: () => void;
+  onSaved: (room: Room) => void;
+}) {
+  return (
+    <Modal open={open} title={room ? "Edit interview" : "New interview"} onClose={onClose} wide>
+      {open && <RoomForm key={room?.id ?? "new"} room={room} onClose={onClose} onSaved={onSaved} />}
+    </Modal>
+  );
+}
+
+function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () => void; onSaved: (room: Room) => void }) {
+  const queryClient = useQueryClient();
+  const [candidate, setCandidate] = useState(room?.candidate_name ?? "");
+  const [title, setTitle] = useState(room?.title ?? "");
+  const [scheduled, setScheduled] = useState(toLocalInput(room?.scheduled_at ?? null));
+  const [duration, setDuration] = useState(room?.duration_minutes ?? 60);
+  const [language, setLanguage] = useState<LanguageId>((room?.language as LanguageId | undefined) ?? "python");
+  const save = useMutation({
+    mutationFn: (input: RoomInput) => (room ? updateRoom(room.id, input) : createRoom(input)),
+    onSuccess: (saved) => {
+      void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+      onSaved(saved);
+    },
+  });
+  const ended = room?.status === "ended";
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!candidate.trim()) return;
+    const input: RoomInput = {
+      candidate_name: candidate.trim(),
+      title: title.trim(),
+      scheduled_at: fromLocalInput(scheduled),
+      duration_minutes: duration,
+      language,
+    };
+    save.mutate(ended ? ({ title: input.title } as RoomInput) : input);
+  };
+
+  return (
+    <form onSubmit={submit} className="space-y-4" aria-label={room ? "Edit interview" : "New interview"}>
+      {save.error && <Alert>{save.error.message}</Alert>}
+      {ended && <Alert tone="info">This interview has ended; only its title can change.</Alert>}
+      <div className="grid grid-cols-2 gap-4">
+        <Field label="Candidate name">
+          {(id) => (
+            <input
+              id={id}
+              name="candidate_name"
+              className={inputClass}
+              required
+              autoFocus
+              maxLength={100}
+              disabled={ended}
+              value={candidate}
+              onChange={(e) => setCandidate(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Title" hint="Optional, e.g. “Backend, round 2”">
+          {(id) => (
+            <input id={id} name="title" className={inputClass} maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+          )}
+        </Field>
+        <Field label="Scheduled for" hint="Leave empty to start any time">
+          {(id) => (
+            <input
+              id={id}
+              name="scheduled_at"
+              type="datetime-local"
+              className={inputClass}
+              disabled={ended}
+              value={scheduled}
+              onChange={(e) => setScheduled(e.target.value)}
+            />
+          )}
+        </Field>
+        <div className="grid grid-cols-2 gap-3">
+          <Field label="Duration">
+            {(id) => (
+              <select
+                id={id}
+                name="duration_minutes"
+                className={inputClass}
+                disabled={ended}
+                value={duration}
+                onChange={(e) => setDuration(Number(e.target.value))}
+              >
+                {[...new Set([...DURATIONS, duration])].sort((a, b) => a - b).map((d) => (
+                  <option key={d} value={d}>
+                    {d} min
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Language">
+            {(id) => (
+              <select
+                id={id}
+                name="language"
+                className={inputClass}
+                disabled={ended}
+                value={language}
+                onChange={(e) => setLanguage(e.target.value as LanguageId)}
+              >
+                {LANGUAGES.map((l) => (
+                  <option key={l.id} value={l.id}>
+                    {l.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+      </div>
+      {room && (room.my_role === "owner" || room.my_role === "lead") && !ended && <CoInterviewers room={room} />}
+      <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
+        <Button onClick={onClose}>Cancel</Button>
+        <Button type="submit" variant="primary" busy={save.isPending} disabled={!candidate.trim()}>
+          {room ? "Save changes" : "Create interview"}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function CoInterviewers({ room }: { room: Room }) {
+  const queryClient = useQueryClient();
+  const [q, setQ] = useState("");
+  const [current, setCurrent] = useState(room);
+  const directory = useQuery({ ...directoryQuery(q), enabled: q.trim().length > 0 });
+  const change = useMutation({
+    mutationFn: ({ id, add }: { id: number; add: boolean }) => (add ? addInterviewer(room.id, id) : removeInterviewer(room.id, id)),
+    onSuccess: (saved) => {
+      setCurrent(saved);
+      setQ("");
+      void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+    },
+  });
+  const taken = new Set([current.owner.id, ...current.interviewers.map((p) => p.id)]);
+  return (
+    <div className="space-y-2">
+      <div className="text-sm font-medium text-slate-700">Co-interviewers</div>
+      {change.error && <Alert>{change.error.message}</Alert>}
+      <ul className="flex flex-wrap gap-2">
+        {current.interviewers.length === 0 && <li className="text-sm text-slate-500">None yet.</li>}
+        {current.interviewers.map((p) => (
+          <li key={p.id} className="inline-flex items-center gap-2 rounded-full bg-slate-100 py-1 pr-2 pl-1 text-sm">
+            <Avatar name={p.name} size="sm" seed={`user-${p.id}`} />
+            {p.name}
+            <button
+              type="button"
+              className="text-slate-400 hover:text-rose-600"
+              aria-label={`Remove ${p.name}`}
+              onClick={() => change.mutate({ id: p.id, add: false })}
+            >
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      <input
+        className={inputClass}
+        placeholder="Add a colleague by name or email…"
+        aria-label="Find a colleague"
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+      />
+      {q.trim() && (
+        <ul className="max-h-40 overflow-auto rounded-md ring-1 ring-slate-200">
+          {directory.isLoading && <li className="px-3 py-2 text-sm text-slate-500">Searching…</li>}
+          {directory.data?.filter((p) => !taken.has(p.id)).map((p) => (
+            <li key={p.id}>
+              <button
+                type="button"
+                className="flex w-full items-center gap-2 px-3 py-2 text-left text-sm hover:bg-slate-50"
+                onClick={() => change.mutate({ id: p.id, add: true })}
+              >
+                <Avatar name={p.name} size="sm" seed={`user-${p.id}`} />
+                <span className="font-medium">{p.name}</span>
+                <span className="text-slate-500">{p.email}</span>
+              </button>
+            </li>
+          ))}
+          {directory.data && directory.data.filter((p) => !taken.has(p.id)).length === 0 && (
+            <li className="px-3 py-2 text-sm text-slate-500">No one else matches.</li>
+          )}
+        </ul>
+      )}
+    </div>
+  );
+}

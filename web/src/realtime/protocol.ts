@@ -1,0 +1,61 @@
+/** The room events socket's messages, mirroring DESIGN.md's public contract. */
+import type { ChatMessage, PeerRole, Run } from "../api/types";
+
+export interface Peer {
+  peer_id: string;
+  name: string;
+  role: PeerRole;
+}
+
+export type ServerMessage =
+  | { type: "welcome"; peer_id: string; role: PeerRole; peers: Peer[]; ice_servers: RTCIceServer[] }
+  | { type: "peer.joined"; peer: Peer }
+  | { type: "peer.left"; peer_id: string }
+  | { type: "chat.message"; message: ChatMessage }
+  | { type: "signal"; from: string; data: SignalData }
+  | { type: "room.ended" }
+  | { type: "run.started"; run: Run }
+  | { type: "run.output"; run_id: string | number; stream: "stdout" | "stderr"; data: string }
+  | { type: "run.finished"; run: Run }
+  | { type: "error"; code: string; message: string };
+
+export type ClientMessage =
+  | { type: "chat.send"; text: string }
+  | { type: "signal"; to: string; data: SignalData };
+
+export type SignalData =
+  | { description: RTCSessionDescriptionInit }
+  | { candidate: RTCIceCandidateInit | null };
+
+const SERVER_TYPES = new Set([
+  "welcome",
+  "peer.joined",
+  "peer.left",
+  "chat.message",
+  "signal",
+  "room.ended",
+  "run.started",
+  "run.output",
+  "run.finished",
+  "error",
+]);
+
+/** Parses one text frame; unknown or malformed frames give null and are ignored. */
+export function parseServerMessage(raw: unknown): ServerMessage | null {
+  if (typeof raw !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!value || typeof value !== "object" || !("type" in value)) return null;
+  const type = (value as { type: unknown }).type;
+  if (typeof type !== "string" || !SERVER_TYPES.has(type)) return null;
+  return value as ServerMessage;
+}
+
+/** The WebSocket base URL for this page, e.g. `ws://host:port`. */
+export function socketBase(location: { protocol: string; host: string }): string {
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`;
+}

@@ -1,0 +1,25 @@
+import type { EventsStatus } from "../realtime/events";
+import type { DocState } from "../realtime/ydoc";
+
+/** Online and synced, reconnecting, or offline with local changes waiting to sync. */
+export function ConnectionBadge({ events, code }: { events: EventsStatus; code: DocState }) {
+  const online = code.status === "connected" && code.synced;
+  let text = "Connected";
+  let tone = "bg-emerald-400";
+  if (code.status === "refused" || events === "refused") {
+    text = "Access refused";
+    tone = "bg-rose-500";
+  } else if (!online) {
+    text = code.unsynced ? "Offline · unsynced changes" : "Reconnecting…";
+    tone = code.unsynced ? "bg-rose-500" : "bg-amber-400";
+  } else if (events !== "connected") {
+    text = "Reconnecting…";
+    tone = "bg-amber-400";
+  }
+  return (
+    <span className="inline-flex items-center gap-1.5 text-xs text-slate-300" role="status" data-testid="connection" data-online={online && events === "connected"}>
+      <span className={`h-2 w-2 rounded-full ${tone}`} />
+      {text}
+    </span>
+  );
+}

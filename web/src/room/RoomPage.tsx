@@ -1,0 +1,285 @@
+/** The interview room: editor, video, chat, notes, presence, timer and runs on one screen. */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Link, Navigate, useLocation, useParams } from "react-router";
+
+import { ApiError } from "../api/client";
+import { endRoom, messagesQuery, roomKeys, roomQuery } from "../api/queries";
+import { session } from "../api/session";
+import type { ChatMessage, PeerRole, Room } from "../api/types";
+import { useSession } from "../api/useSession";
+import { Logo } from "../components/AppShell";
+import { Avatar, Button, ConfirmDialog, FullPageSpinner } from "../components/ui";
+import { colorFor } from "../lib/colors";
+import type { TrackKind } from "../realtime/mesh";
+import { ChatPanel } from "./ChatPanel";
+import { CodeEditor, LanguagePicker } from "./CodeEditor";
+import { ConnectionBadge } from "./ConnectionBadge";
+import { InterviewTimer } from "./InterviewTimer";
+import { NotesPanel } from "./NotesPanel";
+import { RunPanel } from "./RunPanel";
+import { useRoomDoc } from "./useRoomDoc";
+import { useRoomRealtime } from "./useRoomRealtime";
+import { VideoPanel } from "./VideoPanel";
+
+export interface Identity {
+  name: string;
+  role: PeerRole;
+  color: string;
+  interviewer: boolean;
+}
+
+export default function RoomPage() {
+  const { roomId = "" } = useParams();
+  const state = useSession();
+  const location = useLocation();
+  if (state.kind === "loading") return <FullPageSpinner label="Opening the interview room…" />;
+  if (state.kind === "candidate") {
+    if (state.candidate.room_id !== roomId) return <Closing title="This is not your interview room" text="Use the invite link you were sent." />;
+    const identity: Identity = { name: state.candidate.name, role: "candidate", color: colorFor(`candidate-${state.candidate.name}`), interviewer: false };
+    return <RoomScreen roomId={roomId} identity={identity} storage={sessionStorage} />;
+  }
+  if (state.kind === "anonymous") {
+    const params = new URLSearchParams({ next: location.pathname });
+    if (state.reason === "expired") params.set("expired", "1");
+    return <Navigate to={`/login?${params}`} replace />;
+  }
+  const { user } = state;
+  const identity: Identity = { name: user.name, role: user.role, color: colorFor(`user-${user.id}`), interviewer: true };
+  return <RoomScreen roomId={roomId} identity={identity} storage={localStorage} />;
+}
+
+function Closing({ title, text }: { title: string; text: string }) {
+  return (
+    <div className="flex min-h-full flex-col items-center justify-center gap-4 bg-slate-50 p-8 text-center" data-testid="closing-screen">
+      <Logo className="text-xl" />
+      <h1 className="text-2xl font-semibold text-slate-900">{title}</h1>
+      <p className="max-w-md text-sm text-slate-500">{text}</p>
+    </div>
+  );
+}
+
+function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: Identity; storage: Storage }) {
+  const room = useQuery({ ...roomQuery(roomId), retry: false });
+  if (room.isLoading) return <FullPageSpinner label="Opening the interview room…" />;
+  if (room.error || !room.data) {
+    const status = room.error instanceof ApiError ? room.error.status : 0;
+    if (!identity.interviewer && (status === 401 || status === 403 || status === 410)) {
+      session.leaveCandidate();
+      return <Closing title="This interview has ended" text="Thank you for your time. You can close this tab." />;
+    }
+    return (
+      <div className="flex min-h-full flex-col items-center justify-center gap-3 p-8 text-center">
+        <h1 className="text-xl font-semibold text-slate-900">{status === 404 || status === 403 ? "Room not found" : "Could not open the room"}</h1>
+        <p className="text-sm text-slate-500">{room.error?.message}</p>
+        {identity.interviewer && (
+          <Link to="/" className="text-sm font-medium text-indigo-600">
+            Back to interviews
+          </Link>
+        )}
+      </div>
+    );
+  }
+  if (!identity.interviewer && room.data.status === "ended") {
+    return <Closing title="This interview has ended" text="Thank you for your time. You can close this tab." />;
+  }
+  return <Workspace room={room.data} identity={identity} storage={storage} />;
+}
+
+type Tab = "chat" | "notes" | "people";
+
+function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
+  const queryClient = useQueryClient();
+  const tracks = useRef<Record<TrackKind, MediaStreamTrack | null>>({ audio: null, video: null });
+  const { live, mesh, sendChat } = useRoomRealtime(room.id, tracks);
+  const awarenessUser = useMemo(() => ({ name: identity.name, color: identity.color, role: identity.role }), [identity]);
+  const code = useRoomDoc(room.id, "code", awarenessUser, storage);
+  const notes = useRoomDoc(room.id, "notes", awarenessUser, localStorage, identity.interviewer);
+  const history = useQuery(messagesQuery(room.id));
+  const [tab, setTab] = useState<Tab>("chat");
+  const [language, setLanguage] = useState(room.language);
+  const [confirmEnd, setConfirmEnd] = useState(false);
+  const [ending, setEnding] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const [seen, setSeen] = useState(0);
+  const [showRuns, setShowRuns] = useState(true);
+  const ended = live.ended || room.status === "ended";
+
+  const messages = useMemo(() => {
+    const all: ChatMessage[] = [...(history.data ?? [])];
+    const ids = new Set(all.map((m) => m.id));
+    for (const m of live.messages) if (!ids.has(m.id)) all.push(m);
+    return all;
+  }, [history.data, live.messages]);
+
+  useEffect(() => {
+    if (tab === "chat") setSeen(messages.length);
+  }, [tab, messages.length]);
+  const unread = tab === "chat" ? 0 : Math.max(0, messages.length - seen);
+
+  useEffect(() => {
+    if (live.ended) void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+  }, [live.ended, queryClient]);
+
+  const onLanguage = useCallback((value: string) => setLanguage(value), []);
+
+  if (ended && !identity.interviewer) {
+    return <Closing title="The interview has ended" text="Thank you for your time. Your interviewers will be in touch. You can close this tab." />;
+  }
+
+  const end = async () => {
+    setEnding({ busy: true, error: null });
+    try {
+      await endRoom(room.id);
+      setConfirmEnd(false);
+      setEnding({ busy: false, error: null });
+      void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+    } catch (error) {
+      setEnding({ busy: false, error: error instanceof Error ? error.message : "Could not end the interview." });
+    }
+  };
+
+  const others = live.peers.filter((p) => p.peer_id !== live.selfId);
+  const stateOf = new Map(live.remotes.map((r) => [r.peer.peer_id, r.state]));
+
+  return (
+    <div className="flex h-screen flex-col bg-slate-950 text-slate-100">
+      <header className="flex h-12 shrink-0 items-center gap-4 border-b border-slate-800 px-4">
+        {identity.interviewer ? (
+          <Link to="/" className="flex items-center gap-2 text-sm font-semibold text-slate-100" aria-label="Back to interviews">
+            <img src="/favicon.svg" alt="" className="h-6 w-6" />
+          </Link>
+        ) : (
+          <img src="/favicon.svg" alt="CodePair" className="h-6 w-6" />
+        )}
+        <div className="min-w-0">
+          <div className="truncate text-sm font-semibold">{room.title || `Interview with ${room.candidate_name}`}</div>
+          <div className="truncate text-[11px] text-slate-400">Candidate: {room.candidate_name}</div>
+        </div>
+        <InterviewTimer startedAt={room.started_at ?? null} scheduledAt={room.scheduled_at} durationMinutes={room.duration_minutes} ended={ended} />
+        <ConnectionBadge events={live.status} code={code.state} />
+        <div className="ml-auto flex items-center gap-1.5" aria-label="People in the room" data-testid="presence">
+          <span title={`${identity.name} (you)`}>
+            <Avatar name={identity.name} size="sm" seed={identity.color} />
+          </span>
+          {others.map((p) => (
+            <span key={p.peer_id} title={`${p.name} · ${p.role}`} className="relative">
+              <Avatar name={p.name} size="sm" />
+              <span
+                className={`absolute -right-0.5 -bottom-0.5 h-2 w-2 rounded-full ring-2 ring-slate-950 ${stateOf.get(p.peer_id) === "connected" ? "bg-emerald-400" : "bg-amber-400"}`}
+              />
+            </span>
+          ))}
+        </div>
+        {identity.interviewer && !ended && (
+          <Button variant="danger" size="sm" onClick={() => setConfirmEnd(true)}>
+            End interview
+          </Button>
+        )}
+        {identity.interviewer && ended && <span className="rounded bg-slate-800 px-2 py-1 text-xs text-slate-300">Interview ended</span>}
+      </header>
+
+      <div className="flex min-h-0 flex-1">
+        <main className="flex min-w-0 flex-1 flex-col">
+          <div className="flex h-10 shrink-0 items-center gap-3 border-b border-slate-800 px-3">
+            <LanguagePicker roomDoc={code.doc} language={language} disabled={ended} />
+            <span className="text-xs text-slate-500">Everyone in the room edits this file together.</span>
+            <button type="button" className="ml-auto text-xs text-slate-400 hover:text-slate-200" onClick={() => setShowRuns((v) => !v)} aria-expanded={showRuns}>
+              {showRuns ? "Hide output" : "Show output"}
+            </button>
+          </div>
+          <div className="min-h-0 flex-1">
+            {code.doc ? (
+              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} />
+            ) : (
+              <FullPageSpinner label="Loading the editor…" />
+            )}
+          </div>
+          {showRuns && (
+            <div className="h-52 shrink-0 border-t border-slate-800 bg-slate-900">
+              <RunPanel roomId={room.id} language={language} liveRuns={live.runs} enabled={room.runs_enabled && !ended} />
+            </div>
+          )}
+        </main>
+
+        <aside className="flex w-[380px] shrink-0 flex-col border-l border-slate-800 bg-slate-900">
+          <div className="p-3">
+            <VideoPanel selfName={identity.name} peers={live.peers} selfId={live.selfId} remotes={live.remotes} mesh={mesh} tracks={tracks} />
+          </div>
+          <div role="tablist" aria-label="Side panels" className="flex border-y border-slate-800 px-2">
+            <TabButton id="chat" tab={tab} setTab={setTab}>
+              Chat
+              {unread > 0 && (
+                <span className="ml-1.5 rounded-full bg-indigo-500 px-1.5 text-[10px] font-semibold text-white" data-testid="unread">
+                  {unread}
+                </span>
+              )}
+            </TabButton>
+            {identity.interviewer && (
+              <TabButton id="notes" tab={tab} setTab={setTab}>
+                Notes
+              </TabButton>
+            )}
+            <TabButton id="people" tab={tab} setTab={setTab}>
+              People ({others.length + 1})
+            </TabButton>
+          </div>
+          <div className="min-h-0 flex-1 bg-white text-slate-900">
+            <div className={tab === "chat" ? "h-full" : "hidden"} role="tabpanel" aria-label="Chat">
+              <ChatPanel messages={messages} onSend={sendChat} disabled={live.status !== "connected"} />
+            </div>
+            {identity.interviewer && notes.doc && (
+              <div className={tab === "notes" ? "h-full" : "hidden"} role="tabpanel" aria-label="Notes" data-testid="notes-panel">
+                <NotesPanel roomDoc={notes.doc} user={awarenessUser} />
+              </div>
+            )}
+            {tab === "people" && (
+              <ul className="divide-y divide-slate-100" role="tabpanel" aria-label="People">
+                <PersonRow name={`${identity.name} (you)`} role={identity.role} state="connected" />
+                {others.map((p) => (
+                  <PersonRow key={p.peer_id} name={p.name} role={p.role} state={stateOf.get(p.peer_id) ?? "new"} />
+                ))}
+              </ul>
+            )}
+          </div>
+        </aside>
+      </div>
+      <ConfirmDialog
+        open={confirmEnd}
+        title="End the interview?"
+        message={<p>{room.candidate_name} will see a closing screen and the invite link stops working. Code, notes and chat are kept.</p>}
+        confirmLabel="End interview"
+        busy={ending.busy}
+        error={ending.error}
+        onConfirm={() => void end()}
+        onClose={() => setConfirmEnd(false)}
+      />
+    </div>
+  );
+}
+
+function TabButton({ id, tab, setTab, children }: { id: Tab; tab: Tab; setTab: (tab: Tab) => void; children: React.ReactNode }) {
+  return (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={tab === id}
+      onClick={() => setTab(id)}
+      className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${tab === id ? "border-indigo-400 text-white" : "border-transparent text-slate-400 hover:text-slate-200"}`}
+    >
+      {children}
+    </button>
+  );
+}
+
+function PersonRow({ name, role, state }: { name: string; role: string; state: string }) {
+  return (
+    <li className="flex items-center gap-3 px-3 py-2.5">
+      <Avatar name={name.replace(" (you)", "")} size="sm" />
+      <div className="min-w-0 flex-1">
+        <div className="truncate text-sm font-medium">{name}</div>
+        <div className="text-xs text-slate-500 capitalize">{role}</div>
+      </div>
+      <span className={`text-xs ${state === "connected" ? "text-emerald-600" : "text-amber-600"}`}>{state === "connected" ? "Connected" : "Connecting…"}</span>
+    </li>
+  );
+}

@@ -1,0 +1,40 @@
+/** Routes. The room page (Monaco, TipTap, WebRTC) is a lazy chunk: sign-in and the dashboard stay small. */
+import { lazy, Suspense } from "react";
+import { createBrowserRouter } from "react-router";
+
+import { AppShell, RequireUser } from "./components/AppShell";
+import { FullPageSpinner } from "./components/ui";
+import { AdminUsersPage } from "./pages/AdminUsersPage";
+import { DashboardPage } from "./pages/DashboardPage";
+import { JoinPage } from "./pages/JoinPage";
+import { LoginPage } from "./pages/LoginPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { SettingsPage } from "./pages/SettingsPage";
+
+const RoomPage = lazy(() => import("./room/RoomPage"));
+
+export const router = createBrowserRouter([
+  { path: "/login", element: <LoginPage /> },
+  { path: "/join/:inviteToken", element: <JoinPage /> },
+  {
+    path: "/rooms/:roomId",
+    element: (
+      <Suspense fallback={<FullPageSpinner label="Opening the interview room…" />}>
+        <RoomPage />
+      </Suspense>
+    ),
+  },
+  {
+    element: (
+      <RequireUser>
+        <AppShell />
+      </RequireUser>
+    ),
+    children: [
+      { path: "/", element: <DashboardPage /> },
+      { path: "/settings", element: <SettingsPage /> },
+      { path: "/admin/users", element: <AdminUsersPage /> },
+    ],
+  },
+  { path: "*", element: <NotFoundPage /> },
+]);
