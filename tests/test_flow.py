@@ -138,5 +138,12 @@ def test_room_update(server: Server, lead: Actor) -> None:
             ).json()["status"]
             == "live"
         )
+        # A room scheduled ahead is live as soon as the candidate joins.
+        c.patch(
+            f"/api/rooms/{room['id']}", headers=owner.headers, json={"scheduled_at": "2099-01-01"}
+        ).raise_for_status()
+        join(server, room)
+        live = c.get(f"/api/rooms/{room['id']}", headers=owner.headers).json()
+        assert live["status"] == "live" and live["started_at"] is not None
         assert c.delete(f"/api/rooms/{room['id']}", headers=owner.headers).status_code == 204
         assert c.get(f"/api/rooms/{room['id']}", headers=owner.headers).status_code == 404

@@ -234,6 +234,8 @@ async def join(
     if room.ended_at is not None:
         raise Gone("This interview has ended")
     display = (name or "").strip() or room.candidate_name
+    if room.started_at is None:
+        room.started_at = datetime.now(UTC)  # the candidate is here: the interview is live
     token = issue_candidate_token(
         settings.signing_key(),
         room_id=room.id,
