@@ -244,7 +244,9 @@ class Sandbox:
             argv += ["--file", str(fd), path]
         for key, value in _env(job.env, job.cwd).items():
             argv += ["--setenv", key, value]
-        argv += ["--chdir", job.cwd, "--", *program]
+        # The root itself (a tmpfs bubblewrap made) is read-only too: only the work dir and
+        # /tmp take writes, and both have a size cap.
+        argv += ["--remount-ro", "/", "--chdir", job.cwd, "--", *program]
         return argv
 
     # --- watching it run ---------------------------------------------------------
