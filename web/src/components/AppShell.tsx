@@ -5,6 +5,7 @@ import { Navigate, NavLink, Outlet, useLocation, useNavigate } from "react-route
 import { session } from "../api/session";
 import { useSession } from "../api/useSession";
 import { Avatar, FullPageSpinner } from "./ui";
+import { personSeed } from "../lib/colors";
 
 export function Logo({ className = "" }: { className?: string }) {
   return (
@@ -63,7 +64,7 @@ export function AppShell() {
               <div className="text-sm font-medium text-slate-900">{user.name}</div>
               <div className="text-xs text-slate-500 capitalize">{user.role}</div>
             </div>
-            <Avatar name={user.name} seed={`user-${user.id}`} />
+            <Avatar name={user.name} seed={personSeed("interviewer", user.name)} />
             <button
               type="button"
               className="rounded-md px-2.5 py-1.5 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900"

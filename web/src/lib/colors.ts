@@ -29,3 +29,12 @@ export function initials(name: string): string {
   const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : parts.slice(0, 1);
   return letters.map((p) => p?.[0]?.toUpperCase() ?? "").join("") || "?";
 }
+
+/** The seed that gives one person the same colour in the cursor, the avatar and the chat. */
+export function personSeed(role: string, name: string): string {
+  return `${role === "candidate" ? "candidate" : "staff"}-${name}`;
+}
+
+export function personColor(role: string, name: string): string {
+  return colorFor(personSeed(role, name));
+}

@@ -7,6 +7,7 @@ import { createUser, updateUser, userKeys, usersQuery } from "../api/queries";
 import type { User, UserRole } from "../api/types";
 import { useSession } from "../api/useSession";
 import { Alert, Avatar, Badge, Button, EmptyState, ErrorState, Field, inputClass, Modal, Spinner } from "../components/ui";
+import { personSeed } from "../lib/colors";
 import { formatDateTime } from "../lib/time";
 
 const PAGE_SIZE = 20;
@@ -93,7 +94,7 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
     <tr>
       <td className="px-4 py-3">
         <div className="flex items-center gap-3">
-          <Avatar name={user.name} seed={`user-${user.id}`} />
+          <Avatar name={user.name} seed={personSeed("interviewer", user.name)} />
           <div>
             <div className="font-medium text-slate-900">{user.name}{self && <span className="ml-1 text-xs text-slate-400">(you)</span>}</div>
             <div className="text-xs text-slate-500">{user.email}</div>

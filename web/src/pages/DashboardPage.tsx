@@ -6,6 +6,7 @@ import { Link } from "react-router";
 import { deleteRoom, endRoom, roomKeys, roomsQuery, type RoomFilter } from "../api/queries";
 import { LANGUAGES, type Room, type RoomStatus } from "../api/types";
 import { Avatar, Badge, Button, ConfirmDialog, EmptyState, ErrorState, inputClass, Spinner } from "../components/ui";
+import { personSeed } from "../lib/colors";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
 
@@ -220,7 +221,7 @@ function RoomRow({ room, onEdit, onEnd, onDelete }: { room: Room; onEdit: () => 
         <div className="flex items-center -space-x-1.5" title={team.map((p) => p.name).join(", ")}>
           {team.slice(0, 4).map((p) => (
             <span key={p.id} className="rounded-full ring-2 ring-white">
-              <Avatar name={p.name} size="sm" seed={`user-${p.id}`} />
+              <Avatar name={p.name} size="sm" seed={personSeed("interviewer", p.name)} />
             </span>
           ))}
           <span className="pl-3 text-xs text-slate-500">{team.map((p) => p.name.split(" ")[0]).join(", ")}</span>

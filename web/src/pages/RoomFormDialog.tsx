@@ -5,6 +5,7 @@ import { useState, type FormEvent } from "react";
 import { addInterviewer, createRoom, directoryQuery, removeInterviewer, roomKeys, updateRoom } from "../api/queries";
 import { LANGUAGES, type LanguageId, type Room, type RoomInput } from "../api/types";
 import { Alert, Avatar, Button, Field, inputClass, Modal } from "../components/ui";
+import { personSeed } from "../lib/colors";
 import { fromLocalInput, toLocalInput } from "../lib/time";
 
 const DURATIONS = [30, 45, 60, 90, 120];
@@ -166,7 +167,7 @@ function CoInterviewers({ room }: { room: Room }) {
         {current.interviewers.length === 0 && <li className="text-sm text-slate-500">None yet.</li>}
         {current.interviewers.map((p) => (
           <li key={p.id} className="inline-flex items-center gap-2 rounded-full bg-slate-100 py-1 pr-2 pl-1 text-sm">
-            <Avatar name={p.name} size="sm" seed={`user-${p.id}`} />
+            <Avatar name={p.name} size="sm" seed={personSeed("interviewer", p.name)} />
             {p.name}
             <button
               type="button"
@@ -196,7 +197,7 @@ function CoInterviewers({ room }: { room: Room }) {
                 className="flex w-full items-center gap-2 px-3 py-2 text-left text-sm hover:bg-slate-50"
                 onClick={() => change.mutate({ id: p.id, add: true })}
               >
-                <Avatar name={p.name} size="sm" seed={`user-${p.id}`} />
+                <Avatar name={p.name} size="sm" seed={personSeed("interviewer", p.name)} />
                 <span className="font-medium">{p.name}</span>
                 <span className="text-slate-500">{p.email}</span>
               </button>

@@ -9,6 +9,7 @@ export interface Peer {
 
 export type ServerMessage =
   | { type: "welcome"; peer_id: string; role: PeerRole; peers: Peer[]; ice_servers: RTCIceServer[] }
+  | { type: "chat.history"; messages: ChatMessage[] }
   | { type: "peer.joined"; peer: Peer }
   | { type: "peer.left"; peer_id: string }
   | { type: "chat.message"; message: ChatMessage }
@@ -29,6 +30,7 @@ export type SignalData =
 
 const SERVER_TYPES = new Set([
   "welcome",
+  "chat.history",
   "peer.joined",
   "peer.left",
   "chat.message",

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 
 import type { ChatMessage } from "../api/types";
 import { Avatar } from "../components/ui";
+import { personSeed } from "../lib/colors";
 import { formatClock } from "../lib/time";
 
 export function ChatPanel({ messages, onSend, disabled }: { messages: ChatMessage[]; onSend: (text: string) => void; disabled?: boolean }) {
@@ -24,7 +25,7 @@ export function ChatPanel({ messages, onSend, disabled }: { messages: ChatMessag
         {messages.length === 0 && <li className="py-8 text-center text-sm text-slate-400">No messages yet. Say hello!</li>}
         {messages.map((m) => (
           <li key={m.id} className="flex gap-2.5">
-            <Avatar name={m.author.name} size="sm" seed={`${m.author.role}-${m.author.name}`} />
+            <Avatar name={m.author.name} size="sm" seed={personSeed(m.author.role, m.author.name)} />
             <div className="min-w-0">
               <div className="flex items-baseline gap-2">
                 <span className="text-xs font-semibold text-slate-800">{m.author.name}</span>

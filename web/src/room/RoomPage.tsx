@@ -10,7 +10,7 @@ import type { ChatMessage, PeerRole, Room } from "../api/types";
 import { useSession } from "../api/useSession";
 import { Logo } from "../components/AppShell";
 import { Avatar, Button, ConfirmDialog, FullPageSpinner } from "../components/ui";
-import { colorFor } from "../lib/colors";
+import { personColor, personSeed } from "../lib/colors";
 import type { TrackKind } from "../realtime/mesh";
 import { ChatPanel } from "./ChatPanel";
 import { CodeEditor, LanguagePicker } from "./CodeEditor";
@@ -36,7 +36,7 @@ export default function RoomPage() {
   if (state.kind === "loading") return <FullPageSpinner label="Opening the interview room…" />;
   if (state.kind === "candidate") {
     if (state.candidate.room_id !== roomId) return <Closing title="This is not your interview room" text="Use the invite link you were sent." />;
-    const identity: Identity = { name: state.candidate.name, role: "candidate", color: colorFor(`candidate-${state.candidate.name}`), interviewer: false };
+    const identity: Identity = { name: state.candidate.name, role: "candidate", color: personColor("candidate", state.candidate.name), interviewer: false };
     return <RoomScreen roomId={roomId} identity={identity} storage={sessionStorage} />;
   }
   if (state.kind === "anonymous") {
@@ -45,7 +45,7 @@ export default function RoomPage() {
     return <Navigate to={`/login?${params}`} replace />;
   }
   const { user } = state;
-  const identity: Identity = { name: user.name, role: user.role, color: colorFor(`user-${user.id}`), interviewer: true };
+  const identity: Identity = { name: user.name, role: user.role, color: personColor(user.role, user.name), interviewer: true };
   return <RoomScreen roomId={roomId} identity={identity} storage={localStorage} />;
 }
 
@@ -159,11 +159,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
         <ConnectionBadge events={live.status} code={code.state} />
         <div className="ml-auto flex items-center gap-1.5" aria-label="People in the room" data-testid="presence">
           <span title={`${identity.name} (you)`}>
-            <Avatar name={identity.name} size="sm" seed={identity.color} />
+            <Avatar name={identity.name} size="sm" seed={personSeed(identity.role, identity.name)} />
           </span>
           {others.map((p) => (
             <span key={p.peer_id} title={`${p.name} · ${p.role}`} className="relative">
-              <Avatar name={p.name} size="sm" />
+              <Avatar name={p.name} size="sm" seed={personSeed(p.role, p.name)} />
               <span
                 className={`absolute -right-0.5 -bottom-0.5 h-2 w-2 rounded-full ring-2 ring-slate-950 ${stateOf.get(p.peer_id) === "connected" ? "bg-emerald-400" : "bg-amber-400"}`}
               />
@@ -203,7 +203,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
 
         <aside className="flex w-[380px] shrink-0 flex-col border-l border-slate-800 bg-slate-900">
           <div className="p-3">
-            <VideoPanel selfName={identity.name} peers={live.peers} selfId={live.selfId} remotes={live.remotes} mesh={mesh} tracks={tracks} />
+            <VideoPanel selfName={identity.name} selfRole={identity.role} peers={live.peers} selfId={live.selfId} remotes={live.remotes} mesh={mesh} tracks={tracks} />
           </div>
           <div role="tablist" aria-label="Side panels" className="flex border-y border-slate-800 px-2">
             <TabButton id="chat" tab={tab} setTab={setTab}>
@@ -234,7 +234,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             )}
             {tab === "people" && (
               <ul className="divide-y divide-slate-100" role="tabpanel" aria-label="People">
-                <PersonRow name={`${identity.name} (you)`} role={identity.role} state="connected" />
+                <PersonRow name={identity.name} you role={identity.role} state="connected" />
                 {others.map((p) => (
                   <PersonRow key={p.peer_id} name={p.name} role={p.role} state={stateOf.get(p.peer_id) ?? "new"} />
                 ))}
@@ -271,12 +271,15 @@ function TabButton({ id, tab, setTab, children }: { id: Tab; tab: Tab; setTab: (
   );
 }
 
-function PersonRow({ name, role, state }: { name: string; role: string; state: string }) {
+function PersonRow({ name, role, state, you = false }: { name: string; role: string; state: string; you?: boolean }) {
   return (
     <li className="flex items-center gap-3 px-3 py-2.5">
-      <Avatar name={name.replace(" (you)", "")} size="sm" />
+      <Avatar name={name} size="sm" seed={personSeed(role, name)} />
       <div className="min-w-0 flex-1">
-        <div className="truncate text-sm font-medium">{name}</div>
+        <div className="truncate text-sm font-medium">
+          {name}
+          {you && <span className="ml-1 text-xs text-slate-400">(you)</span>}
+        </div>
         <div className="text-xs text-slate-500 capitalize">{role}</div>
       </div>
       <span className={`text-xs ${state === "connected" ? "text-emerald-600" : "text-amber-600"}`}>{state === "connected" ? "Connected" : "Connecting…"}</span>

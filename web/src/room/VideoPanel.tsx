@@ -2,12 +2,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { Avatar } from "../components/ui";
+import { personSeed } from "../lib/colors";
 import { constraints, listDevices, mediaProblem, openMedia, PROBLEM_TEXT, readMediaChoice, saveMediaChoice, type MediaProblem } from "../lib/media";
 import type { PeerMesh, RemotePeer, TrackKind } from "../realtime/mesh";
 import type { Peer } from "../realtime/protocol";
 
 interface Props {
   selfName: string;
+  selfRole: string;
   peers: Peer[];
   selfId: string | null;
   remotes: RemotePeer[];
@@ -15,7 +17,7 @@ interface Props {
   tracks: React.RefObject<Record<TrackKind, MediaStreamTrack | null>>;
 }
 
-export function VideoPanel({ selfName, peers, selfId, remotes, mesh, tracks }: Props) {
+export function VideoPanel({ selfName, selfRole, peers, selfId, remotes, mesh, tracks }: Props) {
   const [choice, setChoice] = useState(readMediaChoice);
   const [problem, setProblem] = useState<MediaProblem | null>(null);
   const [starting, setStarting] = useState(true);
@@ -151,9 +153,9 @@ export function VideoPanel({ selfName, peers, selfId, remotes, mesh, tracks }: P
   return (
     <section aria-label="Video" className="space-y-2">
       <div className={`grid gap-2 ${others.length === 0 ? "grid-cols-1" : "grid-cols-2"}`}>
-        <Tile name={`${selfName} (you)`} stream={local} mirrored={!sharing} muted local micOff={!choice.micOn} state={null} />
+        <Tile name={`${selfName} (you)`} seed={personSeed(selfRole, selfName)} stream={local} mirrored={!sharing} muted local micOff={!choice.micOn} state={null} />
         {others.map((peer) => (
-          <Tile key={peer.peer_id} name={peer.name} role={peer.role} stream={byId.get(peer.peer_id)?.stream ?? null} state={byId.get(peer.peer_id)?.state ?? "new"} />
+          <Tile key={peer.peer_id} name={peer.name} seed={personSeed(peer.role, peer.name)} role={peer.role} stream={byId.get(peer.peer_id)?.stream ?? null} state={byId.get(peer.peer_id)?.state ?? "new"} />
         ))}
       </div>
       {problem && !starting && (
@@ -252,6 +254,7 @@ const STATE_TEXT: Partial<Record<RTCPeerConnectionState, string>> = {
 
 function Tile({
   name,
+  seed,
   role,
   stream,
   state,
@@ -261,6 +264,7 @@ function Tile({
   micOff = false,
 }: {
   name: string;
+  seed: string;
   role?: string;
   stream: MediaStream | null;
   state: RTCPeerConnectionState | null;
@@ -302,7 +306,7 @@ function Tile({
       />
       {!hasVideo && (
         <div className="absolute inset-0 flex items-center justify-center">
-          <Avatar name={name.replace(" (you)", "")} />
+          <Avatar name={name.replace(" (you)", "")} seed={seed} />
         </div>
       )}
       <div className="absolute inset-x-0 bottom-0 flex items-center gap-1.5 bg-gradient-to-t from-black/70 to-transparent px-2 py-1 text-[11px] text-white">

@@ -65,6 +65,12 @@ function applyMessage(state: RoomLive, message: ServerMessage): RoomLive {
       };
     case "peer.left":
       return { ...state, peers: state.peers.filter((p) => p.peer_id !== message.peer_id) };
+    case "chat.history": {
+      // Sent after every welcome, so also after a reconnect: merge, keep order by id.
+      const byId = new Map(state.messages.map((m) => [m.id, m]));
+      for (const m of message.messages) byId.set(m.id, m);
+      return { ...state, messages: [...byId.values()].sort((a, b) => Number(a.id) - Number(b.id)) };
+    }
     case "chat.message":
       if (state.messages.some((m) => m.id === message.message.id)) return state;
       return { ...state, messages: [...state.messages, message.message] };
