@@ -76,6 +76,8 @@ class RemoteExecutor(Executor):
     ) -> RunResult:
         if not self._languages:
             await self.start()
+            if not self._languages:
+                return RunResult.internal_error(f"The {self.engine} server could not be reached")
         entry = self._languages.get(request.language)
         if entry is None:
             return RunResult.internal_error(f"Language {request.language!r} is not available")
