@@ -41,10 +41,14 @@ CHROMIUM_ARGS = [
 
 
 def _require_browser() -> None:
-    missing = [what for what, ok in (
-        ("chromium", Path(CHROMIUM).exists()),
-        ("the built web client (make web)", WEB_DIST.exists()),
-    ) if not ok]
+    missing = [
+        what
+        for what, ok in (
+            ("chromium", Path(CHROMIUM).exists()),
+            ("the built web client (make web)", WEB_DIST.exists()),
+        )
+        if not ok
+    ]
     if missing:
         message = "browser tests need " + " and ".join(missing)
         if os.environ.get("CI"):
@@ -98,4 +102,3 @@ def console_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return errors
-

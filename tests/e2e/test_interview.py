@@ -65,9 +65,7 @@ def frames_decoded(page: Page) -> int:
     return count
 
 
-def test_interview_end_to_end(
-    server: Server, lead: Actor, new_context: NewContext
-) -> None:
+def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewContext) -> None:
     interviewer = create_user(server, lead, name="Iris Interviewer")
     co = create_user(server, lead, name="Colin Cointerviewer")
 
@@ -136,7 +134,9 @@ def test_interview_end_to_end(
 
     # --- video both ways -----------------------------------------------------------------
     for page in (host, cand):
-        expect(page.locator("[data-testid=remote-tile][data-connection-state=connected]")).to_have_count(1)
+        expect(
+            page.locator("[data-testid=remote-tile][data-connection-state=connected]")
+        ).to_have_count(1)
     wait_for(lambda: frames_decoded(host) > 0 and frames_decoded(cand) > 0, "decoded frames")
 
     # --- chat both ways ---------------------------------------------------------------------
@@ -171,7 +171,9 @@ def test_interview_end_to_end(
     host.get_by_test_id("notes-editor").click()
     host.keyboard.type("Strong on complexity analysis.")
     expect(co_page.get_by_test_id("notes-editor")).to_contain_text("Strong on complexity analysis.")
-    expect(co_page.locator(".collaboration-carets__label", has_text="Iris Interviewer")).to_be_visible()
+    expect(
+        co_page.locator(".collaboration-carets__label", has_text="Iris Interviewer")
+    ).to_be_visible()
     co_ctx.close()
 
     host.get_by_role("tab", name="Chat").click()
