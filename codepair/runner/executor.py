@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any, Literal
@@ -187,7 +187,7 @@ class Executor(ABC):
         *,
         ticket: Ticket | None = None,
         on_output: OutputListener | None = None,
-        on_start: Callable[[], None] | None = None,
+        on_start: Callable[[], Awaitable[None]] | None = None,
     ) -> RunResult:
         """Run one program and return its result; raises :class:`Busy` when full.
 
@@ -198,7 +198,7 @@ class Executor(ABC):
             ticket = self.reserve()
         async with ticket as slot:
             if on_start is not None:
-                on_start()
+                await on_start()
             return await self._execute(request, slot, on_output)
 
     @abstractmethod

@@ -167,9 +167,7 @@ def _under_usr(path: Path) -> bool:
     return path.is_relative_to("/usr")
 
 
-def discover(
-    specs: dict[str, LanguageSpec], *, search_dirs: list[Path], toolchains_dir: Path
-) -> dict[str, LanguageSpec]:
+def discover(specs: dict[str, LanguageSpec], *, search_dirs: list[Path]) -> dict[str, LanguageSpec]:
     """Point Rust and TypeScript at the toolchains this host has.
 
     rustup installs Rust under root's home; its sysroot is mounted read-only at ``/opt/rust``
@@ -182,8 +180,6 @@ def discover(
         "/usr/bin/rustc"
     ).exists():
         sysroot = _rust_sysroot()
-        if sysroot is not None:
-            sysroot = reachable_copy(sysroot, toolchains_dir)
         if sysroot is not None:
             rustc = f"{OPT}/rust/bin/rustc"
             out["rust"] = replace(
@@ -202,37 +198,39 @@ def discover(
     return out
 
 
-def _world_traversable(path: Path) -> bool:
+def world_traversable(path: Path) -> bool:
     return all(p.stat().st_mode & 0o001 for p in [path, *path.parents])
 
 
 def reachable_copy(sysroot: Path, toolchains_dir: Path) -> Path | None:
-    """``sysroot`` itself when any uid can reach it, else a hard-linked mirror of it.
+    """``sysroot`` itself when any uid can reach it, else a hard-linked mirror of it (or None).
 
     bubblewrap resolves mount sources as the sandbox uid, so a toolchain under ``/root``
     (mode 0700) cannot be mounted as it is. Hard links cost no space and keep the files'
     modes; the mirror is named after the toolchain's version, so an update makes a new one.
     """
-    if _world_traversable(sysroot):
+    if world_traversable(sysroot):
         return sysroot
-    version = (sysroot / "lib" / "rustlib" / "multirust-channel-manifest.toml")
-    stamp = str(version.stat().st_mtime_ns) if version.exists() else "0"
-    target = toolchains_dir / f"rust-{sysroot.name}-{stamp}"
-    if (target / "bin" / "rustc").is_file():
+    # A toolchain update replaces bin/, which changes its mtime: a new mirror.
+    stamp = (sysroot / "bin").stat().st_mtime_ns if (sysroot / "bin").exists() else 0
+    target = toolchains_dir / f"mirror-{sysroot.name}-{stamp}"
+    if target.is_dir():
         return target
     tmp = target.with_name(target.name + ".partial")
     try:
         toolchains_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(mode=0o755)
-        for sub in ("bin", "lib"):
-            subprocess.run(["cp", "-al", str(sysroot / sub), str(tmp / sub)], check=True,
+        for entry in sysroot.iterdir():
+            if entry.name == "share":  # documentation: thousands of files nobody runs
+                continue
+            subprocess.run(["cp", "-al", str(entry), str(tmp / entry.name)], check=True,
                            capture_output=True, timeout=120)
         tmp.rename(target)
     except (OSError, subprocess.SubprocessError):
         shutil.rmtree(tmp, ignore_errors=True)
         return None
-    return target if _world_traversable(target) else None
+    return target if world_traversable(target) else None
 
 
 def _rust_sysroot() -> Path | None:
@@ -246,7 +244,9 @@ def _rust_sysroot() -> Path | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     path = Path(done.stdout.strip())
-    return path.resolve() if done.returncode == 0 and (path / "bin" / "rustc").is_file() else None
+    if done.returncode != 0 or not (path / "bin" / "rustc").is_file():
+        return None
+    return path.resolve()
 
 
 def find_esbuild(search_dirs: list[Path]) -> Path | None:

@@ -34,6 +34,7 @@ from codepair.runner.languages import (
     load_specs,
     missing_tools,
     probe_version,
+    reachable_copy,
 )
 from codepair.runner.sandbox import Job, Limits, Outcome, Sandbox
 
@@ -76,6 +77,8 @@ class LocalExecutor(Executor):
         self.specs: dict[str, LanguageSpec] = {}
         self._languages: list[LanguageInfo] = []
         self._started = False
+        self._mirrors: dict[str, str] = {}
+        self._mirror_lock = asyncio.Lock()
 
     @property
     def refused(self) -> bool:
@@ -100,10 +103,7 @@ class LocalExecutor(Executor):
         search = [s.data_dir / "toolchains", Path(__file__).resolve().parents[2] / "web"]
         if s.runner_toolchains_dir is not None:
             search.insert(0, s.runner_toolchains_dir)
-        toolchains = s.runner_toolchains_dir or s.data_dir / "toolchains"
-        specs = discover(
-            load_specs(s.runner_languages_file), search_dirs=search, toolchains_dir=toolchains
-        )
+        specs = discover(load_specs(s.runner_languages_file), search_dirs=search)
         languages = []
         for spec in specs.values():
             missing = missing_tools(spec)
@@ -140,6 +140,7 @@ class LocalExecutor(Executor):
             return RunResult.internal_error(f"Language {request.language!r} is not available")
         dirs: list[str] = []
         try:
+            spec = await self._reachable_mounts(spec)
             result = await self._compile_and_run(spec, request, slot, on_output, dirs)
         except Exception as exc:  # a sandbox that fails to start is our fault, not the program's
             log.error("run_failed", language=spec.id, error=repr(exc), exc_info=exc)
@@ -151,6 +152,24 @@ class LocalExecutor(Executor):
             result.sandboxed = False
             result.message = " ".join(filter(None, [UNSANDBOXED_NOTICE, result.message]))
         return result
+
+    async def _reachable_mounts(self, spec: LanguageSpec) -> LanguageSpec:
+        """``spec`` with mounts the sandbox uid can resolve (mirrors made once, on first use)."""
+        if not self.sandbox.sandboxed or not spec.mounts:
+            return spec
+        mounts = {}
+        for host, inside in spec.mounts.items():
+            if host not in self._mirrors:
+                async with self._mirror_lock:
+                    toolchains = self.settings.runner_toolchains_dir or (
+                        self.settings.data_dir / "toolchains"
+                    )
+                    copy = await asyncio.to_thread(reachable_copy, Path(host), toolchains)
+                    if copy is None:
+                        raise RuntimeError(f"{host} cannot be made reachable to the sandbox")
+                    self._mirrors[host] = str(copy)
+            mounts[self._mirrors[host]] = inside
+        return replace(spec, mounts=mounts)
 
     def _new_dir(self, slot: int, dirs: list[str]) -> str:
         path = tempfile.mkdtemp(prefix="codepair-run-", dir=self.settings.runner_work_dir)

@@ -1,0 +1,212 @@
+"""Code runs: the languages this server runs, and each room's runs (start, list, read).
+
+Anyone in the room may run code (candidates too); interviewers can turn runs off for a room
+with ``PATCH /api/rooms/{id}`` ``{runs_enabled: false}``, which refuses everyone with 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from codepair.api.deps import CurrentPrincipal, DbSession, bearer_token
+from codepair.db.engine import transaction
+from codepair.domain import rooms
+from codepair.domain.access import authenticate
+from codepair.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from codepair.runner import Executor
+from codepair.runner.rooms import RoomRuns, new_run, run_event
+
+router = APIRouter(tags=["runs"])
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class Unavailable(DomainError):
+    status = 503
+
+
+class Unprocessable(DomainError):
+    status = 422
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: Annotated[str | None, Field(max_length=32)] = None
+    code: str | None = None
+    stdin: str = ""
+
+
+class RunAuthor(BaseModel):
+    name: str
+    role: str
+
+
+class RunOut(BaseModel):
+    id: str
+    room_id: str
+    language: str
+    status: str
+    code: str
+    stdin: str
+    stdout: str
+    stderr: str
+    compile_output: str
+    exit_code: int | None
+    signal: int | None
+    cpu_ms: int | None
+    wall_ms: int | None
+    memory_kb: int | None
+    truncated: bool
+    author: RunAuthor
+    created_at: str | None
+    finished_at: str | None
+
+
+class RunList(BaseModel):
+    items: list[RunOut]
+
+
+class LanguageOut(BaseModel):
+    id: str
+    name: str
+    version: str
+    compiled: bool
+
+
+class LanguageList(BaseModel):
+    items: list[LanguageOut]
+    backend: str
+    sandboxed: bool
+    notice: str
+
+
+def _executor(app: FastAPI) -> Executor:
+    executor: Executor | None = getattr(app.state, "runner", None)
+    if executor is None:
+        raise Unavailable("The code runner is not available on this server")
+    return executor
+
+
+def room_runs(app: FastAPI) -> RoomRuns:
+    """This process's :class:`RoomRuns`, made on first use around ``app.state.runner``."""
+    service: RoomRuns | None = getattr(app.state, "room_runs", None)
+    if service is None or service.executor is not getattr(app.state, "runner", None):
+        service = RoomRuns(
+            _executor(app),
+            app.state.db,
+            app.state.settings,
+            hub=lambda: getattr(app.state, "hub", None),
+        )
+        app.state.room_runs = service
+    return service
+
+
+async def shutdown(app: FastAPI) -> None:
+    """Kill the running sandboxes and record how their runs ended (server stop)."""
+    service: RoomRuns | None = getattr(app.state, "room_runs", None)
+    if service is not None:
+        await service.close()
+    executor: Executor | None = getattr(app.state, "runner", None)
+    if executor is not None:
+        await executor.close()
+
+
+@router.get("/api/languages")
+async def list_languages(request: Request, principal: CurrentPrincipal) -> LanguageList:
+    executor = _executor(request.app)
+    return LanguageList(
+        items=[LanguageOut(**lang.to_dict()) for lang in executor.available_languages()],
+        backend=executor.backend,
+        sandboxed=bool(getattr(getattr(executor, "sandbox", None), "sandboxed", True)),
+        notice=str(getattr(executor, "notice", "")),
+    )
+
+
+@router.post("/api/rooms/{room_id}/runs", status_code=201)
+async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
+    """Run code in the room; answers with the finished run, or a queued/running one to poll."""
+    app = request.app
+    settings = app.state.settings
+    service = room_runs(app)
+    hub = getattr(app.state, "hub", None)
+    # Our own short transaction (not the request-scoped session): it must be committed and
+    # its connection returned before we wait for the program.
+    async with transaction(app.state.db) as db:
+        principal = await authenticate(db, settings, bearer_token(request))
+        room, _ = await rooms.room_for(db, principal, room_id, interviewer=False)
+    if room.ended_at is not None:
+        raise Conflict("This interview has ended")
+    if not room.runs_enabled:
+        raise Forbidden("Running code is turned off in this room")
+    language = body.language or await _room_language(hub, room_id) or room.language
+    if not service.executor.supports(language):
+        notice = str(getattr(service.executor, "notice", ""))
+        raise Unprocessable(notice or f"Language {language!r} is not available on this server")
+    code = body.code
+    if code is None:
+        if hub is None:
+            raise Unprocessable("`code` is required")
+        code = await hub.document_text(room_id, "code")
+    for name, text in (("code", code), ("stdin", body.stdin)):
+        if len(text.encode()) > settings.max_code_bytes:
+            raise PayloadTooLarge(f"`{name}` is over {settings.max_code_bytes} bytes")
+    ticket = service.admit(principal.identity, room_id)
+    run = new_run(
+        room_id=room_id,
+        author_user_id=principal.user_id,
+        author_name=principal.name,
+        author_role=principal.role,
+        language=language,
+        code=code,
+        stdin=body.stdin,
+    )
+    task = await service.start(run, ticket)
+    # The run goes on if the client leaves (shield); past the wait it is polled instead.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(task), timeout=settings.runner_wait_seconds)
+    stored = await service.get(room_id, run.id)
+    assert stored is not None
+    return RunOut.model_validate(run_event(stored))
+
+
+async def _room_language(hub: Any, room_id: str) -> str | None:
+    """``meta.language`` of the room's code document, when the hub can tell."""
+    reader = getattr(hub, "document_language", None)
+    if reader is None:
+        return None
+    language = await reader(room_id)
+    return str(language) if language else None
+
+
+@router.get("/api/rooms/{room_id}/runs")
+async def list_runs(
+    room_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> RunList:
+    """The room's runs, newest first."""
+    await rooms.room_for(db, principal, room_id, interviewer=False)
+    runs = await room_runs(request.app).list(room_id, limit=limit, offset=offset)
+    return RunList(items=[RunOut.model_validate(run_event(run)) for run in runs])
+
+
+@router.get("/api/rooms/{room_id}/runs/{run_id}")
+async def read_run(
+    room_id: str, run_id: str, request: Request, principal: CurrentPrincipal, db: DbSession
+) -> RunOut:
+    await rooms.room_for(db, principal, room_id, interviewer=False)
+    run = await room_runs(request.app).get(room_id, run_id)
+    if run is None:
+        raise NotFound("Run not found")
+    return RunOut.model_validate(run_event(run))

@@ -1,0 +1,246 @@
+"""Runs in interview rooms: admission, the record in the database, and the live events.
+
+A run is admitted (rate limits per person and per room, a place in the executor's queue) and
+stored as ``queued`` before anything runs, so a refused run leaves no row and an admitted one
+is on record even if the server dies mid-run. It then executes in a task of its own: the HTTP
+request that started it may wait for the result or go away; everyone in the room sees
+``run.started``, ``run.output`` and ``run.finished`` on the events socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from codepair.config import Settings
+from codepair.db.engine import transaction
+from codepair.db.models import Run
+from codepair.domain.errors import RateLimited
+from codepair.ratelimit import RateLimiter
+from codepair.runner.executor import Busy, Executor, RunRequest, RunResult, Ticket
+from codepair.security.tokens import new_id
+
+log = structlog.get_logger("codepair.runner")
+
+#: Live output is sent in batches at most this often, so a chatty program cannot flood the room.
+OUTPUT_FLUSH_SECONDS = 0.1
+
+
+class RunnerBusy(RateLimited):
+    """Every worker is busy and the line is full: 503 with Retry-After."""
+
+    status = 503
+
+
+def run_event(run: Run) -> dict[str, Any]:
+    """A run as the REST API and the events socket show it."""
+    return {
+        "id": run.id,
+        "room_id": run.room_id,
+        "language": run.language,
+        "status": run.status,
+        "code": run.code,
+        "stdin": run.stdin,
+        "stdout": run.stdout,
+        "stderr": run.stderr,
+        "compile_output": run.compile_output,
+        "exit_code": run.exit_code,
+        "signal": run.signal,
+        "cpu_ms": run.cpu_ms,
+        "wall_ms": run.wall_ms,
+        "memory_kb": run.memory_kb,
+        "truncated": run.truncated,
+        "author": {"name": run.author_name, "role": run.author_role},
+        "created_at": _iso(run.created_at),
+        "finished_at": _iso(run.finished_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class RoomRuns:
+    """Starts, records and broadcasts the runs of every room served by this process."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        db: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        hub: Callable[[], Any | None],
+    ) -> None:
+        self.executor = executor
+        self.db = db
+        self.settings = settings
+        self.hub = hub
+        self.per_person = RateLimiter(settings.runs_per_minute_per_person, 60)
+        self.per_room = RateLimiter(settings.runs_per_minute_per_room, 60)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def admit(self, person: str, room_id: str) -> Ticket:
+        """A place in the queue, or :class:`RateLimited` / :class:`RunnerBusy` at once."""
+        wait = max(self.per_person.retry_after(person), self.per_room.retry_after(room_id))
+        if wait > 0:
+            raise RateLimited("Too many runs; try again later", retry_after=wait)
+        try:
+            ticket = self.executor.reserve()
+        except Busy as exc:
+            raise RunnerBusy(str(exc), retry_after=exc.retry_after) from exc
+        # Only admitted runs count against the limits: a busy answer costs nothing.
+        self.per_person.hit(person)
+        self.per_room.hit(room_id)
+        return ticket
+
+    async def start(self, run: Run, ticket: Ticket) -> asyncio.Task[None]:
+        """Store ``run`` as queued and execute it in the background."""
+        try:
+            async with transaction(self.db) as db:
+                db.add(run)
+        except BaseException:
+            ticket.release()
+            raise
+        request = RunRequest(language=run.language, code=run.code, stdin=run.stdin)
+        task = asyncio.create_task(self._execute(run.id, run.room_id, request, ticket))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def get(self, room_id: str, run_id: str) -> Run | None:
+        async with self.db() as db:
+            run = await db.get(Run, run_id)
+        return run if run is not None and run.room_id == room_id else None
+
+    async def list(self, room_id: str, *, limit: int, offset: int) -> list[Run]:
+        async with self.db() as db:
+            rows = await db.scalars(
+                select(Run)
+                .where(Run.room_id == room_id)
+                .order_by(Run.created_at.desc(), Run.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            return list(rows)
+
+    async def close(self) -> None:
+        """Stop the sandboxes, then let each run record how it ended."""
+        await self.executor.close()
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=5)
+
+    # --- one run ------------------------------------------------------------------------
+
+    async def _broadcast(self, room_id: str, event: dict[str, Any]) -> None:
+        hub = self.hub()
+        if hub is None:
+            return
+        try:
+            await hub.broadcast(room_id, event)
+        except Exception as exc:  # a room without listeners must not fail the run
+            log.warning("run_broadcast_failed", room_id=room_id, error=repr(exc))
+
+    async def _set(self, run_id: str, **values: Any) -> Run:
+        async with transaction(self.db) as db:
+            run = await db.get(Run, run_id)
+            assert run is not None
+            for key, value in values.items():
+                setattr(run, key, value)
+        return run
+
+    async def _execute(
+        self, run_id: str, room_id: str, request: RunRequest, ticket: Ticket
+    ) -> None:
+        pending: list[tuple[str, str]] = []
+        flusher: asyncio.Task[None] | None = None
+
+        async def flush_output() -> None:
+            while True:
+                await asyncio.sleep(OUTPUT_FLUSH_SECONDS)
+                await send_output()
+
+        async def send_output() -> None:
+            batch = pending[:]
+            pending.clear()
+            for stream in ("stdout", "stderr"):
+                text = "".join(t for s, t in batch if s == stream)
+                if text:
+                    await self._broadcast(
+                        room_id,
+                        {"type": "run.output", "run_id": run_id, "stream": stream, "text": text},
+                    )
+
+        async def started() -> None:
+            nonlocal flusher
+            run = await self._set(run_id, status="running")
+            await self._broadcast(room_id, {"type": "run.started", "run": run_event(run)})
+            flusher = asyncio.create_task(flush_output())
+
+        try:
+            result = await self.executor.run(
+                request,
+                ticket=ticket,
+                on_start=started,
+                on_output=lambda stream, text: pending.append((stream, text)),
+            )
+        except Exception as exc:
+            log.error("run_crashed", run_id=run_id, error=repr(exc), exc_info=exc)
+            result = RunResult.internal_error("The runner failed")
+        finally:
+            ticket.release()
+            if flusher is not None:
+                flusher.cancel()
+        await send_output()
+        run = await self._set(run_id, finished_at=datetime.now(UTC), **_stored(result))
+        await self._broadcast(room_id, {"type": "run.finished", "run": run_event(run)})
+        log.info("run_finished", run_id=run_id, language=request.language, status=result.status,
+                 wall_ms=result.wall_ms)
+
+
+def _stored(result: RunResult) -> dict[str, Any]:
+    """The result's columns; its message (a limit, a refusal) goes at the end of stderr."""
+    stderr = result.stderr
+    compile_output = result.compile_output
+    if result.message:
+        note = f"[{result.message}]"
+        if result.status == "compile_error":
+            if not compile_output.strip() or result.message != "Compilation failed":
+                compile_output = f"{compile_output}\n{note}" if compile_output else note
+        else:
+            stderr = f"{stderr.rstrip(chr(10))}\n{note}" if stderr else note
+    return {
+        "status": result.status,
+        "stdout": result.stdout,
+        "stderr": stderr,
+        "compile_output": compile_output,
+        "exit_code": result.exit_code,
+        "signal": result.signal,
+        "cpu_ms": result.cpu_ms,
+        "wall_ms": result.wall_ms,
+        "memory_kb": result.memory_kb,
+        "truncated": result.truncated,
+    }
+
+
+def new_run(
+    *, room_id: str, author_user_id: int | None, author_name: str, author_role: str,
+    language: str, code: str, stdin: str,
+) -> Run:
+    """A queued run row."""
+    return Run(
+        id=new_id(),
+        room_id=room_id,
+        author_user_id=author_user_id,
+        author_name=author_name,
+        author_role=author_role,
+        language=language,
+        code=code,
+        stdin=stdin,
+        status="queued",
+        created_at=datetime.now(UTC),
+    )
