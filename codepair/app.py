@@ -14,13 +14,14 @@ from starlette.staticfiles import StaticFiles
 from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
-from codepair.api.routes import auth, health, me, rooms, users
+from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.hub import Hub
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
 from codepair.ratelimit import RateLimiter
+from codepair.runner import create_executor
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.hub = Hub(settings, app.state.db)
                 await app.state.hub.start()
                 stack.push_async_callback(app.state.hub.stop)
+            if serve_core:
+                app.state.runner = create_executor(settings)
+                await app.state.runner.start()
+                # Closed before the hub and the database: runs record how they ended.
+                stack.push_async_callback(runs.shutdown, app)
             yield
 
     app = FastAPI(
@@ -81,7 +87,9 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
 
     app.include_router(health.router)
     if serve_core:
-        for router in (auth.router, me.router, users.router, users.directory, rooms.router):
+        for router in (
+            auth.router, me.router, users.router, users.directory, rooms.router, runs.router
+        ):
             app.include_router(router)
     # --- routers of other services (hub, runs) are included here ---
     if serve_peer:
