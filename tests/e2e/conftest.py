@@ -6,7 +6,7 @@ Never ``playwright install``: the browser is the system's ``/usr/bin/chromium``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,7 +71,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_context(browser: Browser, server: Server) -> Iterator[object]:
+def new_context(browser: Browser, server: Server) -> Iterator[Callable[[], BrowserContext]]:
     """Make browser contexts (one per person) that are closed after the test."""
     contexts: list[BrowserContext] = []
 

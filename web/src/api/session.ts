@@ -113,6 +113,17 @@ export class Session {
     }
   }
 
+  /**
+   * Back online, or a socket was closed as unauthorized: ask the server whether this sign-in
+   * still stands. A revoked session ends here, and the app sends the user to sign in again.
+   */
+  async verify(): Promise<void> {
+    if (this.state.kind !== "user") return;
+    const token = await this.bearer();
+    const response = await fetch("/api/me", { headers: { authorization: `Bearer ${token ?? ""}` } }).catch(() => null);
+    if (response?.status === 401) await this.recover();
+  }
+
   /** Called after a 401 with a user token: one refresh, shared by every caller waiting. */
   async recover(): Promise<string | null> {
     if (this.state.kind !== "user") return null;

@@ -2,6 +2,7 @@
  * The room's events socket with reconnection. Each connection asks for a fresh token, so a
  * user's refreshed access token is used after a drop.
  */
+import { session } from "../api/session";
 import { parseServerMessage, socketBase, type ClientMessage, type ServerMessage } from "./protocol";
 
 export type EventsStatus = "connecting" | "connected" | "disconnected" | "refused" | "closed";
@@ -90,6 +91,7 @@ export class EventsSocket {
       this.ws = null;
       if (this.stopped) return;
       // 4400-4499: the server says retrying is pointless (room ended, access revoked).
+      if (event.code === 4401) void session.verify();
       if (event.code >= 4400 && event.code < 4500) {
         this.handlers.onStatus(event.code === 4410 ? "closed" : "refused");
         return;

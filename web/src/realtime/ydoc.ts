@@ -6,6 +6,7 @@
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 
+import { session } from "../api/session";
 import { fromBase64, toBase64 } from "../lib/bytes";
 import { socketBase } from "./protocol";
 
@@ -71,7 +72,8 @@ export class RoomDoc {
         this.update({ synced });
       }
     });
-    this.provider.on("connection-close", () => {
+    this.provider.on("connection-close", (event) => {
+      if (event?.code === 4401) void session.verify();
       // The next attempt reads provider.params: give it a live token.
       void this.refreshToken();
     });

@@ -134,6 +134,8 @@ export function useRoomRealtime(roomId: string, tracks: React.RefObject<Record<T
     socket.start();
     const offline = () => socket.suspend();
     const online = () => {
+      // The sign-in may have been revoked while offline: find out now, not at the next request.
+      void session.verify();
       socket.reconnect();
       mesh.restartIce();
     };
