@@ -276,6 +276,8 @@ def _text(data: bytes) -> str:
 
 def compile_failure(outcome: Outcome, time_limit: float) -> str | None:
     """Why the compile step failed, in words, or None when it succeeded."""
+    if outcome.stopped:
+        return "The server stopped during compilation"
     if outcome.wall_timeout or outcome.signal == signals.SIGXCPU:
         return f"Compilation took longer than {time_limit:g} s"
     if outcome.output_exceeded:
@@ -292,7 +294,10 @@ def classify(outcome: Outcome, limits: Limits, *, memory_limit_mb: int) -> RunRe
     status: RunStatus
     message = ""
     stderr = _text(outcome.stderr)
-    if outcome.wall_timeout or outcome.signal == signals.SIGXCPU:
+    if outcome.stopped:
+        status = "internal_error"
+        message = "The server stopped during the run"
+    elif outcome.wall_timeout or outcome.signal == signals.SIGXCPU:
         status = "time_limit"
         message = (
             f"Time limit exceeded ({limits.cpu_seconds:g} s of CPU, "

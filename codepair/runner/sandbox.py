@@ -75,6 +75,7 @@ class Outcome:
     truncated: bool = False
     wall_timeout: bool = False
     output_exceeded: bool = False
+    stopped: bool = False  # killed because the server is stopping
 
 
 @dataclass(slots=True)
@@ -100,6 +101,7 @@ class Sandbox:
         # memory: bubblewrap's pid 1 reaps the program, so our own wait4 cannot see them.
         self.timer = timer
         self._running: set[int] = set()
+        self.stopping = False
 
     @property
     def sandboxed(self) -> bool:
@@ -152,6 +154,8 @@ class Sandbox:
                 os.close(fd)
                 fds.remove(fd)
             self._running.add(proc.pid)
+            if self.stopping:
+                _kill_tree(proc.pid)
             try:
                 return await self._supervise(
                     proc, out_r, err_r, stats_r, limits, started, on_output
@@ -170,7 +174,8 @@ class Sandbox:
             os.chown(path, self.uid_for(slot), self.uid_for(slot))
 
     def kill_all(self) -> None:
-        """SIGKILL every sandbox still running (server shutdown)."""
+        """SIGKILL every sandbox still running (server shutdown); start no more."""
+        self.stopping = True
         for pid in list(self._running):
             _kill_tree(pid)
 
@@ -316,6 +321,7 @@ class Sandbox:
                 outcome.signal = code - 128
             else:
                 outcome.exit_code = code
+        outcome.stopped = self.stopping
         stats = _parse_stats(bytes(streams[2].data))
         if stats is not None:
             outcome.cpu_ms, outcome.memory_kb = stats
