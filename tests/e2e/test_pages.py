@@ -1,0 +1,77 @@
+"""The pages around the room: sign-in errors, dead invite links, settings and user admin."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_interview import sign_in
+from tests.support.api import Actor, create_room, create_user
+from tests.support.server import Server
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_errors_dead_links_and_user_admin(
+    server: Server, lead: Actor, new_context: Callable[[], BrowserContext]
+) -> None:
+    page = new_context().new_page()
+
+    # A wrong password gets one clear message, and the form stays usable.
+    page.goto("/")
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("Email").fill("nobody@example.com")
+    page.get_by_label("Password").fill("wrong-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("don't match an active account")
+    screenshot(page, "login-error")
+
+    # An unknown invite and an ended interview each get their own page.
+    page.goto("/join/not-a-real-token")
+    page.get_by_label("Your name").fill("Pat")
+    page.get_by_role("button", name="Join interview").click()
+    expect(page.get_by_role("heading", name="This invite link is not valid")).to_be_visible()
+    room = create_room(server, lead, candidate_name="Ended Early")
+    r = httpx.post(f"{server.url}/api/rooms/{room['id']}/end", headers=lead.headers)
+    assert r.status_code == 200, r.text
+    page.goto(f"/join/{room['invite_token'] or 'gone'}")
+    page.get_by_label("Your name").fill("Pat")
+    page.get_by_role("button", name="Join interview").click()
+    expect(page.get_by_role("heading", name=re.compile("not valid|has ended"))).to_be_visible()
+
+    # A lead adds an interviewer, who can then sign in; then deactivates them.
+    assert lead.email
+    sign_in(page, lead.email)
+    page.get_by_role("link", name="Users").click()
+    page.get_by_role("button", name="+ Add user").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Nora New")
+    dialog.get_by_label("Email").fill("nora.new@example.com")
+    dialog.get_by_label("Initial password").fill("a-long-password")
+    dialog.get_by_role("button", name="Create user").click()
+    row = page.get_by_role("row", name=re.compile("Nora New"))
+    expect(row).to_be_visible()
+    screenshot(page, "admin-users")
+    row.get_by_role("button", name="Deactivate").click()
+    expect(row).to_contain_text("Deactivated")
+    r = httpx.post(
+        f"{server.url}/api/auth/login",
+        json={"email": "nora.new@example.com", "password": "a-long-password"},
+    )
+    assert r.status_code == 401
+
+    # Settings: the interviewer renames themself; the header follows.
+    interviewer = create_user(server, lead, name="Old Name")
+    assert interviewer.email
+    other = new_context().new_page()
+    sign_in(other, interviewer.email)
+    other.get_by_role("link", name="Settings").click()
+    other.get_by_label("Name", exact=True).fill("New Name")
+    other.get_by_role("button", name="Save profile").click()
+    expect(other.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(other.get_by_role("banner")).to_contain_text("New Name")
