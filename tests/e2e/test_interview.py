@@ -72,6 +72,8 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     # --- the interviewer signs in, creates the room and copies its link ---------------
     host_ctx = new_context()
     host = host_ctx.new_page()
+    host_requests: list[str] = []
+    host.on("request", lambda request: host_requests.append(request.url))
     assert interviewer.email
     sign_in(host, interviewer.email)
     host.get_by_role("button", name="New interview").click()
@@ -85,6 +87,8 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     assert host.evaluate("() => navigator.clipboard.readText()") == invite_url
     expect(host.get_by_role("cell", name=re.compile("^Cody Candidate"))).to_be_visible()
     screenshot(host, "dashboard")
+    # Monaco ships in the room chunk: sign-in and the dashboard never load it.
+    assert not [u for u in host_requests if "/RoomPage-" in u or "editor.worker" in u]
     host.get_by_role("link", name="Open room", exact=True).click()
     host.wait_for_url(re.compile(r"/rooms/"))
     room_id = host.url.rsplit("/", 1)[1]
@@ -101,6 +105,9 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     # --- the candidate joins by the link with a camera check --------------------------
     cand_ctx = new_context()
     cand = cand_ctx.new_page()
+    cand_requests: list[str] = []
+    cand.on("request", lambda request: cand_requests.append(request.url))
+    cand.on("websocket", lambda ws: cand_requests.append(ws.url))
     cand.goto(invite_url)
     expect(cand.get_by_role("heading", name="Join your interview")).to_be_visible()
     wait_for(
@@ -150,6 +157,7 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     # --- notes: never for the candidate; live between interviewers ------------------------
     expect(cand.get_by_role("tab", name="Notes")).to_have_count(0)
     expect(cand.get_by_test_id("notes-panel")).to_have_count(0)
+    assert not [u for u in cand_requests if "/NotesPanel-" in u or "/yjs/notes" in u]
     refused = cand.evaluate(
         """(roomId) => new Promise((resolve) => {
             const { token } = JSON.parse(sessionStorage.getItem('codepair.candidate'));

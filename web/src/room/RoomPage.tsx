@@ -1,6 +1,6 @@
 /** The interview room: editor, video, chat, notes, presence, timer and runs on one screen. */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, Navigate, useLocation, useParams } from "react-router";
 
 import { ApiError } from "../api/client";
@@ -16,11 +16,13 @@ import { ChatPanel } from "./ChatPanel";
 import { CodeEditor, LanguagePicker } from "./CodeEditor";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { InterviewTimer } from "./InterviewTimer";
-import { NotesPanel } from "./NotesPanel";
 import { RunPanel } from "./RunPanel";
 import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
+
+// TipTap is only for interviewers: a candidate's browser never downloads the notes editor.
+const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
 
 export interface Identity {
   name: string;
@@ -229,7 +231,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             </div>
             {identity.interviewer && notes.doc && (
               <div className={tab === "notes" ? "h-full" : "hidden"} role="tabpanel" aria-label="Notes" data-testid="notes-panel">
-                <NotesPanel roomDoc={notes.doc} user={awarenessUser} />
+                <Suspense fallback={<FullPageSpinner label="Loading notes…" />}>
+                  <NotesPanel roomDoc={notes.doc} user={awarenessUser} />
+                </Suspense>
               </div>
             )}
             {tab === "people" && (
