@@ -296,6 +296,12 @@ class Sandbox:
                 outcome.wall_timeout = True
                 _kill_tree(proc.pid)
                 await exited
+            except asyncio.CancelledError:
+                # Whoever waited is gone; the sandbox must not outlive them.
+                _kill_tree(proc.pid)
+                _, status, _ = os.wait4(proc.pid, 0)  # noqa: ASYNC222  (dies within ms)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                raise
             # The pidfd said it exited, so this reaps at once without blocking the loop.
             _, status, usage = os.wait4(proc.pid, 0)  # noqa: ASYNC222
             proc.returncode = os.waitstatus_to_exitcode(status)

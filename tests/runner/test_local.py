@@ -150,6 +150,21 @@ async def test_fork_bomb_is_contained_and_the_machine_stays_responsive(
     assert processes_of(range(61000, 61002)) == []
 
 
+async def test_a_cancelled_run_kills_its_sandbox(executor: LocalExecutor) -> None:
+    task = asyncio.create_task(executor.run(RunRequest("shell", "sleep 50 & sleep 50")))
+    deadline = time.monotonic() + 5
+    while len(processes_of(range(61000, 61002))) < 3 and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    deadline = time.monotonic() + 3
+    while processes_of(range(61000, 61002)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert processes_of(range(61000, 61002)) == []
+    assert executor.queue.admitted == 0
+
+
 async def test_no_network_not_even_loopback(executor: LocalExecutor) -> None:
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.5)
