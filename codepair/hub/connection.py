@@ -69,7 +69,8 @@ class Connection:
         # Awareness client ids this socket has announced: removed for everyone when it closes.
         self.awareness_ids: set[int] = set()
         self.closed = False
-        self.reader_cancelled = False  # we dropped the socket: the reader's end is expected
+        self.reader_cancelled = False  # we cancelled the reader to close the socket
+        self.close_request: tuple[int, str] | None = None
         self.close_code: int | None = None
         self._outbox: deque[bytes | str | _Close] = deque()
         self._wakeup = asyncio.Event()
@@ -106,15 +107,15 @@ class Connection:
 
     def abort(self, code: int, reason: str) -> None:
         """Close now, dropping whatever is queued."""
-        if self.closed and self._writer is not None and self._writer.done():
+        if self.close_request is not None:
             return
         self.closed = True
         self.close_code = code
         self._outbox.clear()
         if self._writer is not None:
             self._writer.cancel()
-        # A fresh task: abort is called from inside rooms, which must not wait on a socket.
-        asyncio.get_running_loop().create_task(self._drop(code, reason))
+        log.info("socket_dropped", conn=self.id, code=code, reason=reason)
+        self._request_close(code, reason)
 
     async def stop(self) -> None:
         """Called by the reader when the socket is done: end the writer."""
@@ -136,7 +137,7 @@ class Connection:
                     elif isinstance(item, str):
                         await transport.send_text(item)
                     else:
-                        await self._close_transport(item.code, item.reason)
+                        self._request_close(item.code, item.reason)
                         return
                 self._wakeup.clear()
                 await self._wakeup.wait()
@@ -145,22 +146,21 @@ class Connection:
         except Exception:  # the peer went away: the reader sees it and cleans up
             self.closed = True
 
-    async def _close_transport(self, code: int, reason: str) -> None:
-        try:
-            async with asyncio.timeout(CLOSE_TIMEOUT):
-                await self.transport.close(code, reason)
-        except Exception:  # already closed, or the close handshake hung
-            self._cancel_reader()
-            return
-        # The reader normally sees the client's close reply; a client that never answers
-        # must not keep the socket (and its place in the room) forever.
-        asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._cancel_reader)
-
-    async def _drop(self, code: int, reason: str) -> None:
-        log.info("socket_dropped", conn=self.id, code=code, reason=reason)
-        await self._close_transport(code, reason)
-
-    def _cancel_reader(self) -> None:
+    def _request_close(self, code: int, reason: str) -> None:
+        # The close is sent by the reader task: some servers (granian) do not deliver a
+        # close sent from another task while the reader waits in receive().
+        self.close_request = (code, reason)
         if self._reader is not None and not self._reader.done():
             self.reader_cancelled = True
             self._reader.cancel()
+
+    async def finish(self) -> None:
+        """In the reader, once it was cancelled by :meth:`close` or :meth:`abort`: close the
+        socket with the requested code and reason."""
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        code, reason = self.close_request or (CloseCode.NORMAL, "")
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.transport.close(code, reason)

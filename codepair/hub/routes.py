@@ -8,8 +8,7 @@ frame is over a cap or malformed. Refusals happen before the handshake completes
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from typing import Annotated, Any
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Query, WebSocket
@@ -21,11 +20,12 @@ from codepair.api.deps import CurrentPrincipal, DbSession
 from codepair.config import Settings
 from codepair.domain.access import authenticate, room_role
 from codepair.domain.errors import DomainError, NotFound
-from codepair.hub.connection import Connection
-from codepair.hub.docroom import DOCS
+from codepair.hub.connection import CLOSE_TIMEOUT, Connection
+from codepair.hub.docroom import DOCS, DocRoom
+from codepair.hub.events import EventPeer, EventRoom
 from codepair.hub.hub import Hub, RoomFull
 from codepair.hub.limits import TokenBucket
-from codepair.hub.protocol import ChatEntry, CloseCode, Error, ErrorCode, encode
+from codepair.hub.protocol import ChatEntry, CloseCode, ErrorCode
 from codepair.hub.store import chat_history
 from codepair.hub.yframes import ProtocolError
 
@@ -94,18 +94,6 @@ async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> Connect
     return Connection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
 
 
-async def _close(websocket: WebSocket, code: int, reason: str) -> None:
-    with contextlib.suppress(Exception):
-        await websocket.close(code, reason)
-
-
-def _uncancel() -> None:
-    # We cancelled this reader ourselves to drop its socket; finish normally.
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
-
-
 # --- /ws/rooms/{room_id}/yjs/{doc} ------------------------------------------------------
 
 
@@ -117,48 +105,44 @@ async def yjs_socket(websocket: WebSocket, room_id: str, doc: str) -> None:
         return
     hub: Hub = websocket.app.state.hub
     settings: Settings = websocket.app.state.settings
+    room: DocRoom | None = None
     conn.start()
     try:
-        room = await hub.join_doc(room_id, doc, conn)
-    except RoomFull:
-        await conn.stop()
-        await _close(websocket, CloseCode.ROOM_FULL, "too many sockets on this document")
-        return
-    except Exception:
-        await conn.stop()
-        await _close(websocket, 1011, "document could not be loaded")
-        return
-    bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
-    max_bytes = settings.max_frame_bytes
-    receive = websocket.receive
-    try:
+        try:
+            room = await hub.join_doc(room_id, doc, conn)
+        except RoomFull:
+            conn.abort(CloseCode.ROOM_FULL, "too many sockets on this document")
+            await asyncio.sleep(CLOSE_TIMEOUT)  # cancelled at once by the abort
+            return
+        bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
+        max_bytes = settings.max_frame_bytes
+        receive = websocket.receive
         while True:
             message = await receive()
             if message["type"] == "websocket.disconnect":
                 break
             frame = message.get("bytes")
             if frame is None:
-                conn.close(CloseCode.UNSUPPORTED_DATA, "binary frames only")
-                continue
-            if len(frame) > max_bytes:
+                conn.abort(CloseCode.UNSUPPORTED_DATA, "binary frames only")
+            elif len(frame) > max_bytes:
                 conn.abort(CloseCode.TOO_BIG, "frame too large")
-                continue
-            if not bucket.take():
+            elif not bucket.take():
                 conn.abort(CloseCode.RATE_LIMITED, "too many messages")
-                continue
-            try:
-                room.receive(conn, frame)
-            except ProtocolError as exc:
-                log.info("yjs_bad_frame", room=room_id, doc=doc, error=str(exc))
-                conn.abort(CloseCode.PROTOCOL_ERROR, "malformed Yjs message")
+            else:
+                try:
+                    room.receive(conn, frame)
+                except ProtocolError as exc:
+                    log.info("yjs_bad_frame", room=room_id, doc=doc, error=str(exc))
+                    conn.abort(CloseCode.PROTOCOL_ERROR, "malformed Yjs message")
     except (WebSocketDisconnect, RuntimeError):
         pass  # Starlette raises RuntimeError after the socket was closed under it
     except asyncio.CancelledError:
         if not conn.reader_cancelled:
             raise
-        _uncancel()
+        await conn.finish()
     finally:
-        hub.leave_doc(room, conn)
+        if room is not None:
+            hub.leave_doc(room, conn)
         await conn.stop()
 
 
@@ -173,35 +157,32 @@ async def events_socket(websocket: WebSocket, room_id: str) -> None:
         return
     hub: Hub = websocket.app.state.hub
     settings: Settings = websocket.app.state.settings
+    joined: tuple[EventRoom, EventPeer] | None = None
     conn.start()
     try:
-        room, peer = await hub.join_events(room_id, conn)
-    except Exception:
-        await conn.stop()
-        await _close(websocket, 1011, "room could not be opened")
-        return
-    max_bytes = settings.max_event_frame_bytes
-    receive = websocket.receive
-    try:
+        joined = await hub.join_events(room_id, conn)
+        room, peer = joined
+        max_bytes = settings.max_event_frame_bytes
+        receive = websocket.receive
         while True:
             message = await receive()
             if message["type"] == "websocket.disconnect":
                 break
             text = message.get("text")
             if text is None:
-                conn.send(encode(Error(code=ErrorCode.INVALID_MESSAGE, message="Text frames only")))
-                continue
-            if len(text) > max_bytes:
+                peer.error(ErrorCode.INVALID_MESSAGE, "Text frames only")
+            elif len(text) > max_bytes:
                 # Big frames are a client bug or an attack; the socket goes, the room stays.
                 conn.abort(CloseCode.TOO_BIG, "frame too large")
-                continue
-            await room.receive(peer, text)
+            else:
+                await room.receive(peer, text)
     except (WebSocketDisconnect, RuntimeError):
         pass
     except asyncio.CancelledError:
         if not conn.reader_cancelled:
             raise
-        _uncancel()
+        await conn.finish()
     finally:
-        hub.leave_events(room, peer)
+        if joined is not None:
+            hub.leave_events(*joined)
         await conn.stop()

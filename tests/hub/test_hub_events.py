@@ -1,0 +1,219 @@
+"""The events socket: presence, chat, WebRTC signaling between two aiortc peers, room end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import websockets
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from tests.hub.nodeclients import NodeClients
+from tests.support.api import Actor, create_user, join
+from tests.support.server import Server
+
+
+class EventsClient:
+    """One events socket, with the messages it received kept in order."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.closed: asyncio.Future[tuple[int | None, str]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                await self.inbox.put(json.loads(raw))
+        except ConnectionClosed:
+            pass
+        self.closed.set_result((self.ws.close_code, self.ws.close_reason or ""))
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def next(self, type_: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The next message of ``type_`` (others before it are skipped)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.inbox.get()
+                if message["type"] == type_:
+                    return message
+
+
+@asynccontextmanager
+async def events(server: Server, room_id: str, token: str) -> AsyncIterator[EventsClient]:
+    url = f"{server.ws_url}/ws/rooms/{room_id}/events?token={token}"
+    async with websockets.connect(url, max_size=None) as ws:
+        client = EventsClient(ws)
+        yield client
+
+
+async def test_welcome_presence_and_chat(server: Server, lead: Actor, room: dict[str, Any]) -> None:
+    cand = join(server, room, name="Cody")
+    async with events(server, room["id"], lead.token) as a:
+        welcome_a = await a.next("welcome")
+        assert welcome_a["role"] == "lead" and welcome_a["peers"] == []
+        assert (await a.next("chat.history"))["messages"] == []
+        async with events(server, room["id"], cand.token) as b:
+            welcome_b = await b.next("welcome")
+            assert welcome_b["peers"] == [
+                {"peer_id": welcome_a["peer_id"], "name": "Lena Lead", "role": "lead"}
+            ]
+            joined = await a.next("peer.joined")
+            assert joined["peer"]["peer_id"] == welcome_b["peer_id"]
+            assert joined["peer"]["role"] == "candidate"
+
+            # Order, and the author comes from the token: "author" in the message is ignored
+            # (and refused: unknown fields are an error).
+            await b.send({"type": "chat.send", "text": "hi", "author": {"name": "Lena Lead"}})
+            assert (await b.next("error"))["code"] == "invalid_message"
+            for i in range(5):
+                await (a if i % 2 else b).send({"type": "chat.send", "text": f"m{i}"})
+            got_a = [(await a.next("chat.message"))["message"] for _ in range(5)]
+            got_b = [(await b.next("chat.message"))["message"] for _ in range(5)]
+            assert [m["text"] for m in got_a] == [f"m{i}" for i in range(5)]
+            assert got_a == got_b
+            assert {m["author"]["name"] for m in got_a} == {"Cody", "Lena Lead"}
+            assert all(
+                m["author"]["role"] == ("candidate" if m["author"]["name"] == "Cody" else "lead")
+                for m in got_a
+            )
+        assert (await a.next("peer.left"))["peer_id"] == welcome_b["peer_id"]
+
+    # History: on join, and over REST for anyone in the room (and nobody else).
+    async with events(server, room["id"], cand.token) as c:
+        await c.next("welcome")
+        history = (await c.next("chat.history"))["messages"]
+        assert [m["text"] for m in history] == [f"m{i}" for i in range(5)]
+    with httpx.Client(base_url=server.url) as http:
+        r = http.get(f"/api/rooms/{room['id']}/messages", headers=cand.headers)
+        assert r.status_code == 200
+        assert [m["text"] for m in r.json()["items"]] == [f"m{i}" for i in range(5)]
+        stranger = create_user(server, lead, "interviewer")
+        r = http.get(f"/api/rooms/{room['id']}/messages", headers=stranger.headers)
+        assert r.status_code == 404
+
+
+async def test_chat_caps_and_bad_messages(server: Server, lead: Actor, room: dict[str, Any]) -> None:
+    async with events(server, room["id"], lead.token) as a:
+        await a.next("welcome")
+        await a.send({"type": "chat.send", "text": "x" * 4001})
+        assert (await a.next("error"))["code"] == "too_large"
+        for raw in ("{not json", "[1, 2]", json.dumps({"type": "nope"}), json.dumps({"x": 1})):
+            await a.ws.send(raw)
+        codes = [(await a.next("error"))["code"] for _ in range(4)]
+        assert codes == ["invalid_json", "unknown_type", "unknown_type", "unknown_type"]
+        await a.send({"type": "signal", "to": "nobody", "data": {"sdp": "x"}})
+        assert (await a.next("error"))["code"] == "unknown_peer"
+        # Flood: 20 messages in 10 s per socket, then errors; the socket stays open.
+        for i in range(25):
+            await a.send({"type": "chat.send", "text": f"flood {i}"})
+        errors = 0
+        stored = 0
+        for _ in range(25):
+            message = await a.inbox.get()
+            if message["type"] == "error":
+                assert message["code"] == "rate_limited"
+                errors += 1
+            elif message["type"] == "chat.message":
+                stored += 1
+        assert (stored, errors) == (20, 5)
+        await a.send({"type": "signal", "to": "nobody", "data": {}})
+        assert (await a.next("error"))["code"] == "unknown_peer"  # still served
+        # A huge frame closes this socket with 1009; the room goes on.
+        await a.ws.send("x" * (70 * 1024))
+        code, reason = await asyncio.wait_for(a.closed, 5)
+        assert code == 1009, (code, reason)
+    async with events(server, room["id"], lead.token) as b:
+        assert (await b.next("welcome"))["type"] == "welcome"
+
+
+async def test_two_aiortc_peers_connect_through_signaling(
+    server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    cand = join(server, room)
+    async with (
+        events(server, room["id"], lead.token) as a,
+        events(server, room["id"], cand.token) as b,
+    ):
+        peer_a = (await a.next("welcome"))["peer_id"]
+        peer_b = (await b.next("welcome"))["peer_id"]
+        pc_a, pc_b = RTCPeerConnection(), RTCPeerConnection()
+        received: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        try:
+            channel = pc_a.createDataChannel("chat")
+
+            @pc_b.on("datachannel")
+            def _on_channel(ch: Any) -> None:
+                @ch.on("message")
+                def _on_message(message: str) -> None:
+                    if not received.done():
+                        received.set_result(message)
+
+            opened = asyncio.get_running_loop().create_future()
+            channel.on("open", lambda: opened.done() or opened.set_result(None))
+
+            # aiortc gathers ICE candidates into the SDP, so offer and answer suffice.
+            await pc_a.setLocalDescription(await pc_a.createOffer())
+            offer = {"sdp": pc_a.localDescription.sdp, "type": pc_a.localDescription.type}
+            await a.send({"type": "signal", "to": peer_b, "data": {"description": offer}})
+            signal = await b.next("signal")
+            assert signal["from"] == peer_a
+            await pc_b.setRemoteDescription(RTCSessionDescription(**signal["data"]["description"]))
+            await pc_b.setLocalDescription(await pc_b.createAnswer())
+            answer = {"sdp": pc_b.localDescription.sdp, "type": pc_b.localDescription.type}
+            await b.send({"type": "signal", "to": peer_a, "data": {"description": answer}})
+            signal = await a.next("signal")
+            assert signal["from"] == peer_b
+            await pc_a.setRemoteDescription(RTCSessionDescription(**signal["data"]["description"]))
+
+            await asyncio.wait_for(opened, 10)
+            channel.send("hello over WebRTC")
+            assert await asyncio.wait_for(received, 10) == "hello over WebRTC"
+        finally:
+            await pc_a.close()
+            await pc_b.close()
+
+
+async def test_room_end_closes_candidate_sockets_within_a_second(
+    server: Server, lead: Actor, room: dict[str, Any], node: NodeClients
+) -> None:
+    cand = join(server, room)
+    await node.connect("cand", server.ws_url, room["id"], "code", cand.token)
+    await node.connect("lead", server.ws_url, room["id"], "code", lead.token)
+    async with (
+        events(server, room["id"], lead.token) as a,
+        events(server, room["id"], cand.token) as b,
+    ):
+        await a.next("welcome")
+        await b.next("welcome")
+        with httpx.Client(base_url=server.url) as http:
+            ended_at = time.monotonic()
+            r = http.post(f"/api/rooms/{room['id']}/end", headers=lead.headers)
+            assert r.status_code == 200, r.text
+        await b.next("room.ended", timeout=1)
+        await a.next("room.ended", timeout=1)
+        code, _ = await asyncio.wait_for(b.closed, 1)
+        assert code == 4410
+        while not node.closes("cand"):
+            assert time.monotonic() - ended_at < 1.0
+            await asyncio.sleep(0.02)
+        assert node.closes("cand")[0]["code"] == 4410
+        assert time.monotonic() - ended_at < 1.0
+        # Interviewers keep their sockets (the room is now a record).
+        assert not a.closed.done()
+        assert not node.closes("lead")
+    # And the invite link is refused from now on, before the handshake.
+    status = (await node.call("status", client="cand"))["closes"]
+    assert status and all(c["code"] in (4410, 1006) for c in status)
