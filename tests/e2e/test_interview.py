@@ -154,6 +154,18 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     cand.get_by_label("Chat message").press("Enter")
     expect(host.get_by_test_id("chat-messages")).to_contain_text("Happy to be here.")
 
+    # --- a run: the candidate runs the code, everyone sees the output ---------------------
+    host.get_by_test_id("language-picker").select_option("python")
+    expect(cand.get_by_test_id("language-picker")).to_have_value("python")
+    type_in_editor(host, "\n")
+    host.keyboard.press("Backspace")  # out of the function body Monaco indented into
+    host.keyboard.type("print(solve([3, 1, 2]))")
+    wait_for(lambda: "print(solve([3, 1, 2]))" in editor_text(cand), "the print line")
+    cand.get_by_role("button", name="▶ Run").click()
+    for page in (cand, host):
+        expect(page.get_by_test_id("run-output")).to_contain_text("[1, 2, 3]", timeout=30_000)
+        expect(page.get_by_test_id("run-status")).to_have_text("Finished")
+
     # --- notes: never for the candidate; live between interviewers ------------------------
     expect(cand.get_by_role("tab", name="Notes")).to_have_count(0)
     expect(cand.get_by_test_id("notes-panel")).to_have_count(0)

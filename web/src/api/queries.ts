@@ -9,9 +9,9 @@ import type {
   Person,
   Room,
   RoomInput,
+  LanguageList,
   RoomStatus,
   Run,
-  RunLanguage,
   User,
   UserRole,
 } from "./types";
@@ -73,14 +73,7 @@ export function runsQuery(roomId: string) {
 
 export const languagesQuery = queryOptions({
   queryKey: ["languages"],
-  queryFn: async ({ signal }) => {
-    const data = await api<(RunLanguage | string)[] | Page<RunLanguage | string> | { languages: (RunLanguage | string)[] }>(
-      "/api/languages",
-      { signal },
-    );
-    const list = Array.isArray(data) ? data : "items" in data ? data.items : data.languages;
-    return list.map((item) => (typeof item === "string" ? { id: item } : item));
-  },
+  queryFn: ({ signal }) => api<LanguageList>("/api/languages", { signal }),
   staleTime: 5 * 60_000,
 });
 

@@ -116,14 +116,23 @@ export interface Run {
   language?: string;
   stdout: string;
   stderr: string;
+  compile_output?: string;
   exit_code: number | null;
-  duration_ms?: number | null;
+  wall_ms?: number | null;
+  truncated?: boolean;
   created_at?: string;
-  author?: { name: string; role?: PeerRole } | string | null;
+  author?: { name: string; role?: PeerRole } | null;
 }
 
 export interface RunLanguage {
   id: string;
   name?: string;
   version?: string;
+}
+
+export interface LanguageList {
+  items: RunLanguage[];
+  backend?: string;
+  sandboxed?: boolean;
+  notice?: string;
 }

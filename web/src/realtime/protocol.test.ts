@@ -70,8 +70,8 @@ describe("room state", () => {
     const state = apply(
       empty,
       { type: "run.started", run },
-      { type: "run.output", run_id: 9, stream: "stdout", data: "hel" },
-      { type: "run.output", run_id: 9, stream: "stdout", data: "lo\n" },
+      { type: "run.output", run_id: 9, stream: "stdout", text: "hel" },
+      { type: "run.output", run_id: 9, stream: "stdout", text: "lo\n" },
       { type: "run.finished", run: { ...run, status: "ok", stdout: "hello\n", exit_code: 0 } },
     );
     expect(state.runs["9"]).toMatchObject({ status: "ok", stdout: "hello\n", exit_code: 0, live: false });

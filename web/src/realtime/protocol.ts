@@ -16,7 +16,7 @@ export type ServerMessage =
   | { type: "signal"; from: string; data: SignalData }
   | { type: "room.ended" }
   | { type: "run.started"; run: Run }
-  | { type: "run.output"; run_id: string | number; stream: "stdout" | "stderr"; data: string }
+  | { type: "run.output"; run_id: string | number; stream: "stdout" | "stderr"; text: string }
   | { type: "run.finished"; run: Run }
   | { type: "error"; code: string; message: string };
 

@@ -2,8 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
-import { readRun, roomKeys, runsQuery, startRun } from "../api/queries";
-import type { Run, RunStatus } from "../api/types";
+import { languagesQuery, readRun, roomKeys, runsQuery, startRun } from "../api/queries";
+import type { Run, RunLanguage, RunStatus } from "../api/types";
 import type { LiveRun } from "./useRoomRealtime";
 
 const STATUS_TEXT: Record<RunStatus, string> = {
@@ -25,6 +25,9 @@ export function RunPanel({ roomId, language, liveRuns, enabled }: { roomId: stri
   const [stdin, setStdin] = useState("");
   const [selected, setSelected] = useState<string | null>(null);
   const history = useQuery({ ...runsQuery(roomId), enabled });
+  const languages = useQuery({ ...languagesQuery, enabled });
+  const runnable = languages.data?.items.find((l) => l.id === language);
+  const unsupported = languages.data !== undefined && runnable === undefined;
   const run = useMutation({
     mutationFn: () => startRun(roomId, { language, stdin }),
     onSuccess: (started) => {
@@ -57,12 +60,23 @@ export function RunPanel({ roomId, language, liveRuns, enabled }: { roomId: stri
         <button
           type="button"
           onClick={() => run.mutate()}
-          disabled={!enabled || busy}
+          disabled={!enabled || busy || unsupported}
           className="rounded-md bg-emerald-600 px-3 py-1.5 font-medium text-white hover:bg-emerald-500 disabled:bg-emerald-900 disabled:text-emerald-300"
           title={enabled ? "Run the code" : "Runs are turned off for this room"}
         >
           {busy ? "Running…" : "▶ Run"}
         </button>
+        <p className="text-[11px] text-slate-400" data-testid="run-language">
+          {!enabled
+            ? "Runs are off in this room."
+            : unsupported
+              ? `This server cannot run ${language}.`
+              : runnable
+                ? runLabel(runnable)
+                : languages.error
+                  ? "The code runner is unavailable."
+                  : "\u00a0"}
+        </p>
         <label className="text-[11px] font-medium tracking-wide text-slate-400 uppercase" htmlFor="run-stdin">
           Input (stdin)
         </label>
@@ -82,7 +96,9 @@ export function RunPanel({ roomId, language, liveRuns, enabled }: { roomId: stri
                 {STATUS_TEXT[current.status] ?? current.status}
               </span>
               {current.exit_code !== null && current.exit_code !== undefined && <span className="text-slate-400">exit {current.exit_code}</span>}
-              {current.duration_ms != null && <span className="text-slate-400">{current.duration_ms} ms</span>}
+              {current.wall_ms != null && <span className="text-slate-400">{current.wall_ms} ms</span>}
+              {current.author && <span className="text-slate-500">by {current.author.name}</span>}
+              {current.truncated && <span className="text-amber-300">output truncated</span>}
               <select
                 aria-label="Run history"
                 className="ml-auto rounded border-0 bg-slate-800 py-0.5 text-xs text-slate-200"
@@ -97,9 +113,12 @@ export function RunPanel({ roomId, language, liveRuns, enabled }: { roomId: stri
               </select>
             </div>
             <pre className="min-h-0 flex-1 overflow-auto px-3 py-2 font-mono text-xs whitespace-pre-wrap text-slate-200" data-testid="run-output">
+              {current.compile_output && <span className="text-amber-200">{current.compile_output}</span>}
               {current.stdout}
               {current.stderr && <span className="text-rose-300">{current.stderr}</span>}
-              {!current.stdout && !current.stderr && FINAL.has(current.status) && <span className="text-slate-500">(no output)</span>}
+              {!current.stdout && !current.stderr && !current.compile_output && FINAL.has(current.status) && (
+                <span className="text-slate-500">(no output)</span>
+              )}
             </pre>
           </>
         ) : (
@@ -120,4 +139,11 @@ function mergeRuns(history: Run[], live: Record<string, LiveRun>): LiveRun[] {
     byId.set(id, known && FINAL.has(known.status) && !FINAL.has(run.status) ? known : { ...known, ...run });
   }
   return [...byId.values()].sort((a, b) => String(b.created_at ?? b.id).localeCompare(String(a.created_at ?? a.id)));
+}
+
+/** "Python 3.11.2": the version alone when it already names the language. */
+function runLabel(language: RunLanguage): string {
+  const name = language.name ?? language.id;
+  const version = language.version ?? "";
+  return version.toLowerCase().startsWith(name.toLowerCase()) ? version : `${name} ${version}`.trim();
 }

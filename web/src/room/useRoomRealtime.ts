@@ -96,7 +96,7 @@ function applyMessage(state: RoomLive, message: ServerMessage): RoomLive {
       const run: LiveRun = state.runs[id] ?? { id, status: "running", stdout: "", stderr: "", exit_code: null, live: true };
       return {
         ...state,
-        runs: { ...state.runs, [id]: { ...run, [message.stream]: (run[message.stream] ?? "") + message.data } },
+        runs: { ...state.runs, [id]: { ...run, [message.stream]: (run[message.stream] ?? "") + message.text } },
       };
     }
     case "error":
