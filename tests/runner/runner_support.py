@@ -10,6 +10,8 @@ import pytest
 
 from codepair.config import Settings
 
+TEST_UID_BASE = 64000
+
 #: Toolchains every machine of this project has, so their absence under CI is a failure.
 BASE_LANGUAGES = {"python", "javascript", "c", "cpp", "java", "rust", "shell"}
 
@@ -22,6 +24,8 @@ def runner_settings(data_dir: Path, **overrides: object) -> Settings:
         "runner_output_limit_bytes": 16 * 1024,
         "runner_concurrency": 2,
         "runner_queue_size": 4,
+        # A uid range of its own, so "nothing left behind" checks see only these tests' runs.
+        "runner_uid_base": TEST_UID_BASE,
         # The shared build of toolchains (esbuild, the Rust mirror) lives in the repo's data/.
         "runner_toolchains_dir": Path(__file__).resolve().parents[2] / "data" / "toolchains",
     }

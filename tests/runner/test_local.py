@@ -15,7 +15,15 @@ import pytest
 
 from codepair.runner.executor import Busy, RunRequest
 from codepair.runner.local import UNSANDBOXED_REFUSED, LocalExecutor
-from tests.runner.runner_support import BASE_LANGUAGES, processes_of, require_bwrap, runner_settings
+from tests.runner.runner_support import (
+    BASE_LANGUAGES,
+    TEST_UID_BASE,
+    processes_of,
+    require_bwrap,
+    runner_settings,
+)
+
+TEST_UIDS = range(TEST_UID_BASE, TEST_UID_BASE + 2)
 
 HELLO = {
     "python": "print('hello, ' + input())",
@@ -145,23 +153,23 @@ async def test_fork_bomb_is_contained_and_the_machine_stays_responsive(
     result = await bomb
     assert result.status == "time_limit", result
     deadline = time.monotonic() + 3
-    while processes_of(range(61000, 61002)) and time.monotonic() < deadline:
+    while processes_of(TEST_UIDS) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert processes_of(range(61000, 61002)) == []
+    assert processes_of(TEST_UIDS) == []
 
 
 async def test_a_cancelled_run_kills_its_sandbox(executor: LocalExecutor) -> None:
     task = asyncio.create_task(executor.run(RunRequest("shell", "sleep 50 & sleep 50")))
     deadline = time.monotonic() + 5
-    while len(processes_of(range(61000, 61002))) < 3 and time.monotonic() < deadline:
+    while len(processes_of(TEST_UIDS)) < 3 and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     deadline = time.monotonic() + 3
-    while processes_of(range(61000, 61002)) and time.monotonic() < deadline:
+    while processes_of(TEST_UIDS) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert processes_of(range(61000, 61002)) == []
+    assert processes_of(TEST_UIDS) == []
     assert executor.queue.admitted == 0
 
 
