@@ -136,6 +136,16 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     cursor_label = "el => getComputedStyle(el, '::after').content"
     wait_for(lambda: "Cody" in head.evaluate(cursor_label), "the remote cursor's name")
 
+    # A remote edit above the caret must not move it: the host keeps typing where they were.
+    type_in_editor(host, "")
+    cand.locator("[data-testid=code-editor] .view-lines").click()
+    cand.keyboard.press("Control+Home")
+    cand.keyboard.type("# header\n")
+    wait_for(lambda: editor_text(host).startswith("# header"), "the remote line above")
+    host.keyboard.type("  # tail")
+    wait_for(lambda: "return sorted(xs)  # tail" in editor_text(cand), "the host's edit in place")
+    assert editor_text(host).splitlines()[0] == "# header"
+
     host.get_by_test_id("language-picker").select_option("javascript")
     expect(cand.get_by_test_id("language-picker")).to_have_value("javascript")
 

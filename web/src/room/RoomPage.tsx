@@ -5,7 +5,6 @@ import { Link, Navigate, useLocation, useParams } from "react-router";
 
 import { ApiError } from "../api/client";
 import { endRoom, messagesQuery, roomKeys, roomQuery } from "../api/queries";
-import { session } from "../api/session";
 import type { ChatMessage, PeerRole, Room } from "../api/types";
 import { useSession } from "../api/useSession";
 import { Logo } from "../components/AppShell";
@@ -67,7 +66,7 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
   if (room.error || !room.data) {
     const status = room.error instanceof ApiError ? room.error.status : 0;
     if (!identity.interviewer && (status === 401 || status === 403 || status === 410)) {
-      session.leaveCandidate();
+      // The candidate's token dies with the interview: this is the end, not a sign-in problem.
       return <Closing title="This interview has ended" text="Thank you for your time. You can close this tab." />;
     }
     return (
@@ -119,8 +118,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const unread = tab === "chat" ? 0 : Math.max(0, messages.length - seen);
 
   useEffect(() => {
-    if (live.ended) void queryClient.invalidateQueries({ queryKey: roomKeys.all });
-  }, [live.ended, queryClient]);
+    // Only interviewers refetch: a candidate's token stops working when the interview ends.
+    if (live.ended && identity.interviewer) void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+  }, [live.ended, identity.interviewer, queryClient]);
 
   const onLanguage = useCallback((value: string) => setLanguage(value), []);
 
