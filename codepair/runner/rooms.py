@@ -10,6 +10,7 @@ request that started it may wait for the result or go away; everyone in the room
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -158,10 +159,13 @@ class RoomRuns:
     ) -> None:
         pending: list[tuple[str, str]] = []
         flusher: asyncio.Task[None] | None = None
+        finished = asyncio.Event()
 
         async def flush_output() -> None:
-            while True:
-                await asyncio.sleep(OUTPUT_FLUSH_SECONDS)
+            # Stopped by ``finished``, never cancelled: a batch is sent whole.
+            while not finished.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), OUTPUT_FLUSH_SECONDS)
                 await send_output()
 
         async def send_output() -> None:
@@ -193,8 +197,9 @@ class RoomRuns:
             result = RunResult.internal_error("The runner failed")
         finally:
             ticket.release()
-            if flusher is not None:
-                flusher.cancel()
+            finished.set()
+        if flusher is not None:
+            await flusher
         await send_output()
         run = await self._set(run_id, finished_at=datetime.now(UTC), **_stored(result))
         await self._broadcast(room_id, {"type": "run.finished", "run": run_event(run)})
