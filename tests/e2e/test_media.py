@@ -1,0 +1,56 @@
+"""A candidate who blocks camera and microphone still gets a working room, and still sees video."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from tests.e2e.test_interview import frames_decoded, sign_in, wait_for
+from tests.support.api import Actor, create_room, create_user
+from tests.support.server import Server
+
+pytestmark = pytest.mark.browser
+
+DENY_MEDIA = """
+navigator.mediaDevices.getUserMedia = () =>
+  Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+"""
+
+
+def test_denied_media_keeps_the_room_working(
+    server: Server, lead: Actor, new_context: Callable[[], BrowserContext]
+) -> None:
+    interviewer = create_user(server, lead, name="Vera Video")
+    room = create_room(server, interviewer, candidate_name="Noel Nocam")
+    assert interviewer.email
+
+    host = new_context().new_page()
+    sign_in(host, interviewer.email)
+    host.goto(f"/rooms/{room['id']}")
+    expect(host.get_by_test_id("connection")).to_have_attribute("data-online", "true")
+
+    cand_ctx = new_context()
+    cand_ctx.add_init_script(DENY_MEDIA)
+    cand = cand_ctx.new_page()
+    cand.goto(f"/join/{room['invite_token']}")
+    expect(cand.get_by_role("status").filter(has_text="access is blocked")).to_be_visible()
+    cand.get_by_label("Your name").fill("Noel")
+    cand.get_by_role("button", name="Join interview").click()
+    cand.wait_for_url(re.compile(rf"/rooms/{room['id']}$"))
+
+    expect(cand.get_by_test_id("media-problem")).to_contain_text("blocked")
+    expect(cand.get_by_test_id("connection")).to_have_attribute("data-online", "true")
+    for page in (host, cand):
+        expect(
+            page.locator("[data-testid=remote-tile][data-connection-state=connected]")
+        ).to_have_count(1)
+    # The candidate sends nothing but still receives the interviewer's camera.
+    wait_for(lambda: frames_decoded(cand) > 0, "the interviewer's video on the candidate")
+    expect(
+        cand.get_by_role("button", name="Unmute microphone").or_(
+            cand.get_by_role("button", name="Mute microphone")
+        )
+    ).to_be_disabled()
