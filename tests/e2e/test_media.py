@@ -54,3 +54,18 @@ def test_denied_media_keeps_the_room_working(
             cand.get_by_role("button", name="Mute microphone")
         )
     ).to_be_disabled()
+
+    # An ICE restart (what a network change triggers) renegotiates without dropping video.
+    before = frames_decoded(cand)
+    host.evaluate("() => window.dispatchEvent(new Event('online'))")
+    wait_for(lambda: frames_decoded(cand) > before + 10, "video flowing after the ICE restart")
+    expect(
+        cand.locator("[data-testid=remote-tile][data-connection-state=connected]")
+    ).to_have_count(1)
+
+    # Screen sharing swaps the track in place; the candidate sees the screen's frames.
+    width = "() => document.querySelector('video[data-remote]').videoWidth"
+    camera_width = cand.evaluate(width)
+    host.get_by_role("button", name="Share screen").click()
+    expect(host.get_by_role("button", name="Stop sharing screen")).to_be_visible()
+    wait_for(lambda: cand.evaluate(width) not in (0, camera_width), "the shared screen")
