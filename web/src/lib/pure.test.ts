@@ -83,6 +83,10 @@ describe("interview clock", () => {
   it("counts down to a scheduled start", () => {
     expect(interviewClock(null, "2026-01-01T10:10:00Z", 60, t0)).toEqual({ phase: "before", ms: 600_000 });
   });
+  it("waits for the candidate when the start has passed or there is no schedule", () => {
+    expect(interviewClock(null, "2026-01-01T09:00:00Z", 45, t0)).toEqual({ phase: "waiting", ms: 2_700_000 });
+    expect(interviewClock(null, null, 60, t0)).toEqual({ phase: "waiting", ms: 3_600_000 });
+  });
   it("counts the time left from the real start", () => {
     expect(interviewClock("2026-01-01T09:30:00Z", "2026-01-01T09:00:00Z", 60, t0)).toEqual({ phase: "running", ms: 1_800_000 });
   });

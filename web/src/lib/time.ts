@@ -22,14 +22,14 @@ export function formatDuration(ms: number): string {
 }
 
 export interface InterviewClock {
-  phase: "before" | "running" | "overtime";
-  /** Milliseconds until the start (before) or until the planned end (running), or past it. */
+  phase: "before" | "waiting" | "running" | "overtime";
+  /** Until the scheduled start (before), the planned length (waiting), until the end (running), or past it. */
   ms: number;
 }
 
 /**
- * Where the interview stands: it counts from when it started (or was scheduled to) over its
- * planned duration; an unscheduled room that has not started yet counts from now.
+ * Where the interview stands. It starts when the candidate first joins (`started_at`) and runs
+ * for its planned duration; until then it counts down to the scheduled start, or waits.
  */
 export function interviewClock(
   startedAt: string | null,
@@ -37,10 +37,13 @@ export function interviewClock(
   durationMinutes: number,
   now: number,
 ): InterviewClock {
-  const startIso = startedAt ?? scheduledAt;
-  const start = startIso ? new Date(startIso).getTime() : now;
-  if (!startedAt && start > now) return { phase: "before", ms: start - now };
-  const end = start + durationMinutes * 60_000;
+  const planned = durationMinutes * 60_000;
+  if (!startedAt) {
+    const scheduled = scheduledAt ? new Date(scheduledAt).getTime() : null;
+    if (scheduled !== null && scheduled > now) return { phase: "before", ms: scheduled - now };
+    return { phase: "waiting", ms: planned };
+  }
+  const end = new Date(startedAt).getTime() + planned;
   return end >= now ? { phase: "running", ms: end - now } : { phase: "overtime", ms: now - end };
 }
 

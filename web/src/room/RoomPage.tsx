@@ -122,6 +122,13 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
     if (live.ended && identity.interviewer) void queryClient.invalidateQueries({ queryKey: roomKeys.all });
   }, [live.ended, identity.interviewer, queryClient]);
 
+  // The interview starts when the candidate first joins: fetch the room again for its start time.
+  const candidateHere = live.peers.some((p) => p.role === "candidate");
+  const needsStart = identity.interviewer && candidateHere && !room.started_at;
+  useEffect(() => {
+    if (needsStart) void queryClient.invalidateQueries({ queryKey: roomKeys.detail(room.id) });
+  }, [needsStart, room.id, queryClient]);
+
   const onLanguage = useCallback((value: string) => setLanguage(value), []);
 
   if (ended && !identity.interviewer) {
