@@ -162,3 +162,4 @@ class CandidateRoomOut(BaseModel):
     scheduled_at: datetime | None
     duration_minutes: int
     runs_enabled: bool
+    started_at: datetime | None = None  # the room's clock runs from here

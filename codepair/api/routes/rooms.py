@@ -124,6 +124,7 @@ async def read_room(
             scheduled_at=room.scheduled_at,
             duration_minutes=room.duration_minutes,
             runs_enabled=room.runs_enabled,
+            started_at=room.started_at,
         )
     return room_out(room, role, settings)
 

@@ -70,6 +70,7 @@ export interface CandidateRoom {
   scheduled_at: string | null;
   duration_minutes: number;
   runs_enabled: boolean;
+  started_at?: string | null;
 }
 
 export interface Page<T> {
