@@ -12,7 +12,8 @@ import contextlib
 import itertools
 import secrets
 from collections import deque
-from typing import Protocol
+from collections.abc import MutableMapping
+from typing import Any, Protocol
 
 import structlog
 
@@ -23,6 +24,8 @@ log = structlog.get_logger("codepair.hub")
 
 # How long a close handshake may take before the socket is dropped.
 CLOSE_TIMEOUT = 1.0
+# How long a closed socket is read for the client's close reply (a busy client may be slow).
+CLOSE_DRAIN_TIMEOUT = 5.0
 
 
 class Transport(Protocol):
@@ -33,6 +36,8 @@ class Transport(Protocol):
     async def send_text(self, data: str) -> None: ...
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+    async def receive(self) -> MutableMapping[str, Any]: ...
 
 
 class _Close:
@@ -71,6 +76,7 @@ class Connection:
         self.closed = False
         self.reader_cancelled = False  # we cancelled the reader to close the socket
         self.close_request: tuple[int, str] | None = None
+        self._aborted = False
         self.close_code: int | None = None
         self._outbox: deque[bytes | str | _Close] = deque()
         self._wakeup = asyncio.Event()
@@ -100,21 +106,35 @@ class Connection:
         """Close after what is already queued has been sent."""
         if self.closed:
             return
+        asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._force_close, code, reason)
         self.closed = True
         self.close_code = code
         self._outbox.append(_Close(code, reason))
         self._wakeup.set()
 
     def abort(self, code: int, reason: str) -> None:
-        """Close now, dropping whatever is queued."""
-        if self.close_request is not None:
+        """Close now, dropping whatever is queued.
+
+        The frame being sent is finished first (cutting a send short can leave the socket
+        unable to send its close); a writer still stuck after ``CLOSE_TIMEOUT`` (a client that
+        stopped reading) is cancelled.
+        """
+        if self.close_request is not None or self._aborted:
             return
+        self._aborted = True
         self.closed = True
         self.close_code = code
         self._outbox.clear()
+        self._outbox.append(_Close(code, reason))
+        self._wakeup.set()
+        log.info("socket_dropped", conn=self.id, code=code, reason=reason)
+        asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self._force_close, code, reason)
+
+    def _force_close(self, code: int, reason: str) -> None:
+        if self.close_request is not None:
+            return
         if self._writer is not None:
             self._writer.cancel()
-        log.info("socket_dropped", conn=self.id, code=code, reason=reason)
         self._request_close(code, reason)
 
     async def stop(self) -> None:
@@ -164,3 +184,8 @@ class Connection:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await self.transport.close(code, reason)
+            # Read until the client's close reply: closing a TCP socket with unread data
+            # resets it, and the reset can destroy our close frame before the client reads it.
+            async with asyncio.timeout(CLOSE_DRAIN_TIMEOUT):
+                while (await self.transport.receive())["type"] != "websocket.disconnect":
+                    pass

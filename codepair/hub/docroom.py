@@ -33,6 +33,7 @@ from codepair.hub.yframes import (
     QUERY_AWARENESS,
     ProtocolError,
     awareness_payload,
+    check_counts,
     sync_payload,
 )
 
@@ -132,6 +133,7 @@ class DocRoom:
     def _receive_sync(self, conn: Connection, frame: bytes) -> None:
         sub, payload = sync_payload(frame)
         if sub == YSyncMessageType.SYNC_STEP1:
+            check_counts(payload, 2)
             try:
                 reply = handle_sync_message(frame[1:], self.doc)
             except Exception as exc:  # a state vector Yrs cannot read
@@ -141,6 +143,7 @@ class DocRoom:
             return
         if payload == EMPTY_UPDATE:
             return
+        check_counts(payload, 3)
         try:
             self.doc.apply_update(payload)
         except Exception as exc:  # pycrdt raises ValueError; be safe with Rust panics too

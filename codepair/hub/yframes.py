@@ -95,3 +95,18 @@ def awareness_payload(frame: bytes) -> tuple[bytes, list[AwarenessEntry]]:
     if pos != len(payload):
         raise ProtocolError("trailing bytes in awareness update")
     return payload, entries
+
+
+def check_counts(payload: bytes, min_entry_bytes: int) -> None:
+    """Refuse a state vector or update whose leading entry count cannot fit in it.
+
+    Yrs reserves memory for the count it reads before it reads the entries: a 16-byte frame
+    claiming 2**28 of them costs half a second of CPU. Every entry takes at least
+    ``min_entry_bytes`` (2 in a state vector: client and clock; 3 in an update's client block:
+    struct count, client, clock), so a larger count is a lie.
+    """
+    if not payload:
+        raise ProtocolError("empty payload")
+    count, pos = read_var_uint(payload, 0)
+    if count * min_entry_bytes > len(payload) - pos:
+        raise ProtocolError("entry count larger than the payload")

@@ -51,9 +51,7 @@ async def test_ten_clients_converge_and_late_joiner_gets_everything(
         *(node.connect(n, server.ws_url, room["id"], "code", lead.token) for n in names)
     )
     assert all(r["synced"] for r in results)
-    await asyncio.gather(
-        *(node.call("type", client=n, text=f"<{n}>", delay=1) for n in names)
-    )
+    await asyncio.gather(*(node.call("type", client=n, text=f"<{n}>", delay=1) for n in names))
     texts = await _converged(node, names)
     assert len(set(texts)) == 1, texts
     # Keystrokes at the end from ten writers interleave; none may be lost or doubled.
