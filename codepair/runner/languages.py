@@ -221,16 +221,26 @@ def reachable_copy(sysroot: Path, toolchains_dir: Path) -> Path | None:
         toolchains_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(mode=0o755)
-        for entry in sysroot.iterdir():
-            if entry.name == "share":  # documentation: thousands of files nobody runs
-                continue
-            subprocess.run(["cp", "-al", str(entry), str(tmp / entry.name)], check=True,
-                           capture_output=True, timeout=120)
+        try:
+            _copy_tree(sysroot, tmp, "-al")
+        except subprocess.CalledProcessError:
+            # Another filesystem: hard links are impossible, copy (once) instead.
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(mode=0o755)
+            _copy_tree(sysroot, tmp, "-a")
         tmp.rename(target)
     except (OSError, subprocess.SubprocessError):
         shutil.rmtree(tmp, ignore_errors=True)
         return None
     return target if world_traversable(target) else None
+
+
+def _copy_tree(source: Path, target: Path, mode: str) -> None:
+    for entry in source.iterdir():
+        if entry.name == "share":  # documentation: thousands of files nobody runs
+            continue
+        subprocess.run(["cp", mode, str(entry), str(target / entry.name)], check=True,
+                       capture_output=True, timeout=600)
 
 
 def _rust_sysroot() -> Path | None:
