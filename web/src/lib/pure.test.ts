@@ -64,6 +64,8 @@ describe("remote cursor css", () => {
     expect(cssString('a"b\\c\nd')).toBe('"a\\"b\\\\c d"');
     const css = cursorCss([{ clientId: 7, name: '"}body{display:none}', color: "#2563eb" }]);
     expect(css).toContain('content:"\\"}body{display:none}"');
+    expect(css).toContain("opacity:1");
+    expect(cursorCss([{ clientId: 2, name: "idle", color: "#2563eb", active: false }])).toContain("opacity:0");
     expect(css.split("\n")).toHaveLength(3);
   });
   it("refuses colours that are not hex", () => {

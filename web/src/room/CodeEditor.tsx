@@ -8,6 +8,8 @@ import { cursorCss, type CursorOwner } from "../lib/cursorCss";
 import type { RoomDoc } from "../realtime/ydoc";
 import { monaco } from "./monaco";
 
+const LABEL_MS = 3000;
+
 interface Props {
   roomDoc: RoomDoc;
   defaultLanguage: string;
@@ -64,19 +66,33 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
     provider.on("sync", seed);
     if (provider.synced) seed(true);
 
+    // Names show while someone moves or types, then fade so they never hide code for long.
+    const lastMoved = new Map<number, number>();
+    let fade: ReturnType<typeof setTimeout> | null = null;
     const paintCursors = () => {
+      const now = Date.now();
       const owners: CursorOwner[] = [];
       provider.awareness.getStates().forEach((state, clientId) => {
         const user = state.user as { name?: string; color?: string } | undefined;
-        if (clientId !== doc.clientID && user?.name) owners.push({ clientId, name: user.name, color: user.color ?? "" });
+        if (clientId === doc.clientID || !user?.name) return;
+        const active = now - (lastMoved.get(clientId) ?? 0) < LABEL_MS;
+        owners.push({ clientId, name: user.name, color: user.color ?? "", active });
       });
       setCss(cursorCss(owners));
     };
-    provider.awareness.on("change", paintCursors);
+    const onAwareness = ({ added, updated }: { added: number[]; updated: number[] }) => {
+      const now = Date.now();
+      for (const id of [...added, ...updated]) lastMoved.set(id, now);
+      paintCursors();
+      if (fade) clearTimeout(fade);
+      fade = setTimeout(paintCursors, LABEL_MS + 50);
+    };
+    provider.awareness.on("change", onAwareness);
     paintCursors();
 
     return () => {
-      provider.awareness.off("change", paintCursors);
+      if (fade) clearTimeout(fade);
+      provider.awareness.off("change", onAwareness);
       provider.off("sync", seed);
       meta.unobserve(onMeta);
       binding.destroy();
