@@ -75,6 +75,7 @@ class RedisBus(Bus):
         self._publish_failed: set[str] = set()
         self._last_heard = 0.0
         self._last_ping = 0.0
+        self._closing = False
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -101,6 +102,9 @@ class RedisBus(Bus):
             raise BusUnavailable(f"Redis is not reachable at {_safe(self.url)}") from None
 
     async def close(self) -> None:
+        # redis-py can turn a cancellation inside a command into a connection error, which
+        # our loops would take for a blip and retry: the flag makes them stop regardless.
+        self._closing = True
         for task in (self._reader, self._control):
             if task is not None:
                 task.cancel()
@@ -163,7 +167,7 @@ class RedisBus(Bus):
 
     async def _run_commands(self) -> None:
         """Send SUBSCRIBE/UNSUBSCRIBE in the order the subscriptions changed."""
-        while True:
+        while not self._closing:
             command, channel = await self._commands.get()
             pubsub = self._pubsub
             wanted = channel in self._channels
@@ -187,12 +191,14 @@ class RedisBus(Bus):
 
     async def _read_forever(self) -> None:
         backoff = _BACKOFF_FIRST
-        while True:
+        while not self._closing:
             try:
                 await self._connect()
                 backoff = _BACKOFF_FIRST
                 await self._pump()
             except (RedisError, OSError, TimeoutError) as exc:
+                if self._closing:
+                    return
                 if self._connected.is_set():
                     log.warning("bus_disconnected", error=type(exc).__name__, detail=str(exc))
                     metrics.ERRORS.labels(kind="bus_disconnected").inc()
@@ -237,7 +243,7 @@ class RedisBus(Bus):
     async def _pump(self) -> None:
         assert self._pubsub is not None
         pubsub = self._pubsub
-        while True:
+        while not self._closing:
             message = await pubsub.get_message(timeout=min(1.0, self.ping_every))
             now = time.monotonic()
             if message is not None:

@@ -186,3 +186,13 @@ async def test_a_subscriber_that_falls_behind_gets_a_gap_not_an_endless_queue(
 async def test_ping_answers_while_the_bus_is_up(bus_factory: BusFactory) -> None:
     bus = await bus_factory()
     await bus.ping()
+
+
+async def test_close_returns_promptly_with_commands_in_flight(bus_factory: BusFactory) -> None:
+    bus = await bus_factory()
+    subs = [await bus.subscribe(f"c{i}") for i in range(20)]
+    for sub in subs:
+        await sub.close()  # each queues an unsubscribe that is still in flight below
+    async with asyncio.timeout(5):
+        await bus.close()
+    assert all(sub.closed for sub in subs)
