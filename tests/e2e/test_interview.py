@@ -198,6 +198,9 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     co_page.goto(f"/rooms/{room_id}")
     co_page.get_by_role("tab", name="Notes").click()
     host.get_by_role("tab", name="Notes").click()
+    cand.get_by_label("Chat message").fill("Should I handle empty lists?")
+    cand.get_by_label("Chat message").press("Enter")
+    expect(host.get_by_test_id("unread")).to_have_text("1")
     host.get_by_test_id("notes-editor").click()
     host.keyboard.type("Strong on complexity analysis.")
     expect(co_page.get_by_test_id("notes-editor")).to_contain_text("Strong on complexity analysis.")
@@ -207,6 +210,8 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     co_ctx.close()
 
     host.get_by_role("tab", name="Chat").click()
+    expect(host.get_by_test_id("unread")).to_have_count(0)
+    expect(host.get_by_test_id("chat-messages")).to_contain_text("empty lists")
     screenshot(host, "room-interviewer")
     screenshot(cand, "room-candidate")
 

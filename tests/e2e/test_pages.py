@@ -17,6 +17,44 @@ from tests.support.server import Server
 pytestmark = pytest.mark.browser
 
 
+def test_dashboard_search_filter_pages_and_co_interviewers(
+    server: Server, lead: Actor, new_context: Callable[[], BrowserContext]
+) -> None:
+    owner = create_user(server, lead, name="Dana Dashboard")
+    create_user(server, lead, name="Quinn Colleague")
+    for i in range(11):
+        create_room(server, owner, candidate_name=f"Batch Candidate {i:02d}")
+    special = create_room(server, owner, candidate_name="Zed Unique")
+    httpx.post(f"{server.url}/api/rooms/{special['id']}/end", headers=owner.headers)
+    assert owner.email
+
+    page = new_context().new_page()
+    sign_in(page, owner.email)
+    expect(page.get_by_role("navigation", name="Pagination")).to_contain_text("1\u201310 of 12")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("navigation", name="Pagination")).to_contain_text("11\u201312 of 12")
+    page.get_by_role("tab", name="Ended").click()
+    expect(page.get_by_role("row")).to_have_count(2)  # the header and Zed's room
+    expect(page.get_by_role("cell", name=re.compile("^Zed Unique"))).to_be_visible()
+    page.get_by_role("tab", name="All").click()
+    page.get_by_role("searchbox", name="Search interviews").fill("Candidate 07")
+    expect(page.get_by_role("row")).to_have_count(2)
+
+    # Edit: add a co-interviewer found by name.
+    page.get_by_role("button", name="Edit interview with Batch Candidate 07").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="Find a colleague").fill("Quinn")
+    dialog.get_by_role("button", name=re.compile("Quinn Colleague")).click()
+    expect(dialog.get_by_role("button", name="Remove Quinn Colleague")).to_be_visible()
+    dialog.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("row", name=re.compile("Batch Candidate 07"))).to_contain_text("Quinn")
+
+    # Delete asks first.
+    page.get_by_role("button", name="Delete interview with Batch Candidate 07").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("heading", name="No interviews match")).to_be_visible()
+
+
 def test_sign_in_errors_dead_links_and_user_admin(
     server: Server, lead: Actor, new_context: Callable[[], BrowserContext]
 ) -> None:
