@@ -229,3 +229,9 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     host.get_by_role("dialog").get_by_role("button", name="End interview").click()
     expect(cand.get_by_test_id("closing-screen")).to_be_visible()
     expect(host.get_by_text("Interview ended")).to_be_visible()
+    # The interviewer keeps the record, read-only.
+    before = editor_text(host)
+    type_in_editor(host, "late edit")
+    host.wait_for_timeout(300)
+    assert editor_text(host) == before
+    screenshot(cand, "closing")

@@ -17,10 +17,13 @@ interface Props {
   seedLanguage: boolean;
   onLanguage: (language: string) => void;
   onEditor?: (editor: monaco.editor.IStandaloneCodeEditor | null) => void;
+  /** After the interview the code is the record: shown, not edited. */
+  readOnly?: boolean;
 }
 
-export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor }: Props) {
+export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, readOnly = false }: Props) {
   const host = useRef<HTMLDivElement>(null);
+  const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [css, setCss] = useState("");
 
   useEffect(() => {
@@ -47,6 +50,7 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
       ariaLabel: "Shared code editor",
     });
     const binding = new MonacoBinding(text, model, new Set([editor]), provider.awareness);
+    editorRef.current = editor;
     onEditor?.(editor);
 
     const applyLanguage = () => {
@@ -97,10 +101,15 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
       meta.unobserve(onMeta);
       binding.destroy();
       onEditor?.(null);
+      editorRef.current = null;
       editor.dispose();
       model.dispose();
     };
   }, [roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor]);
+
+  useEffect(() => {
+    editorRef.current?.updateOptions({ readOnly, readOnlyMessage: { value: "The interview has ended." } });
+  }, [readOnly, roomDoc]);
 
   return (
     <>
