@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from codepair.config import Settings  # noqa: E402
 from codepair.runner.executor import RunRequest  # noqa: E402
 from codepair.runner.local import LocalExecutor  # noqa: E402
+from codepair.runner.sandbox import Job  # noqa: E402
 
 PY = "print('hello, world')\n"
 C = '#include <stdio.h>\nint main(void) { puts("hello, world"); return 0; }\n'
@@ -35,8 +36,7 @@ def direct_python(workdir: Path) -> float:
     source = workdir / "main.py"
     source.write_text(PY)
     started = time.perf_counter()
-    subprocess.run(["/usr/bin/python3", str(source)], cwd=workdir, check=True,
-                   capture_output=True)
+    subprocess.run(["/usr/bin/python3", str(source)], cwd=workdir, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -44,8 +44,12 @@ def direct_c(workdir: Path) -> float:
     source = workdir / "main.c"
     source.write_text(C)
     started = time.perf_counter()
-    subprocess.run(["gcc", "-O2", "-std=gnu17", "-pipe", "-o", "main", "main.c", "-lm"],
-                   cwd=workdir, check=True, capture_output=True)
+    subprocess.run(
+        ["gcc", "-O2", "-std=gnu17", "-pipe", "-o", "main", "main.c", "-lm"],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+    )
     subprocess.run([str(workdir / "main")], cwd=workdir, check=True, capture_output=True)
     return time.perf_counter() - started
 
@@ -96,6 +100,20 @@ async def main() -> None:
             added = [b - p for p, b in zip(plain, boxed, strict=True)]
             rows.append((language, ms(plain), ms(boxed), ms(added)))
 
+        # The sandbox alone: /bin/true through the whole chain vs. started directly.
+        limits = executor._run_limits(executor.specs["shell"])
+        plain, boxed = [], []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            subprocess.run(["/bin/true"], check=True)
+            t1 = time.perf_counter()
+            await executor.sandbox.execute(Job(argv=["/bin/true"]), slot=0, limits=limits)
+            t2 = time.perf_counter()
+            plain.append(t1 - t0)
+            boxed.append(t2 - t1)
+        rows.append(("/bin/true", ms(plain), ms(boxed),
+                     ms([b - p for p, b in zip(plain, boxed, strict=True)])))
+
         started = time.perf_counter()
         await asyncio.gather(*(sandboxed(executor, "python", PY) for _ in range(args.burst)))
         elapsed = time.perf_counter() - started
@@ -107,8 +125,11 @@ async def main() -> None:
         print(f"{language:<10}{plain:>12.1f}{boxed:>15.1f}{added:>12.1f}")
     print("(added: the median of the per-pair differences, direct and sandboxed alternating)")
     print("(C: compile + run; the sandboxed run uses two sandboxes, one per step)")
-    print(f"full queue: {args.burst} Python hello-worlds in {elapsed:.2f} s = "
-          f"{args.burst / elapsed:.1f} runs/s with concurrency {cores}")
+    print("(/bin/true: one bare sandbox, the fixed cost of every step)")
+    print(
+        f"full queue: {args.burst} Python hello-worlds in {elapsed:.2f} s = "
+        f"{args.burst / elapsed:.1f} runs/s with concurrency {cores}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import asyncio
 import codecs
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -100,7 +101,7 @@ class Sandbox:
         # GNU time waits for the program inside the sandbox and reports its CPU time and peak
         # memory: bubblewrap's pid 1 reaps the program, so our own wait4 cannot see them.
         self.timer = timer
-        self._running: set[int] = set()
+        self._running: dict[int, _Target] = {}
         self.stopping = False
 
     @property
@@ -133,11 +134,14 @@ class Sandbox:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
             stats_r, stats_w = os.pipe()
-            fds += [out_r, out_w, err_r, err_w, stats_r, stats_w]
+            info_r, info_w = os.pipe()
+            fds += [out_r, out_w, err_r, err_w, stats_r, stats_w, info_r, info_w]
             # The sandbox's uid reopens this pipe by name (/dev/fd/N) to write the stats.
             os.fchmod(stats_w, 0o622)
-            argv = self._command(job, file_fds, mount_fds, stats_w, slot, limits)
-            inherited = [*file_fds.values(), *(fd for fd, _, _ in mount_fds.values()), stats_w]
+            argv = self._command(job, file_fds, mount_fds, stats_w, info_w, slot, limits)
+            inherited = [
+                *file_fds.values(), *(fd for fd, _, _ in mount_fds.values()), stats_w, info_w
+            ]
             started = time.monotonic()
             proc = await asyncio.to_thread(
                 subprocess.Popen,
@@ -153,15 +157,17 @@ class Sandbox:
             for fd in (out_w, err_w, stdin_fd, *inherited):
                 os.close(fd)
                 fds.remove(fd)
-            self._running.add(proc.pid)
+            target = _Target(proc.pid, _Stream("info", info_r, 4096, None, lambda: None))
+            self._running[proc.pid] = target
             if self.stopping:
-                _kill_tree(proc.pid)
+                target.kill()
             try:
                 return await self._supervise(
-                    proc, out_r, err_r, stats_r, limits, started, on_output
+                    proc, target, out_r, err_r, stats_r, limits, started, on_output
                 )
             finally:
-                self._running.discard(proc.pid)
+                target.cancel_fallback()
+                del self._running[proc.pid]
         finally:
             for fd in fds:
                 with contextlib.suppress(OSError):
@@ -176,8 +182,8 @@ class Sandbox:
     def kill_all(self) -> None:
         """SIGKILL every sandbox still running (server shutdown); start no more."""
         self.stopping = True
-        for pid in list(self._running):
-            _kill_tree(pid)
+        for target in list(self._running.values()):
+            target.kill()
 
     # --- the command line -----------------------------------------------------------
 
@@ -187,6 +193,7 @@ class Sandbox:
         file_fds: Mapping[str, int],
         mount_fds: Mapping[str, tuple[int, str, bool]],
         stats_fd: int,
+        info_fd: int,
         slot: int,
         limits: Limits,
     ) -> list[str]:
@@ -224,6 +231,9 @@ class Sandbox:
             "--new-session",
             "--clearenv",
             "--hostname", "sandbox",
+            # bubblewrap tells the host pid of the sandbox's pid 1 here: we kill that one
+            # first, so bubblewrap reaps it instead of leaving it to the host's init.
+            "--info-fd", str(info_fd),
             "--ro-bind", "/usr", "/usr",
             "--symlink", "usr/bin", "/bin",
             "--symlink", "usr/sbin", "/sbin",
@@ -251,6 +261,11 @@ class Sandbox:
             argv += ["--setenv", key, value]
         # The root itself (a tmpfs bubblewrap made) is read-only too: only the work dir and
         # /tmp take writes, and both have a size cap.
+        if self.timer is not None:
+            # GNU time is pid 1: it reaps orphans as it waits, and spares bubblewrap's own init
+            # process, which exits before bubblewrap reaps it (a zombie counted against the
+            # slot's process limit until the host's init gets to it).
+            argv.append("--as-pid-1")
         argv += ["--remount-ro", "/", "--chdir", job.cwd, "--", *program]
         return argv
 
@@ -259,6 +274,7 @@ class Sandbox:
     async def _supervise(
         self,
         proc: subprocess.Popen[bytes],
+        target: _Target,
         out_r: int,
         err_r: int,
         stats_r: int,
@@ -280,12 +296,13 @@ class Sandbox:
         def over_cap() -> None:
             if not outcome.output_exceeded:
                 outcome.output_exceeded = outcome.truncated = True
-                _kill_tree(proc.pid)
+                target.kill()
 
         streams = [
             _Stream("stdout", out_r, limits.output_bytes, on_output, over_cap),
             _Stream("stderr", err_r, limits.output_bytes, on_output, over_cap),
             _Stream("stats", stats_r, 4096, None, lambda: None),
+            target.info,
         ]
         for stream in streams:
             loop.add_reader(stream.fd, stream.readable)
@@ -294,11 +311,11 @@ class Sandbox:
                 await asyncio.wait_for(asyncio.shield(exited), timeout=limits.wall_seconds)
             except TimeoutError:
                 outcome.wall_timeout = True
-                _kill_tree(proc.pid)
+                target.kill()
                 await exited
             except asyncio.CancelledError:
                 # Whoever waited is gone; the sandbox must not outlive them.
-                _kill_tree(proc.pid)
+                target.kill(fallback_after=None)
                 _, status, _ = os.wait4(proc.pid, 0)  # noqa: ASYNC222  (dies within ms)
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 raise
@@ -337,6 +354,37 @@ class Sandbox:
         outcome.stdout = bytes(streams[0].data)
         outcome.stderr = bytes(streams[1].data)
         return outcome
+
+
+class _Target:
+    """A running sandbox, to be killed from the inside out."""
+
+    def __init__(self, pid: int, info: _Stream) -> None:
+        self.pid = pid
+        self.info = info
+        self._fallback: asyncio.TimerHandle | None = None
+
+    def inner_pid(self) -> int | None:
+        match = re.search(rb'"child-pid"\s*:\s*(\d+)', bytes(self.info.data))
+        return int(match.group(1)) if match else None
+
+    def kill(self, *, fallback_after: float | None = 0.5) -> None:
+        """SIGKILL the sandbox's pid 1 (the kernel then kills the rest); if that does not end
+        bubblewrap in ``fallback_after`` seconds, or the pid is unknown, kill bubblewrap too."""
+        inner = self.inner_pid()
+        if inner is None or fallback_after is None:
+            if inner is not None:
+                _kill_pid(inner)
+            _kill_tree(self.pid)
+            return
+        _kill_pid(inner)
+        if self._fallback is None:
+            loop = asyncio.get_running_loop()
+            self._fallback = loop.call_later(fallback_after, _kill_tree, self.pid)
+
+    def cancel_fallback(self) -> None:
+        if self._fallback is not None:
+            self._fallback.cancel()
 
 
 class _Stream:
@@ -430,6 +478,11 @@ def _memfd(name: str, content: bytes) -> int:
         view = view[written:]
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
+
+
+def _kill_pid(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _kill_tree(pid: int) -> None:

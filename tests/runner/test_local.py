@@ -252,6 +252,19 @@ async def test_full_queue_answers_busy_at_once(tmp_path: Path) -> None:
     await ex.close()
 
 
+async def test_back_to_back_runs_leave_no_zombies_behind(tmp_path: Path) -> None:
+    # Zombies count against the slot uid's process limit: if each run left one for the host's
+    # init to reap, a burst of runs would hit "Can't fork" after a few dozen.
+    require_bwrap()
+    ex = LocalExecutor(runner_settings(tmp_path, runner_concurrency=1, runner_max_processes=6))
+    await ex.start()
+    results = [await ex.run(RunRequest("shell", "echo ok")) for _ in range(40)]
+    assert {r.status for r in results} == {"ok"}, results[-1]
+    killed = [await ex.run(RunRequest("shell", "sleep 9"))]
+    assert killed[0].status == "time_limit"
+    assert (await ex.run(RunRequest("shell", "echo ok"))).status == "ok"
+
+
 async def test_without_bubblewrap_runs_are_refused_unless_allowed(tmp_path: Path) -> None:
     refused = LocalExecutor(runner_settings(tmp_path), bwrap=None)
     await refused.start()
