@@ -175,6 +175,9 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     for page in (cand, host):
         expect(page.get_by_test_id("run-output")).to_contain_text("[1, 2, 3]", timeout=30_000)
         expect(page.get_by_test_id("run-status")).to_have_text("Finished")
+    type_in_editor(host, "")
+    host.keyboard.press("Control+Enter")  # runs again, from the editor
+    expect(cand.get_by_label("Run history").locator("option")).to_have_count(2)
 
     # --- notes: never for the candidate; live between interviewers ------------------------
     expect(cand.get_by_role("tab", name="Notes")).to_have_count(0)

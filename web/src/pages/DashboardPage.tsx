@@ -7,6 +7,7 @@ import { deleteRoom, endRoom, roomKeys, roomsQuery, type RoomFilter } from "../a
 import { LANGUAGES, type Room, type RoomStatus } from "../api/types";
 import { Avatar, Badge, Button, ConfirmDialog, EmptyState, ErrorState, inputClass, Spinner } from "../components/ui";
 import { personSeed } from "../lib/colors";
+import { copyText } from "../lib/clipboard";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
 
@@ -179,7 +180,7 @@ function CreatedBanner({ room, onClose }: { room: Room; onClose: () => void }) {
 }
 
 function CopyLink({ room }: { room: Room }) {
-  const [copied, setCopied] = useState(false);
+  const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   if (!room.invite_url) return null;
   const url = room.invite_url;
   return (
@@ -187,17 +188,16 @@ function CopyLink({ room }: { room: Room }) {
       size="sm"
       aria-label={`Copy invite link for ${room.candidate_name}`}
       data-invite-url={url}
+      title={state === "failed" ? url : undefined}
       onClick={() => {
-        void navigator.clipboard
-          .writeText(url)
-          .catch(() => undefined)
-          .then(() => {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 2000);
-          });
+        void copyText(url).then((ok) => {
+          setState(ok ? "copied" : "failed");
+          if (!ok) window.prompt("Copy the invite link:", url);
+          setTimeout(() => setState("idle"), 2000);
+        });
       }}
     >
-      {copied ? "Copied" : "Copy link"}
+      {state === "copied" ? "Copied" : "Copy link"}
     </Button>
   );
 }

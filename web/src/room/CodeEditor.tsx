@@ -19,9 +19,11 @@ interface Props {
   onEditor?: (editor: monaco.editor.IStandaloneCodeEditor | null) => void;
   /** After the interview the code is the record: shown, not edited. */
   readOnly?: boolean;
+  /** Ctrl/Cmd+Enter in the editor runs the code. */
+  runRef?: React.RefObject<(() => void) | null>;
 }
 
-export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, readOnly = false }: Props) {
+export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, readOnly = false, runRef }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [css, setCss] = useState("");
@@ -51,6 +53,7 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
     });
     const binding = new MonacoBinding(text, model, new Set([editor]), provider.awareness);
     editorRef.current = editor;
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runRef?.current?.());
     onEditor?.(editor);
 
     const applyLanguage = () => {
@@ -105,7 +108,7 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
       editor.dispose();
       model.dispose();
     };
-  }, [roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor]);
+  }, [roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, runRef]);
 
   useEffect(() => {
     editorRef.current?.updateOptions({ readOnly, readOnlyMessage: { value: "The interview has ended." } });

@@ -92,6 +92,7 @@ type Tab = "chat" | "notes" | "people";
 function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
   const queryClient = useQueryClient();
   const tracks = useRef<Record<TrackKind, MediaStreamTrack | null>>({ audio: null, video: null });
+  const runRef = useRef<(() => void) | null>(null);
   const { live, mesh, sendChat } = useRoomRealtime(room.id, tracks);
   const awarenessUser = useMemo(() => ({ name: identity.name, color: identity.color, role: identity.role }), [identity]);
   const code = useRoomDoc(room.id, "code", awarenessUser, storage);
@@ -198,14 +199,14 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           </div>
           <div className="min-h-0 flex-1">
             {code.doc ? (
-              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} readOnly={ended} />
+              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} readOnly={ended} runRef={runRef} />
             ) : (
               <FullPageSpinner label="Loading the editor…" />
             )}
           </div>
           {showRuns && (
             <div className="h-52 shrink-0 border-t border-slate-800 bg-slate-900">
-              <RunPanel roomId={room.id} language={language} liveRuns={live.runs} enabled={room.runs_enabled && !ended} />
+              <RunPanel roomId={room.id} language={language} liveRuns={live.runs} enabled={room.runs_enabled && !ended} runRef={runRef} />
             </div>
           )}
         </main>

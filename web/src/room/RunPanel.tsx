@@ -20,7 +20,16 @@ const STATUS_TEXT: Record<RunStatus, string> = {
 
 const FINAL = new Set<RunStatus>(["ok", "compile_error", "runtime_error", "time_limit", "memory_limit", "output_limit", "internal_error"]);
 
-export function RunPanel({ roomId, language, liveRuns, enabled }: { roomId: string; language: string; liveRuns: Record<string, LiveRun>; enabled: boolean }) {
+interface Props {
+  roomId: string;
+  language: string;
+  liveRuns: Record<string, LiveRun>;
+  enabled: boolean;
+  /** Set to "run now" while running is possible, for the editor's Ctrl/Cmd+Enter. */
+  runRef: React.RefObject<(() => void) | null>;
+}
+
+export function RunPanel({ roomId, language, liveRuns, enabled, runRef }: Props) {
   const queryClient = useQueryClient();
   const [stdin, setStdin] = useState("");
   const [selected, setSelected] = useState<string | null>(null);
@@ -54,15 +63,23 @@ export function RunPanel({ roomId, language, liveRuns, enabled }: { roomId: stri
   }, [pending, roomId, queryClient]);
 
   const busy = run.isPending || (current !== null && !FINAL.has(current.status));
+  const canRun = enabled && !busy && !unsupported;
+  const { mutate } = run;
+  useEffect(() => {
+    runRef.current = canRun ? () => mutate() : null;
+    return () => {
+      runRef.current = null;
+    };
+  }, [canRun, mutate, runRef]);
   return (
     <div className="flex h-full min-h-0 text-sm">
       <div className="flex w-64 shrink-0 flex-col gap-2 border-r border-slate-800 p-2">
         <button
           type="button"
           onClick={() => run.mutate()}
-          disabled={!enabled || busy || unsupported}
+          disabled={!canRun}
           className="rounded-md bg-emerald-600 px-3 py-1.5 font-medium text-white hover:bg-emerald-500 disabled:bg-emerald-900 disabled:text-emerald-300"
-          title={enabled ? "Run the code" : "Runs are turned off for this room"}
+          title={enabled ? "Run the code (Ctrl+Enter in the editor)" : "Runs are turned off for this room"}
         >
           {busy ? "Running…" : "▶ Run"}
         </button>
