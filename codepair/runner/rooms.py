@@ -24,7 +24,14 @@ from codepair.db.engine import transaction
 from codepair.db.models import Run
 from codepair.domain.errors import RateLimited
 from codepair.ratelimit import RateLimiter
-from codepair.runner.executor import Busy, Executor, RunRequest, RunResult, Ticket
+from codepair.runner.executor import (
+    PENDING_STATUSES,
+    Busy,
+    Executor,
+    RunRequest,
+    RunResult,
+    Ticket,
+)
 from codepair.security.tokens import new_id
 
 log = structlog.get_logger("codepair.runner")
@@ -116,9 +123,11 @@ class RoomRuns:
     async def get(self, room_id: str, run_id: str) -> Run | None:
         async with self.db() as db:
             run = await db.get(Run, run_id)
-        return run if run is not None and run.room_id == room_id else None
+        if run is None or run.room_id != room_id:
+            return None
+        return (await self._settle_stale([run]))[0]
 
-    async def list(self, room_id: str, *, limit: int, offset: int) -> list[Run]:
+    async def for_room(self, room_id: str, *, limit: int, offset: int) -> list[Run]:
         async with self.db() as db:
             rows = await db.scalars(
                 select(Run)
@@ -127,7 +136,32 @@ class RoomRuns:
                 .limit(limit)
                 .offset(offset)
             )
-            return list(rows)
+            runs = list(rows)
+        return await self._settle_stale(runs)
+
+    def stale_after(self) -> float:
+        """Seconds after which a queued or running run cannot still be going anywhere."""
+        s = self.settings
+        one_run = s.runner_compile_time_limit_seconds * 2 + s.runner_time_limit_seconds * 2 + 1
+        in_line = s.runner_queue_size / max(1, s.runner_concurrency) + 1
+        return one_run * in_line + 60
+
+    async def _settle_stale(self, runs: list[Run]) -> list[Run]:
+        """Record runs that a dead server left queued or running as interrupted.
+
+        Any instance may answer for a run started by another, so this goes by time, not by
+        this process's own tasks: past :meth:`stale_after` no backend is still on it.
+        """
+        now = datetime.now(UTC)
+        out = []
+        for run in runs:
+            age = (now - run.created_at).total_seconds()
+            if run.status in PENDING_STATUSES and age > self.stale_after():
+                note = "[The run was interrupted: the server stopped]"
+                run = await self._set(run.id, status="internal_error", finished_at=now,
+                                      stderr=f"{run.stderr}\n{note}" if run.stderr else note)
+            out.append(run)
+        return out
 
     async def close(self) -> None:
         """Stop the sandboxes, then let each run record how it ended."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from pycrdt import Doc, Text, create_update_message
 from tests.conftest import ServerFactory
 from tests.runner.runner_support import processes_of, require_bwrap
 from tests.support.api import Actor, bootstrap_lead, create_room, join
-from tests.support.server import Server
+from tests.support.server import Server, db_backend
 
 TOOLCHAINS = str(Path(__file__).resolve().parents[2] / "data" / "toolchains")
 
@@ -223,11 +224,21 @@ def test_stopping_the_server_mid_run_leaves_no_sandbox(server_factory: ServerFac
     assert processes_of(uids) == []
 
     # kill -9 of the server: the sandbox dies with it.
-    post_run(server, lead, room["id"], language="shell", code=code)
+    second = post_run(server, lead, room["id"], language="shell", code=code).json()
     assert len(processes_of(uids)) >= 3
     server.kill()
     deadline = time.monotonic() + 3
     while processes_of(uids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert processes_of(uids) == []
+    if db_backend() == "sqlite":
+        # Once no server can still be on it, the run reads as interrupted, not running forever.
+        with sqlite3.connect(server.data_dir / "codepair.db") as db:
+            db.execute("UPDATE runs SET created_at = '2000-01-01 00:00:00.000000' WHERE id = ?",
+                       (second["id"],))
     server.start()
+    if db_backend() == "sqlite":
+        run = httpx.get(
+            f"{server.url}/api/rooms/{room['id']}/runs/{second['id']}", headers=lead.headers
+        ).json()
+        assert run["status"] == "internal_error" and "interrupted" in run["stderr"], run

@@ -197,7 +197,7 @@ async def list_runs(
 ) -> RunList:
     """The room's runs, newest first."""
     await rooms.room_for(db, principal, room_id, interviewer=False)
-    runs = await room_runs(request.app).list(room_id, limit=limit, offset=offset)
+    runs = await room_runs(request.app).for_room(room_id, limit=limit, offset=offset)
     return RunList(items=[RunOut.model_validate(run_event(run)) for run in runs])
 
 
