@@ -35,6 +35,7 @@ SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 #: Address space a runtime reserves beyond its heap (V8, the JVM, Go's page summaries).
 VM_HEADROOM_MB = 1024
+GO_HEADROOM_MB = 512
 
 _JVM_FLAGS = (
     "-XX:+UseSerialGC",
@@ -125,7 +126,8 @@ def default_specs() -> dict[str, LanguageSpec]:
         _spec(id="go", name="Go", source="main.go", compile=["go", "build", "-o", "main",
                                                              "main.go"],
               run=["{build}/main"], version=["go", "version"], env=go_env,
-              memory_headroom_mb=VM_HEADROOM_MB),
+              # Go has no hard heap cap; its runtime needs about 600 MiB of address space.
+              memory_headroom_mb=GO_HEADROOM_MB),
         _spec(id="shell", name="Bash", source="main.sh", run=["bash", "main.sh"],
               version=["bash", "--version"]),
     ]
