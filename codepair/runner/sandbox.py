@@ -120,7 +120,10 @@ class Sandbox:
             stdin_fd = _memfd("stdin", job.stdin)
             fds.append(stdin_fd)
             file_fds: dict[str, int] = {}
-            for path, content in job.files.items():
+            files = dict(job.files)
+            if self.sandboxed:
+                files.update(_identity_files(self.uid_for(slot), job.cwd))
+            for path, content in files.items():
                 if self.sandboxed:
                     file_fds[path] = _memfd("file", content)
                     fds.append(file_fds[path])
@@ -451,6 +454,14 @@ def _env(extra: Mapping[str, str], cwd: str) -> dict[str, str]:
 
 def _env_pairs(extra: Mapping[str, str], cwd: str) -> list[str]:
     return [f"{key}={value}" for key, value in _env(extra, cwd).items()]
+
+
+def _identity_files(uid: int, home: str) -> dict[str, bytes]:
+    """A passwd and group naming the sandbox's uid: ``whoami``, ``getpass`` and the JVM ask."""
+    return {
+        "/etc/passwd": f"runner:x:{uid}:{uid}:runner:{home}:/bin/sh\n".encode(),
+        "/etc/group": f"runner:x:{uid}:\n".encode(),
+    }
 
 
 def _parse_stats(data: bytes) -> tuple[int, int] | None:
