@@ -17,7 +17,9 @@ An operator extends or overrides the table with a TOML or JSON file
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -213,14 +215,17 @@ def reachable_copy(sysroot: Path, toolchains_dir: Path) -> Path | None:
     """
     if world_traversable(sysroot):
         return sysroot
-    # A toolchain update replaces bin/, which changes its mtime: a new mirror.
-    stamp = (sysroot / "bin").stat().st_mtime_ns if (sysroot / "bin").exists() else 0
-    target = toolchains_dir / f"mirror-{sysroot.name}-{stamp}"
+    # Named after the source path and its mtimes: a toolchain update (which replaces bin/)
+    # makes a new mirror, and two directories with the same name never share one.
+    stamps = [str(p.stat().st_mtime_ns) for p in (sysroot, sysroot / "bin") if p.exists()]
+    key = hashlib.sha256("\0".join([str(sysroot), *stamps]).encode()).hexdigest()[:16]
+    target = toolchains_dir / f"mirror-{sysroot.name}-{key}"
     if target.is_dir():
         return target
-    tmp = target.with_name(target.name + ".partial")
+    # Private to this process until the rename: servers starting together do not collide.
+    tmp = target.with_name(f"{target.name}.partial-{os.getpid()}")
     try:
-        toolchains_dir.mkdir(parents=True, exist_ok=True)
+        toolchains_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(mode=0o755)
         try:
@@ -230,7 +235,12 @@ def reachable_copy(sysroot: Path, toolchains_dir: Path) -> Path | None:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(mode=0o755)
             _copy_tree(sysroot, tmp, "-a")
-        tmp.rename(target)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)  # another process made it first
     except (OSError, subprocess.SubprocessError):
         shutil.rmtree(tmp, ignore_errors=True)
         return None

@@ -35,6 +35,7 @@ from codepair.runner.languages import (
     missing_tools,
     probe_version,
     reachable_copy,
+    world_traversable,
 )
 from codepair.runner.sandbox import Job, Limits, Outcome, Sandbox
 
@@ -161,15 +162,23 @@ class LocalExecutor(Executor):
         for host, inside in spec.mounts.items():
             if host not in self._mirrors:
                 async with self._mirror_lock:
-                    toolchains = self.settings.runner_toolchains_dir or (
-                        self.settings.data_dir / "toolchains"
-                    )
-                    copy = await asyncio.to_thread(reachable_copy, Path(host), toolchains)
+                    copy = await asyncio.to_thread(reachable_copy, Path(host), self._mirror_root())
                     if copy is None:
                         raise RuntimeError(f"{host} cannot be made reachable to the sandbox")
                     self._mirrors[host] = str(copy)
             mounts[self._mirrors[host]] = inside
         return replace(spec, mounts=mounts)
+
+    def _mirror_root(self) -> Path:
+        """Where toolchain mirrors go: the toolchains dir if every uid can reach it, else the
+        system temp dir (a checkout under a private directory, as CI makes)."""
+        preferred = self.settings.runner_toolchains_dir or self.settings.data_dir / "toolchains"
+        existing = preferred.resolve()
+        while not existing.exists():
+            existing = existing.parent
+        if world_traversable(existing):
+            return preferred
+        return Path(tempfile.gettempdir()) / "codepair-toolchains"
 
     def _new_dir(self, slot: int, dirs: list[str]) -> str:
         path = tempfile.mkdtemp(prefix="codepair-run-", dir=self.settings.runner_work_dir)
