@@ -26,6 +26,7 @@ log = structlog.get_logger("codepair.hub")
 CLOSE_TIMEOUT = 1.0
 # How long a closed socket is read for the client's close reply (a busy client may be slow).
 CLOSE_DRAIN_TIMEOUT = 5.0
+QUIET_SECONDS = 0.05
 
 
 class Transport(Protocol):
@@ -181,11 +182,19 @@ class Connection:
         if task is not None:
             task.uncancel()
         code, reason = self.close_request or (CloseCode.NORMAL, "")
+        # First read what the client has already sent, until it pauses: a server that closes
+        # a TCP socket with unread data resets it, and the reset can destroy our close frame
+        # before the client reads it (a flooding client would never learn why it was cut off).
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                while True:
+                    message = await asyncio.wait_for(self.transport.receive(), QUIET_SECONDS)
+                    if message["type"] == "websocket.disconnect":
+                        return
         with contextlib.suppress(Exception):
             async with asyncio.timeout(CLOSE_TIMEOUT):
                 await self.transport.close(code, reason)
-            # Read until the client's close reply: closing a TCP socket with unread data
-            # resets it, and the reset can destroy our close frame before the client reads it.
+            # Then read until the client's close reply, for the same reason.
             async with asyncio.timeout(CLOSE_DRAIN_TIMEOUT):
                 while (await self.transport.receive())["type"] != "websocket.disconnect":
                     pass

@@ -22,6 +22,7 @@ from pycrdt import Doc, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
+from codepair.hub.admission import AdmissionCache
 from codepair.hub.connection import Connection
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom
@@ -55,6 +56,7 @@ class Hub:
         self.log = UpdateLog(db)
         self.chat = ChatStore(db)
         self.publish = publish
+        self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
         self._flush_lock = asyncio.Lock()
@@ -230,6 +232,7 @@ class Hub:
             self.publish(f"events:{room_id}", {"type": "room.ended"})
 
     def _room_ended_here(self, room_id: str) -> None:
+        self.admissions.forget_room(room_id)
         events = self.events.get(room_id)
         if events is not None:
             events.broadcast(encode(RoomEnded()))
@@ -249,6 +252,7 @@ class Hub:
             self.publish("users", {"type": "user.revoked", "user_id": user_id})
 
     def _user_revoked_here(self, user_id: int) -> None:
+        self.admissions.forget_user(user_id)
         for conn in self._connections():
             if conn.principal.user_id == user_id:
                 conn.close(CloseCode.UNAUTHORIZED, "access revoked")

@@ -14,12 +14,14 @@ import structlog
 from fastapi import APIRouter, Query, WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
 from codepair.api.deps import CurrentPrincipal, DbSession
 from codepair.config import Settings
 from codepair.domain.access import authenticate, room_role
 from codepair.domain.errors import DomainError, NotFound
+from codepair.hub.admission import Decision
 from codepair.hub.connection import CLOSE_TIMEOUT, Connection
 from codepair.hub.docroom import DOCS, DocRoom
 from codepair.hub.events import EventPeer, EventRoom
@@ -77,10 +79,15 @@ async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> Connect
         await _deny(websocket, 404, "No such document")
         return None
     token = websocket.query_params.get("token", "")
-    try:
+    hub: Hub = websocket.app.state.hub
+
+    async def check() -> Decision:
         async with websocket.app.state.db() as db:
             principal = await authenticate(db, settings, token)
-            role = await room_role(db, principal, room_id)
+            return principal, await room_role(db, principal, room_id)
+
+    try:
+        principal, role = await hub.admissions.admit(token, room_id, check)
     except DomainError as exc:
         await _deny(websocket, exc.status, exc.detail)
         return None
@@ -97,9 +104,10 @@ async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> Connect
 # --- /ws/rooms/{room_id}/yjs/{doc} ------------------------------------------------------
 
 
-@router.websocket("/ws/rooms/{room_id}/yjs/{doc}")
-async def yjs_socket(websocket: WebSocket, room_id: str, doc: str) -> None:
+async def yjs_socket(websocket: WebSocket) -> None:
     """The y-websocket protocol for one document, one message per frame."""
+    room_id = websocket.path_params["room_id"]
+    doc = websocket.path_params["doc"]
     conn = await _admit(websocket, room_id, doc)
     if conn is None:
         return
@@ -149,9 +157,9 @@ async def yjs_socket(websocket: WebSocket, room_id: str, doc: str) -> None:
 # --- /ws/rooms/{room_id}/events ---------------------------------------------------------
 
 
-@router.websocket("/ws/rooms/{room_id}/events")
-async def events_socket(websocket: WebSocket, room_id: str) -> None:
+async def events_socket(websocket: WebSocket) -> None:
     """Presence, chat, signaling and room notices as JSON text frames."""
+    room_id = websocket.path_params["room_id"]
     conn = await _admit(websocket, room_id, None)
     if conn is None:
         return
@@ -186,3 +194,9 @@ async def events_socket(websocket: WebSocket, room_id: str) -> None:
         if joined is not None:
             hub.leave_events(*joined)
         await conn.stop()
+
+
+# Plain Starlette routes: FastAPI's dependency solving (it parses cookies) on every handshake
+# costs more than the rest of the handshake when thousands of clients reconnect at once.
+router.routes.append(WebSocketRoute("/ws/rooms/{room_id}/yjs/{doc}", yjs_socket))
+router.routes.append(WebSocketRoute("/ws/rooms/{room_id}/events", events_socket))

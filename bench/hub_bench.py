@@ -1,0 +1,274 @@
+"""Our hub next to the reference Node server (y-websocket@2.1.0, yjs@13.6.33), in one run.
+
+    .venv/bin/python bench/hub_bench.py [--quick] [--server granian|uvicorn]
+
+Starts ``codepair serve`` (SQLite, persistence on: every update goes through the group-commit
+log) and ``npx y-websocket`` on free ports, drives both with the same lean Node clients
+(bench/node/load.mjs), and prints a Markdown table:
+
+- edit propagation p50/p99 (writer -> reader, one keystroke update at a time) with 1 and 20
+  readers in the room;
+- the update rate at which p99 passes 50 ms, for rooms with one writer and ten readers;
+- time for 2,000 connections to sync (100 rooms of 20) and the server's memory with them open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_DIR = ROOT / "bench" / "node"
+VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.api import PASSWORD, create_room, login  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
+
+SATURATION_RATES = [250, 500, 1000, 2000, 3000, 4000, 6000, 8000]
+
+
+def ensure_node_modules() -> None:
+    if not (NODE_DIR / "node_modules" / "y-websocket").is_dir():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (granian runs a worker process)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        with contextlib.suppress(FileNotFoundError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pids.extend(int(c) for c in children)
+    return total / 1024
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+@contextlib.contextmanager
+def our_server(server_kind: str) -> Iterator[dict[str, Any]]:
+    data = Path(tempfile.mkdtemp(prefix="codepair-bench-"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODEPAIR_")}
+    env.update(
+        CODEPAIR_DATA_DIR=str(data),
+        CODEPAIR_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        CODEPAIR_LOG_LEVEL="WARNING",
+        CODEPAIR_ROOMS_PER_MINUTE_PER_USER="100000",
+        CODEPAIR_LOGIN_PER_MINUTE_PER_IP="100000",
+        # One writer per room sends up to 400 updates/s in the saturation run; the default
+        # per-socket cap (100/s, bursts of 500) is for people typing.
+        CODEPAIR_YJS_MESSAGES_PER_SECOND="100000",
+        CODEPAIR_YJS_MESSAGE_BURST="100000",
+    )
+    email = "bench@example.com"
+    subprocess.run(
+        [
+            VENV_BIN / "codepair",
+            "create-user",
+            email,
+            "--name",
+            "Bench",
+            "--role",
+            "lead",
+            "--password",
+            PASSWORD,
+        ],
+        env=env,
+        cwd=data,
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.Popen(
+        [VENV_BIN / "codepair", "serve", "--port", str(port), "--server", server_kind],
+        env=env,
+        cwd=data,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_port(port)
+        info = {"port": port, "pid": proc.pid, "env": env, "data": data, "email": email}
+        yield info
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def node_server() -> Iterator[dict[str, Any]]:
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    proc = subprocess.Popen(
+        ["npx", "--no-install", "y-websocket"],
+        cwd=NODE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            time.sleep(0.1)
+        # npx is a wrapper: measure the node process that serves.
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        yield {"port": port, "pid": proc.pid, "children": children}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+class Target:
+    """A server under test: how to name its rooms' URLs and read its memory."""
+
+    def __init__(self, name: str, pid: int, url_template: str, rooms: list[str]) -> None:
+        self.name = name
+        self.pid = pid
+        self.url = url_template
+        self.rooms = rooms
+
+    def load(self, mode: str, rooms: list[str], **params: Any) -> dict[str, Any]:
+        cmd = ["node", "load.mjs", mode, "--url", self.url, "--rooms", ",".join(rooms)]
+        for key, value in params.items():
+            cmd += [f"--{key}", str(value)]
+        out = subprocess.run(cmd, cwd=NODE_DIR, check=True, capture_output=True, text=True)
+        return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+    def connect_many(self, rooms: list[str], conns: int) -> tuple[dict[str, Any], float, float]:
+        """Open ``conns`` sockets; returns the result, memory before and with them open."""
+        before = rss_mib(self.pid)
+        cmd = [
+            "node",
+            "load.mjs",
+            "connect",
+            "--url",
+            self.url,
+            "--rooms",
+            ",".join(rooms),
+            "--conns",
+            str(conns),
+        ]
+        proc = subprocess.Popen(
+            cmd, cwd=NODE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None and proc.stdin is not None
+        result = json.loads(proc.stdout.readline())
+        time.sleep(1.0)
+        during = rss_mib(self.pid)
+        proc.stdin.write("done\n")
+        proc.stdin.flush()
+        proc.wait(timeout=60)
+        return result, before, during
+
+
+def make_rooms(port: int, email: str, count: int) -> tuple[str, list[str]]:
+    server = type("S", (), {"url": f"http://127.0.0.1:{port}"})()
+    lead = login(server, email)  # type: ignore[arg-type]
+    rooms = [create_room(server, lead)["id"] for _ in range(count)]  # type: ignore[arg-type]
+    return lead.token, rooms
+
+
+def saturation_rate(steps: list[dict[str, Any]]) -> str:
+    for step in steps:
+        if step["p99"] is None or step["p99"] > 50 or step["lost"] or step["closed"]:
+            return f"{step['rate']:,}/s"
+    return f"> {steps[-1]['rate']:,}/s"
+
+
+def run(target: Target, quick: bool) -> dict[str, Any]:
+    r = target.rooms
+    res: dict[str, Any] = {}
+    n = 300 if quick else 1000
+    res["prop1"] = target.load("propagation", r[0:1], readers=1, updates=n, rate=100)
+    res["prop20"] = target.load("propagation", r[1:2], readers=20, updates=n, rate=100)
+    rates = SATURATION_RATES[:4] if quick else SATURATION_RATES
+    res["sat"] = target.load(
+        "saturation", r[2:22], readers=10, rates=",".join(map(str, rates)), seconds=3
+    )
+    conns = 400 if quick else 2000
+    res["conn"], res["rss_before"], res["rss_during"] = target.connect_many(r[22:122], conns)
+    return res
+
+
+def fmt(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms:.2f} ms"
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    names = list(results)
+    lines = ["| measure | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+
+    def row(label: str, cell: Any) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(results[n]) for n in names) + " |")
+
+    row("propagation p50, 1 reader", lambda x: fmt(x["prop1"]["p50"]))
+    row("propagation p99, 1 reader", lambda x: fmt(x["prop1"]["p99"]))
+    row("propagation p50, 20 readers", lambda x: fmt(x["prop20"]["p50"]))
+    row("propagation p99, 20 readers", lambda x: fmt(x["prop20"]["p99"]))
+    row(
+        "rate where p99 > 50 ms (20 rooms, 1 writer + 10 readers)",
+        lambda x: saturation_rate(x["sat"]["steps"]),
+    )
+    row("sync time, 2,000 connections", lambda x: f"{x['conn']['seconds']:.2f} s")
+    row("server RSS with them open", lambda x: f"{x['rss_during']:.0f} MiB")
+    row("RSS added by them", lambda x: f"{x['rss_during'] - x['rss_before']:.0f} MiB")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer samples, for a smoke run")
+    parser.add_argument("--server", default="granian", choices=["granian", "uvicorn"])
+    args = parser.parse_args()
+    ensure_node_modules()
+    results: dict[str, dict[str, Any]] = {}
+    with our_server(args.server) as ours:
+        token, rooms = make_rooms(ours["port"], ours["email"], 122)
+        url = f"ws://127.0.0.1:{ours['port']}/ws/rooms/{{room}}/yjs/code?token={token}"
+        results[f"CodePair hub ({args.server})"] = run(
+            Target("ours", ours["pid"], url, rooms), args.quick
+        )
+    with node_server() as ref:
+        pid = int(ref["children"][0]) if ref["children"] else ref["pid"]
+        url = f"ws://127.0.0.1:{ref['port']}/{{room}}"
+        results["y-websocket 2.1.0 (Node)"] = run(Target("node", pid, url, rooms), args.quick)
+    print(json.dumps(results, indent=1, default=str), file=sys.stderr)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

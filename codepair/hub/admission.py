@@ -1,0 +1,83 @@
+"""Recent handshake decisions, so that a reconnect storm does not become a database storm.
+
+After a restart every browser reconnects at once, each with two or three sockets (code,
+notes, events) carrying the same token. A positive decision (this token may open this room,
+with this role) is reused for a few seconds. Notices that take access away (a user
+deactivated, a room ended) forget the affected entries at once; changes that send no notice
+(a logout, a rotated invite) take effect within ``ttl`` seconds. Refusals are never cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from codepair.security.tokens import Principal
+
+Decision = tuple[Principal, str | None]  # the principal and their room role (None: refused)
+
+DEFAULT_TTL = 5.0
+
+
+class AdmissionCache:
+    """``(token, room_id) -> (principal, room_role)`` for ``ttl`` seconds, LRU-bounded."""
+
+    def __init__(self, ttl: float = DEFAULT_TTL, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], tuple[float, Principal, str]] = OrderedDict()
+        self._inflight: dict[tuple[str, str], asyncio.Future[Decision]] = {}
+
+    async def admit(
+        self, token: str, room_id: str, check: Callable[[], Awaitable[Decision]]
+    ) -> Decision:
+        """The decision for ``(token, room_id)``: cached, or ``check()`` run once for all the
+        sockets that ask at the same moment."""
+        cached = self.get(token, room_id)
+        if cached is not None:
+            return cached
+        key = (token, room_id)
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Decision] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            decision = await check()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: nobody else may be waiting
+            raise
+        finally:
+            del self._inflight[key]
+        future.set_result(decision)
+        principal, role = decision
+        if role is not None:
+            self.put(token, room_id, principal, role)
+        return decision
+
+    def get(self, token: str, room_id: str) -> tuple[Principal, str] | None:
+        entry = self._entries.get((token, room_id))
+        if entry is None:
+            return None
+        expires, principal, role = entry
+        if expires < time.monotonic():
+            del self._entries[(token, room_id)]
+            return None
+        return principal, role
+
+    def put(self, token: str, room_id: str, principal: Principal, role: str) -> None:
+        self._entries[(token, room_id)] = (time.monotonic() + self.ttl, principal, role)
+        self._entries.move_to_end((token, room_id))
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def forget_user(self, user_id: int) -> None:
+        for key in [k for k, v in self._entries.items() if v[1].user_id == user_id]:
+            del self._entries[key]
+
+    def forget_room(self, room_id: str) -> None:
+        for key in [k for k in self._entries if k[1] == room_id]:
+            del self._entries[key]
