@@ -7,12 +7,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SYSTEM_PACKAGES := chromium bubblewrap
+# chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs.
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go
+ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: run test lint check-web test-py test-sqlite test-postgres web migrate system-deps node-deps clean
+.PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
 
-run: $(VENV)/.run-installed web migrate
+run: $(VENV)/.run-installed web toolchains migrate
 	@echo
 	@echo "CodePair on http://$(HOST):$(PORT)"
 	@echo "First time? Create the first lead in another terminal:"
@@ -20,7 +22,7 @@ run: $(VENV)/.run-installed web migrate
 	@echo
 	$(BIN)/codepair serve --host $(HOST) --port $(PORT) --no-migrate
 
-test: $(VENV)/.dev-installed system-deps node-deps web lint test-py
+test: $(VENV)/.dev-installed system-deps node-deps toolchains web lint test-py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +56,13 @@ node-deps: $(if $(wildcard tests/node/package.json),tests/node/node_modules/.pac
 tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund
 	touch $@
+
+# esbuild turns TypeScript runs into JavaScript (docs/runner.md).
+toolchains: $(ESBUILD)
+
+$(ESBUILD):
+	mkdir -p data/toolchains
+	npm install --prefix data/toolchains --no-audit --no-fund --silent esbuild@0.25.12
 
 # Debian's Chromium (browser tests) and bubblewrap (the code sandbox), when running as root.
 system-deps:
