@@ -56,14 +56,16 @@ def _require_browser() -> None:
         pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync API keeps its own event loop running while it is open,
+# and the asyncio tests that follow in the same run need the thread's loop back.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     _require_browser()
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser

@@ -69,3 +69,11 @@ def test_denied_media_keeps_the_room_working(
     host.get_by_role("button", name="Share screen").click()
     expect(host.get_by_role("button", name="Stop sharing screen")).to_be_visible()
     wait_for(lambda: cand.evaluate(width) not in (0, camera_width), "the shared screen")
+    host.get_by_role("button", name="Stop sharing screen").click()
+
+    # Camera off: the other side shows the person's initials instead of a frozen frame.
+    host.get_by_role("button", name="Turn camera off").click()
+    remote_video = cand.locator("[data-testid=remote-tile] video")
+    expect(remote_video).to_have_class(re.compile(r"\binvisible\b"))
+    host.get_by_role("button", name="Turn camera on").click()
+    expect(remote_video).not_to_have_class(re.compile(r"\binvisible\b"))

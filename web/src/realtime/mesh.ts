@@ -4,7 +4,7 @@
  * one audio and one video transceiver; the other side answers on them. Local tracks are swapped
  * with `replaceTrack`, so mute, camera off, a device change and screen sharing never renegotiate.
  */
-import type { Peer, SignalData } from "./protocol";
+import type { MediaState, Peer, SignalData } from "./protocol";
 
 export type TrackKind = "audio" | "video";
 
@@ -12,6 +12,8 @@ export interface RemotePeer {
   peer: Peer;
   stream: MediaStream;
   state: RTCPeerConnectionState;
+  /** What the peer says it sends; null until they tell. */
+  media: MediaState | null;
 }
 
 type Send = (to: string, data: SignalData) => void;
@@ -19,6 +21,7 @@ type Send = (to: string, data: SignalData) => void;
 class PeerLink {
   readonly pc: RTCPeerConnection;
   readonly stream = new MediaStream();
+  media: MediaState | null = null;
   private makingOffer = false;
   private ignoreOffer = false;
   private queue: Promise<void> = Promise.resolve();
@@ -50,7 +53,7 @@ class PeerLink {
   }
 
   get info(): RemotePeer {
-    return { peer: this.peer, stream: this.stream, state: this.pc.connectionState };
+    return { peer: this.peer, stream: this.stream, state: this.pc.connectionState, media: this.media };
   }
 
   /** Starts the connection from this side: the transceivers fire `negotiationneeded`. */
@@ -71,6 +74,11 @@ class PeerLink {
   }
 
   handle(data: SignalData): void {
+    if ("media" in data) {
+      this.media = { audio: data.media.audio === true, video: data.media.video === true };
+      this.mesh.changed();
+      return;
+    }
     // Signals must apply in order; each waits for the previous one.
     this.queue = this.queue.then(() => this.apply(data)).catch((error: unknown) => {
       console.warn("signal failed", error);
@@ -120,7 +128,7 @@ class PeerLink {
         await this.pc.setLocalDescription();
         if (this.pc.localDescription) this.mesh.send(this.peer.peer_id, { description: this.pc.localDescription.toJSON() });
       }
-    } else if (data.candidate) {
+    } else if ("candidate" in data && data.candidate) {
       try {
         await this.pc.addIceCandidate(data.candidate);
       } catch (error) {
@@ -185,7 +193,19 @@ export class PeerMesh {
 
   async setTrack(kind: TrackKind, track: MediaStreamTrack | null): Promise<void> {
     this.tracks[kind] = track;
+    this.announce();
     await Promise.all([...this.links.values()].map((link) => link.setTrack(kind, track)));
+  }
+
+  /** Tells every peer whether our microphone and camera are on (after any change). */
+  announce(to?: string): void {
+    const media = this.mediaState();
+    for (const peerId of to ? [to] : this.links.keys()) this.sendSignal(peerId, { media });
+  }
+
+  private mediaState(): MediaState {
+    const { audio, video } = this.tracks;
+    return { audio: !!audio && audio.enabled && audio.readyState === "live", video: !!video && video.readyState === "live" };
   }
 
   restartIce(): void {
@@ -213,6 +233,7 @@ export class PeerMesh {
     // Polite peer = the larger id; it yields on an offer collision.
     const link = new PeerLink(this, peer, this.selfId > peer.peer_id, this.iceServers);
     this.links.set(peer.peer_id, link);
+    this.announce(peer.peer_id);
     return link;
   }
 

@@ -24,9 +24,19 @@ export type ClientMessage =
   | { type: "chat.send"; text: string }
   | { type: "signal"; to: string; data: SignalData };
 
+/**
+ * What peers send each other through `signal`: SDP and ICE as the browser makes them, and the
+ * sender's microphone and camera state (the server relays `data` without reading it).
+ */
 export type SignalData =
   | { description: RTCSessionDescriptionInit }
-  | { candidate: RTCIceCandidateInit | null };
+  | { candidate: RTCIceCandidateInit | null }
+  | { media: MediaState };
+
+export interface MediaState {
+  audio: boolean;
+  video: boolean;
+}
 
 const SERVER_TYPES = new Set([
   "welcome",

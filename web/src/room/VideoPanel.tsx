@@ -74,6 +74,7 @@ export function VideoPanel({ selfName, selfRole, peers, selfId, remotes, mesh, t
   const toggleMic = () => {
     const next = update({ micOn: !choice.micOn });
     if (tracks.current.audio) tracks.current.audio.enabled = next.micOn;
+    mesh.current?.announce();
     setLocal((s) => (s ? new MediaStream(s.getTracks()) : s));
   };
 
@@ -155,7 +156,16 @@ export function VideoPanel({ selfName, selfRole, peers, selfId, remotes, mesh, t
       <div className={`grid gap-2 ${others.length === 0 ? "grid-cols-1" : "grid-cols-2"}`}>
         <Tile name={`${selfName} (you)`} seed={personSeed(selfRole, selfName)} stream={local} mirrored={!sharing} muted local micOff={!choice.micOn} state={null} />
         {others.map((peer) => (
-          <Tile key={peer.peer_id} name={peer.name} seed={personSeed(peer.role, peer.name)} role={peer.role} stream={byId.get(peer.peer_id)?.stream ?? null} state={byId.get(peer.peer_id)?.state ?? "new"} />
+          <Tile
+            key={peer.peer_id}
+            name={peer.name}
+            seed={personSeed(peer.role, peer.name)}
+            role={peer.role}
+            stream={byId.get(peer.peer_id)?.stream ?? null}
+            state={byId.get(peer.peer_id)?.state ?? "new"}
+            cameraOff={byId.get(peer.peer_id)?.media?.video === false}
+            micOff={byId.get(peer.peer_id)?.media?.audio === false}
+          />
         ))}
       </div>
       {problem && !starting && (
@@ -262,6 +272,7 @@ function Tile({
   mirrored = false,
   local = false,
   micOff = false,
+  cameraOff = false,
 }: {
   name: string;
   seed: string;
@@ -272,10 +283,26 @@ function Tile({
   mirrored?: boolean;
   local?: boolean;
   micOff?: boolean;
+  cameraOff?: boolean;
 }) {
   const video = useRef<HTMLVideoElement>(null);
   const [blocked, setBlocked] = useState(false);
-  const hasVideo = !!stream && stream.getVideoTracks().some((t) => t.readyState === "live");
+  const [, setTick] = useState(0);
+  const videoTrack = stream?.getVideoTracks()[0] ?? null;
+  // A remote camera turned off keeps its track but sends no frames: the track reports "muted".
+  useEffect(() => {
+    if (!videoTrack) return;
+    const rerender = () => setTick((n) => n + 1);
+    videoTrack.addEventListener("mute", rerender);
+    videoTrack.addEventListener("unmute", rerender);
+    videoTrack.addEventListener("ended", rerender);
+    return () => {
+      videoTrack.removeEventListener("mute", rerender);
+      videoTrack.removeEventListener("unmute", rerender);
+      videoTrack.removeEventListener("ended", rerender);
+    };
+  }, [videoTrack]);
+  const hasVideo = !!videoTrack && videoTrack.readyState === "live" && !videoTrack.muted && !cameraOff;
   useEffect(() => {
     const element = video.current;
     if (!element) return;
