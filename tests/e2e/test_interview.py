@@ -210,6 +210,7 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     expect(
         co_page.locator(".collaboration-carets__label", has_text="Iris Interviewer")
     ).to_be_visible()
+    screenshot(co_page, "room-notes")
     co_ctx.close()
 
     host.get_by_role("tab", name="Chat").click()

@@ -46,6 +46,7 @@ def test_dashboard_search_filter_pages_and_co_interviewers(
     dialog.get_by_role("textbox", name="Find a colleague").fill("Quinn")
     dialog.get_by_role("button", name=re.compile("Quinn Colleague")).click()
     expect(dialog.get_by_role("button", name="Remove Quinn Colleague")).to_be_visible()
+    screenshot(page, "edit-dialog")
     dialog.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("row", name=re.compile("Batch Candidate 07"))).to_contain_text("Quinn")
 
