@@ -15,6 +15,7 @@ from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.routes import auth, health, me, rooms, runs, users
+from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.hub import Hub
@@ -63,7 +64,13 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
             stack.push_async_callback(engine.dispose)
             # --- services (bus, hub, runner) start here ---
             if serve_peer:
-                app.state.hub = Hub(settings, app.state.db)
+                bus = None
+                if settings.redis_url:  # several instances: rooms span them over the bus
+                    bus = create_bus(settings)
+                    await bus.start()
+                    stack.push_async_callback(bus.close)
+                    app.state.bus = bus
+                app.state.hub = Hub(settings, app.state.db, bus=bus)
                 await app.state.hub.start()
                 stack.push_async_callback(app.state.hub.stop)
             if serve_core:

@@ -171,15 +171,22 @@ class DocRoom:
             self.publish(self.key, frame)
 
     def apply_remote(self, frame: bytes) -> None:
-        """A frame another hub instance received: apply and relay it, but do not log it
-        (its instance does)."""
+        """An update or awareness frame from another hub instance: apply and relay it, but do
+        not log it (the instance whose socket received it does)."""
         kind = frame[0]
         if kind == YMessageType.SYNC:
-            _sub, payload = sync_payload(frame)
+            sub, payload = sync_payload(frame)
+            if sub == YSyncMessageType.SYNC_STEP1 or payload == EMPTY_UPDATE:
+                return
+            check_counts(payload, 3)
             self.doc.apply_update(payload)
+            if sub != YSyncMessageType.SYNC_UPDATE:
+                frame = create_update_message(payload)
         elif kind == YMessageType.AWARENESS:
             payload, _entries = awareness_payload(frame)
             self.awareness.apply_awareness_update(payload, "remote")
+        else:
+            return
         self._relay(frame, None)
 
     def _relay(self, frame: bytes, origin: Connection | None) -> None:

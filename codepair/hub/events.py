@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -66,31 +67,42 @@ class EventRoom:
         self.settings = settings
         self.chat_store = chat
         self.peers: dict[str, EventPeer] = {}
+        # Peers on other hub instances (with a bus), by peer id, with the instance they are on.
+        self.remote_peers: dict[str, tuple[str, Peer]] = {}
+        # Set by the hub when there is a bus: sends an event to the room on other instances.
+        self.publish: Callable[[dict[str, Any]], None] | None = None
         self._chat_lock = asyncio.Lock()
 
     async def join(self, conn: Connection) -> EventPeer:
         """Welcome the newcomer (with peers, ICE servers and chat history); tell the others."""
         peer = EventPeer(conn, self.settings)
+        history = await self.chat_store.history(self.room_id, CHAT_HISTORY_ON_JOIN)
+        # From here to the end there is no await: the peer list in the welcome and the
+        # peer.joined/left that follow it cannot miss or repeat anyone.
         welcome = Welcome(
             peer_id=conn.peer_id,
             role=conn.principal.role,
             room_role=conn.room_role,
-            peers=[p.peer for p in self.peers.values()],
+            peers=[p.peer for p in self.peers.values()]
+            + [peer for _origin, peer in self.remote_peers.values()],
             ice_servers=ice_servers(self.settings, conn.peer_id),
         )
-        history = await self.chat_store.history(self.room_id, CHAT_HISTORY_ON_JOIN)
         conn.send(encode(welcome))
         conn.send(encode(ChatHistory(messages=history)))
-        joined = encode(PeerJoined(peer=peer.peer))
+        joined = PeerJoined(peer=peer.peer)
+        text = encode(joined)
         for other in self.peers.values():
-            other.conn.send(joined)
+            other.conn.send(text)
         self.peers[conn.peer_id] = peer
+        self._share(joined.model_dump())
         return peer
 
     def leave(self, peer: EventPeer) -> None:
         if self.peers.pop(peer.conn.peer_id, None) is None:
             return
-        self.broadcast(encode(PeerLeft(peer_id=peer.conn.peer_id)))
+        left = PeerLeft(peer_id=peer.conn.peer_id)
+        self.broadcast(encode(left))
+        self._share(left.model_dump())
 
     def broadcast(self, text: str) -> None:
         for p in self.peers.values():
@@ -143,15 +155,63 @@ class EventRoom:
                 log.error("chat_store_failed", room=self.room_id, error=type(exc).__name__)
                 peer.error(ErrorCode.INTERNAL, "The message could not be saved; try again")
                 return
-            self.broadcast(encode(ChatMessageOut(message=entry)))
+            out = ChatMessageOut(message=entry)
+            self.broadcast(encode(out))
+            self._share(out.model_dump(mode="json"))
 
     def _signal(self, peer: EventPeer, message: SignalSend) -> None:
         target = self.peers.get(message.to)
-        if target is None or target is peer:
+        if target is not None and target is not peer:
+            target.conn.send(encode(SignalOut(from_=peer.conn.peer_id, data=message.data)))
+        elif message.to in self.remote_peers:
+            self._share(
+                {
+                    "type": "signal",
+                    "to": message.to,
+                    "from": peer.conn.peer_id,
+                    "data": message.data,
+                }
+            )
+        else:
             peer.error(ErrorCode.UNKNOWN_PEER, f"No peer {message.to[:64]} in this room")
-            return
-        target.conn.send(encode(SignalOut(from_=peer.conn.peer_id, data=message.data)))
+
+    def _share(self, event: dict[str, Any]) -> None:
+        if self.publish is not None:
+            self.publish(event)
 
     def deliver(self, event: dict[str, Any]) -> None:
-        """An event from another feature (or instance): to everyone, as JSON."""
+        """An event from another feature: to everyone, as JSON."""
         self.broadcast(json.dumps(event, separators=(",", ":"), default=str))
+
+    def deliver_remote(self, event: dict[str, Any], *, origin: str) -> None:
+        """An event published by another hub instance for this room."""
+        kind = event.get("type")
+        try:
+            if kind == "presence.query":
+                # A newcomer instance: tell it who is here (to it only matters, others ignore
+                # peers they already know).
+                here = [p.peer.model_dump() for p in self.peers.values()]
+                self._share({"type": "presence.here", "peers": here})
+            elif kind == "presence.here":
+                for raw in event.get("peers", []):
+                    self._remote_joined(Peer.model_validate(raw), origin)
+            elif kind == "peer.joined":
+                self._remote_joined(Peer.model_validate(event["peer"]), origin)
+            elif kind == "peer.left":
+                if self.remote_peers.pop(str(event["peer_id"]), None) is not None:
+                    self.broadcast(encode(PeerLeft(peer_id=str(event["peer_id"]))))
+            elif kind == "signal":
+                target = self.peers.get(str(event["to"]))
+                if target is not None:
+                    out = SignalOut(from_=str(event["from"]), data=dict(event["data"]))
+                    target.conn.send(encode(out))
+            else:
+                self.deliver(event)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("bus_bad_event", room=self.room_id, type=str(kind), error=str(exc))
+
+    def _remote_joined(self, peer: Peer, origin: str) -> None:
+        if peer.peer_id in self.peers or peer.peer_id in self.remote_peers:
+            return
+        self.remote_peers[peer.peer_id] = (origin, peer)
+        self.broadcast(encode(PeerJoined(peer=peer)))

@@ -5,24 +5,24 @@ same load, so many clients opening a new room at once all sync), written to the 
 every ``group_commit_ms`` in one transaction for all rooms, and unloaded
 ``room_unload_seconds`` after their last socket leaves, once everything is written.
 
-Sharing with other instances (the bus) goes through two seams: :attr:`Hub.publish`, called
-with every frame and event this instance originates, and :meth:`Hub.deliver_doc_frame` /
-:meth:`Hub.deliver_event`, to call with what other instances published.
+With a bus (several instances), :class:`~codepair.hub.bridge.HubBridge` carries every
+room's frames and events to the other instances and back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from typing import Any
 
 import structlog
 from pycrdt import Doc, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from codepair.bus import ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
 from codepair.hub.admission import AdmissionCache
+from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom
@@ -32,10 +32,6 @@ from codepair.hub.store import Batch, ChatStore, UpdateLog
 log = structlog.get_logger("codepair.hub")
 
 KEEPALIVE_SECONDS = 10.0  # well inside y-websocket's 30 s messageReconnectTimeout
-
-# (channel, payload): channel is "doc:<room>:<doc>" (payload: a y-websocket frame) or
-# "events:<room>" (payload: an event dict).
-BusPublish = Callable[[str, bytes | dict[str, Any]], None]
 
 
 class RoomFull(Exception):
@@ -50,12 +46,12 @@ class Hub:
         settings: Settings,
         db: async_sessionmaker[AsyncSession],
         *,
-        publish: BusPublish | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self.settings = settings
         self.log = UpdateLog(db)
         self.chat = ChatStore(db)
-        self.publish = publish
+        self.bridge = HubBridge(self, bus) if bus is not None else None
         self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
@@ -66,6 +62,8 @@ class Hub:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.bridge is not None:
+            await self.bridge.start()
         self._tasks = [
             asyncio.create_task(self._flush_loop(), name="hub-group-commit"),
             asyncio.create_task(self._keepalive_loop(), name="hub-keepalive"),
@@ -86,6 +84,8 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.flush()
+        if self.bridge is not None:
+            await self.bridge.stop()
 
     # --- documents ------------------------------------------------------------------------
 
@@ -95,7 +95,8 @@ class Hub:
         room = self.docs.get(key)
         if room is None:
             room = DocRoom(room_id, doc)
-            room.publish = self._publish_frame if self.publish else None
+            if self.bridge is not None:
+                room.publish = self.bridge.publish_frame
             self.docs[key] = room
             asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
         await asyncio.shield(room.loaded)
@@ -113,6 +114,8 @@ class Hub:
 
     async def _load(self, room: DocRoom) -> None:
         try:
+            if self.bridge is not None:
+                await self.bridge.watch_doc(room)
             stored = await self.log.load(room.room_id, room.doc_name)
             room.restore(stored)
             if stored.is_new and room.doc_name == "code":
@@ -121,11 +124,15 @@ class Hub:
                     room.seed_language(language)
                     await self.flush()
             room.loaded.set_result(None)
+            if self.bridge is not None:
+                self.bridge.request_sync(room)
         except Exception as exc:
             log.error("room_load_failed", room=room.room_id, doc=room.doc_name, exc_info=exc)
             if self.docs.get(room.key) is room:
                 del self.docs[room.key]
             room.loaded.set_exception(exc)
+            if self.bridge is not None:
+                await self.bridge.unwatch_doc(room)
 
     def _schedule_unload(self, room: DocRoom) -> None:
         room.unload_timer = None
@@ -145,6 +152,8 @@ class Hub:
         if not room.clients and not room.pending and self.docs.get(room.key) is room:
             del self.docs[room.key]
             log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
+            if self.bridge is not None:
+                await self.bridge.unwatch_doc(room)
 
     # --- the update log -------------------------------------------------------------------
 
@@ -209,6 +218,10 @@ class Hub:
         room = self.events.get(room_id)
         if room is None:
             room = self.events[room_id] = EventRoom(room_id, self.settings, self.chat)
+            if self.bridge is not None:
+                bridge = self.bridge
+                room.publish = lambda event: bridge.publish_event(room_id, event)
+                await bridge.watch_events(room_id)
         peer = await room.join(conn)
         return room, peer
 
@@ -216,22 +229,26 @@ class Hub:
         room.leave(peer)
         if not room.peers and self.events.get(room.room_id) is room:
             del self.events[room.room_id]
+            if self.bridge is not None:
+                self.bridge.unwatch_events(room.room_id)
 
     async def broadcast(self, room_id: str, event: dict[str, Any]) -> None:
         """Send ``event`` (JSON-serializable, with a ``type``) to every events socket."""
-        self.deliver_event(room_id, event)
-        if self.publish is not None:
-            self.publish(f"events:{room_id}", event)
+        room = self.events.get(room_id)
+        if room is not None:
+            room.deliver(event)
+        if self.bridge is not None:
+            self.bridge.publish_event(room_id, event)
 
     # --- notices from core ----------------------------------------------------------------
 
     async def room_ended(self, room_id: str) -> None:
         """Tell everyone, then close the candidate's sockets (interviewers keep the record)."""
-        self._room_ended_here(room_id)
-        if self.publish is not None:
-            self.publish(f"events:{room_id}", {"type": "room.ended"})
+        self.room_ended_here(room_id)
+        if self.bridge is not None:
+            self.bridge.publish_control(ROOM_ENDED, {"type": ROOM_ENDED, "room_id": room_id})
 
-    def _room_ended_here(self, room_id: str) -> None:
+    def room_ended_here(self, room_id: str) -> None:
         self.admissions.forget_room(room_id)
         events = self.events.get(room_id)
         if events is not None:
@@ -247,11 +264,11 @@ class Hub:
 
     async def user_revoked(self, user_id: int) -> None:
         """A deactivated user's (or revoked session's) sockets close at once."""
-        self._user_revoked_here(user_id)
-        if self.publish is not None:
-            self.publish("users", {"type": "user.revoked", "user_id": user_id})
+        self.user_revoked_here(user_id)
+        if self.bridge is not None:
+            self.bridge.publish_control(USER_REVOKED, {"type": USER_REVOKED, "user_id": user_id})
 
-    def _user_revoked_here(self, user_id: int) -> None:
+    def user_revoked_here(self, user_id: int) -> None:
         self.admissions.forget_user(user_id)
         for conn in self._connections():
             if conn.principal.user_id == user_id:
@@ -262,26 +279,8 @@ class Hub:
         conns += [p.conn for room in self.events.values() for p in room.peers.values()]
         return conns
 
-    # --- the bus seam ---------------------------------------------------------------------
-
-    def _publish_frame(self, key: tuple[str, str], frame: bytes) -> None:
-        if self.publish is not None:
-            self.publish(f"doc:{key[0]}:{key[1]}", frame)
-
-    def deliver_doc_frame(self, room_id: str, doc: str, frame: bytes) -> None:
-        """A y-websocket frame another instance received: apply and relay if loaded here."""
-        room = self.docs.get((room_id, doc))
-        if room is not None and room.loaded.done() and not room.loaded.exception():
-            room.apply_remote(frame)
-
-    def deliver_event(self, room_id: str, event: dict[str, Any]) -> None:
-        """An event for a room's events sockets, from this or another instance."""
-        if event.get("type") == "room.ended":
-            self._room_ended_here(room_id)
-            return
-        if event.get("type") == "user.revoked":
-            self._user_revoked_here(int(event["user_id"]))
-            return
+    def deliver_event(self, room_id: str, event: dict[str, Any], *, remote: str) -> None:
+        """An event another instance published for a room with events sockets here."""
         room = self.events.get(room_id)
         if room is not None:
-            room.deliver(event)
+            room.deliver_remote(event, origin=remote)
