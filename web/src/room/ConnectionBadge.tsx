@@ -2,16 +2,18 @@ import type { EventsStatus } from "../realtime/events";
 import type { DocState } from "../realtime/ydoc";
 
 /** Online and synced, reconnecting, or offline with local changes waiting to sync. */
-export function ConnectionBadge({ events, code }: { events: EventsStatus; code: DocState }) {
-  const online = code.status === "connected" && code.synced;
+export function ConnectionBadge({ events, code, notes }: { events: EventsStatus; code: DocState; notes: DocState | null }) {
+  const notesOnline = !notes || (notes.status === "connected" && notes.synced);
+  const online = code.status === "connected" && code.synced && notesOnline;
+  const unsynced = code.unsynced || (notes?.unsynced ?? false);
   let text = "Connected";
   let tone = "bg-emerald-400";
-  if (code.status === "refused" || events === "refused") {
+  if (code.status === "refused" || notes?.status === "refused" || events === "refused") {
     text = "Access refused";
     tone = "bg-rose-500";
   } else if (!online) {
-    text = code.unsynced ? "Offline · unsynced changes" : "Reconnecting…";
-    tone = code.unsynced ? "bg-rose-500" : "bg-amber-400";
+    text = unsynced ? "Offline · unsynced changes" : "Reconnecting…";
+    tone = unsynced ? "bg-rose-500" : "bg-amber-400";
   } else if (events !== "connected") {
     text = "Reconnecting…";
     tone = "bg-amber-400";

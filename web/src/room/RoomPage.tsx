@@ -166,7 +166,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           <div className="truncate text-[11px] text-slate-400">Candidate: {room.candidate_name}</div>
         </div>
         <InterviewTimer startedAt={room.started_at ?? null} scheduledAt={room.scheduled_at} durationMinutes={room.duration_minutes} ended={ended} />
-        {!ended && <ConnectionBadge events={live.status} code={code.state} />}
+        {!ended && <ConnectionBadge events={live.status} code={code.state} notes={identity.interviewer ? notes.state : null} />}
         <div className="ml-auto flex items-center gap-1.5" aria-label="People in the room" data-testid="presence">
           <span title={`${identity.name} (you)`}>
             <Avatar name={identity.name} size="sm" seed={personSeed(identity.role, identity.name)} />
