@@ -37,6 +37,10 @@ def test_dashboard_search_filter_pages_and_co_interviewers(
     expect(page.get_by_role("row")).to_have_count(2)  # the header and Zed's room
     expect(page.get_by_role("cell", name=re.compile("^Zed Unique"))).to_be_visible()
     page.get_by_role("tab", name="All").click()
+    page.keyboard.press("ArrowRight")  # tabs move with the arrow keys
+    expect(page.get_by_role("tab", name="Live")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("tab", name="All")).to_be_focused()
     page.get_by_role("searchbox", name="Search interviews").fill("Candidate 07")
     expect(page.get_by_role("row")).to_have_count(2)
 
@@ -47,8 +51,13 @@ def test_dashboard_search_filter_pages_and_co_interviewers(
     dialog.get_by_role("button", name=re.compile("Quinn Colleague")).click()
     expect(dialog.get_by_role("button", name="Remove Quinn Colleague")).to_be_visible()
     screenshot(page, "edit-dialog")
+    dialog.get_by_label("Allow running code in this room").uncheck()
     dialog.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("row", name=re.compile("Batch Candidate 07"))).to_contain_text("Quinn")
+    rooms = httpx.get(
+        f"{server.url}/api/rooms", params={"q": "Candidate 07"}, headers=owner.headers
+    ).json()["items"]
+    assert [r["runs_enabled"] for r in rooms] == [False]
 
     # Delete asks first.
     page.get_by_role("button", name="Delete interview with Batch Candidate 07").click()

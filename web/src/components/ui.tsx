@@ -249,3 +249,15 @@ export function ConfirmDialog({
     </Modal>
   );
 }
+
+/** Arrow keys move between the tabs of a tablist (and select the one they land on). */
+export function onTabListKeys(event: React.KeyboardEvent<HTMLElement>): void {
+  if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+  const tabs = [...event.currentTarget.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+  const index = tabs.indexOf(document.activeElement as HTMLButtonElement);
+  if (index < 0) return;
+  const next = tabs[(index + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+  next?.focus();
+  next?.click();
+  event.preventDefault();
+}

@@ -5,7 +5,7 @@ import { Link } from "react-router";
 
 import { deleteRoom, endRoom, roomKeys, roomsQuery, type RoomFilter } from "../api/queries";
 import { LANGUAGES, type Room, type RoomStatus } from "../api/types";
-import { Avatar, Badge, Button, ConfirmDialog, EmptyState, ErrorState, inputClass, Spinner } from "../components/ui";
+import { Avatar, Badge, Button, ConfirmDialog, EmptyState, ErrorState, inputClass, onTabListKeys, Spinner } from "../components/ui";
 import { personSeed } from "../lib/colors";
 import { copyText } from "../lib/clipboard";
 import { formatDateTime } from "../lib/time";
@@ -58,13 +58,14 @@ export function DashboardPage() {
       {created && <CreatedBanner room={created} onClose={() => setCreated(null)} />}
 
       <div className="flex flex-wrap items-center gap-3">
-        <div role="tablist" aria-label="Filter by status" className="inline-flex rounded-lg bg-slate-100 p-1">
+        <div role="tablist" aria-label="Filter by status" className="inline-flex rounded-lg bg-slate-100 p-1" onKeyDown={onTabListKeys}>
           {TABS.map((tab) => (
             <button
               key={tab.value}
               role="tab"
               type="button"
               aria-selected={status === tab.value}
+              tabIndex={status === tab.value ? 0 : -1}
               className={`rounded-md px-3 py-1 text-sm font-medium ${status === tab.value ? "bg-white text-slate-900 shadow-xs" : "text-slate-600 hover:text-slate-900"}`}
               onClick={() => {
                 setStatus(tab.value);

@@ -35,8 +35,10 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const [scheduled, setScheduled] = useState(toLocalInput(room?.scheduled_at ?? null));
   const [duration, setDuration] = useState(room?.duration_minutes ?? 60);
   const [language, setLanguage] = useState<LanguageId>((room?.language as LanguageId | undefined) ?? "python");
+  const [runsEnabled, setRunsEnabled] = useState(room?.runs_enabled ?? true);
   const save = useMutation({
-    mutationFn: (input: RoomInput) => (room ? updateRoom(room.id, input) : createRoom(input)),
+    mutationFn: (input: RoomInput | { title: string }) =>
+      room ? updateRoom(room.id, "candidate_name" in input ? { ...input, runs_enabled: runsEnabled } : input) : createRoom(input as RoomInput),
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: roomKeys.all });
       onSaved(saved);
@@ -54,7 +56,12 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
       duration_minutes: duration,
       language,
     };
-    save.mutate(ended ? ({ title: input.title } as RoomInput) : input);
+    if (ended && room) {
+      // Only the title of an ended interview can change.
+      save.mutate({ title: input.title });
+      return;
+    }
+    save.mutate(input);
   };
 
   return (
@@ -134,6 +141,18 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
           </Field>
         </div>
       </div>
+      {room && !ended && (
+        <label className="flex items-center gap-2 text-sm text-slate-700">
+          <input
+            type="checkbox"
+            name="runs_enabled"
+            className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"
+            checked={runsEnabled}
+            onChange={(e) => setRunsEnabled(e.target.checked)}
+          />
+          Allow running code in this room
+        </label>
+      )}
       {room && (room.my_role === "owner" || room.my_role === "lead") && !ended && <CoInterviewers room={room} />}
       <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
         <Button onClick={onClose}>Cancel</Button>

@@ -8,7 +8,8 @@ import { endRoom, messagesQuery, roomKeys, roomQuery } from "../api/queries";
 import type { ChatMessage, PeerRole, Room } from "../api/types";
 import { useSession } from "../api/useSession";
 import { Logo } from "../components/AppShell";
-import { Avatar, Button, ConfirmDialog, FullPageSpinner } from "../components/ui";
+import { Avatar, Button, ConfirmDialog, FullPageSpinner, onTabListKeys } from "../components/ui";
+import { copyText } from "../lib/clipboard";
 import { personColor, personSeed } from "../lib/colors";
 import type { TrackKind } from "../realtime/mesh";
 import { ChatPanel } from "./ChatPanel";
@@ -180,6 +181,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             </span>
           ))}
         </div>
+        {identity.interviewer && !ended && "invite_url" in room && room.invite_url && <CopyInvite url={room.invite_url} />}
         {identity.interviewer && !ended && (
           <Button variant="danger" size="sm" onClick={() => setConfirmEnd(true)}>
             End interview
@@ -215,7 +217,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           <div className="p-3">
             <VideoPanel selfName={identity.name} selfRole={identity.role} peers={live.peers} selfId={live.selfId} remotes={live.remotes} mesh={mesh} tracks={tracks} />
           </div>
-          <div role="tablist" aria-label="Side panels" className="flex border-y border-slate-800 px-2">
+          <div role="tablist" aria-label="Side panels" className="flex border-y border-slate-800 px-2" onKeyDown={onTabListKeys}>
             <TabButton id="chat" tab={tab} setTab={setTab}>
               Chat
               {unread > 0 && (
@@ -269,12 +271,32 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   );
 }
 
+function CopyInvite({ url }: { url: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="rounded-md px-2.5 py-1 text-xs font-medium text-slate-300 ring-1 ring-slate-700 hover:bg-slate-800"
+      onClick={() => {
+        void copyText(url).then((ok) => {
+          if (!ok) window.prompt("Copy the invite link:", url);
+          setCopied(ok);
+          setTimeout(() => setCopied(false), 2000);
+        });
+      }}
+    >
+      {copied ? "Copied" : "Copy invite link"}
+    </button>
+  );
+}
+
 function TabButton({ id, tab, setTab, children }: { id: Tab; tab: Tab; setTab: (tab: Tab) => void; children: React.ReactNode }) {
   return (
     <button
       type="button"
       role="tab"
       aria-selected={tab === id}
+      tabIndex={tab === id ? 0 : -1}
       onClick={() => setTab(id)}
       className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${tab === id ? "border-indigo-400 text-white" : "border-transparent text-slate-400 hover:text-slate-200"}`}
     >
