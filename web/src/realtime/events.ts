@@ -3,7 +3,7 @@
  * user's refreshed access token is used after a drop.
  */
 import { session } from "../api/session";
-import { parseServerMessage, socketBase, type ClientMessage, type ServerMessage } from "./protocol";
+import { FINAL_CLOSE_CODES, parseServerMessage, socketBase, type ClientMessage, type ServerMessage } from "./protocol";
 
 export type EventsStatus = "connecting" | "connected" | "disconnected" | "refused" | "closed";
 
@@ -90,9 +90,9 @@ export class EventsSocket {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
-      // 4400-4499: the server says retrying is pointless (room ended, access revoked).
+      // The server says retrying is pointless (room ended, access revoked).
       if (event.code === 4401) void session.verify();
-      if (event.code >= 4400 && event.code < 4500) {
+      if (FINAL_CLOSE_CODES.has(event.code)) {
         this.handlers.onStatus(event.code === 4410 ? "closed" : "refused");
         return;
       }

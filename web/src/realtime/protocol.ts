@@ -71,3 +71,9 @@ export function parseServerMessage(raw: unknown): ServerMessage | null {
 export function socketBase(location: { protocol: string; host: string }): string {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`;
 }
+
+/**
+ * Close codes after which reconnecting cannot help (codepair/hub/protocol.py CloseCode):
+ * unauthorized, forbidden, room ended. Room full (4429) and rate limited (4430) are retried.
+ */
+export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 4410]);

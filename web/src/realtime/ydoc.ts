@@ -8,7 +8,7 @@ import * as Y from "yjs";
 
 import { session } from "../api/session";
 import { fromBase64, toBase64 } from "../lib/bytes";
-import { socketBase } from "./protocol";
+import { FINAL_CLOSE_CODES, socketBase } from "./protocol";
 
 export type DocStatus = "connecting" | "connected" | "disconnected" | "refused";
 
@@ -61,6 +61,7 @@ export class RoomDoc {
       connect: false,
       disableBc: true,
       maxBackoffTime: 4000,
+      shouldReconnect: (event: CloseEvent) => !FINAL_CLOSE_CODES.has(event.code),
     });
     this.provider.awareness.setLocalStateField("user", user);
     this.provider.on("status", ({ status }) => this.update({ status }));

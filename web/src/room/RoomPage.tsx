@@ -136,6 +136,15 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   if (ended && !identity.interviewer) {
     return <Closing title="The interview has ended" text="Thank you for your time. Your interviewers will be in touch. You can close this tab." />;
   }
+  if (!identity.interviewer && (live.status === "refused" || code.state.status === "refused")) {
+    // A candidate's access ends only with the interview or a new invite link.
+    return (
+      <Closing
+        title="You are no longer connected to this interview"
+        text="The interview may have ended, or your invite link was replaced. Ask your interviewer for a new link if you need to rejoin."
+      />
+    );
+  }
 
   const end = async () => {
     setEnding({ busy: true, error: null });
