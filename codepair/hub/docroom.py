@@ -60,6 +60,7 @@ class DocRoom:
         self.clients: set[Connection] = set()
         self.pending: list[PendingUpdate] = []
         self.log_length = 0  # rows in the stored log after the snapshot
+        self.last_seq: int | None = None  # the last seq written, once known
         self.loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.unload_timer: asyncio.TimerHandle | None = None
         self.publish: Publisher | None = None

@@ -166,15 +166,23 @@ class Hub:
         taken = [(room, room.take_pending()) for room in self.docs.values() if room.pending]
         if not taken:
             return
-        batches = [Batch(room.room_id, room.doc_name, pending) for room, pending in taken]
+        # Alone (no bus), this process is the only writer of its documents' logs and can
+        # number updates itself; with other instances the database numbers them.
+        alone = self.bridge is None
+        batches = [
+            Batch(room.room_id, room.doc_name, pending, room.last_seq if alone else None)
+            for room, pending in taken
+        ]
         try:
             await self.log.append(batches)
         except Exception:
             for room, pending in taken:
                 room.put_back(pending)
+                room.last_seq = None
             raise
-        for room, pending in taken:
+        for (room, pending), batch in zip(taken, batches, strict=True):
             room.log_length += len(pending)
+            room.last_seq = batch.last_seq
         for room, _ in taken:
             if room.log_length >= self.settings.yjs_compact_after_updates:
                 await self._compact(room)

@@ -51,6 +51,9 @@ class Batch:
     room_id: str
     doc: str
     updates: list[PendingUpdate]
+    # The document's last stored seq when the caller knows it (one writer: this process);
+    # None asks the database. Set to the new last seq by a successful append.
+    last_seq: int | None = None
 
 
 class UpdateLog:
@@ -81,14 +84,16 @@ class UpdateLog:
     async def append(self, batches: list[Batch]) -> None:
         """Write every batch in one transaction (the group commit).
 
-        Sequence numbers are given here, from the database, so that two hub instances writing
-        the same document cannot reuse one: the loser of a race fails on the unique key and
-        its batch is retried in the next window.
+        Sequence numbers continue the database's, so that two hub instances writing the same
+        document cannot reuse one: the loser of a race fails on the unique key and its batch
+        is retried in the next window. A single instance may pass the last seq it wrote.
         """
+        rows = []
         async with transaction(self._factory) as db:
             for batch in batches:
-                seq = await _last_seq(db, batch.room_id, batch.doc)
-                rows = []
+                seq = batch.last_seq
+                if seq is None:
+                    seq = await _last_seq(db, batch.room_id, batch.doc)
                 for item in batch.updates:
                     seq += 1
                     rows.append(
@@ -101,7 +106,8 @@ class UpdateLog:
                             "author": item.author[:120],
                         }
                     )
-                await db.execute(insert(YUpdate), rows)
+                batch.last_seq = seq
+            await db.execute(insert(YUpdate), rows)
 
     async def compact(self, room_id: str, doc: str) -> int:
         """Merge the whole log into the snapshot; returns how many rows it removed."""

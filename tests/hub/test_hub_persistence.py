@@ -62,8 +62,11 @@ async def test_text_survives_unload_restart_and_compaction(
         await node.connect("b", srv.ws_url, room["id"], "code", lead.token)
         await node.call("type", client="a", text="print('hello')\n" * 6, delay=1)
         await node.call("type", client="b", text="# end\n", delay=1)
+        total = len("print('hello')\n" * 6 + "# end\n")
+        for name in ("a", "b"):
+            assert (await node.call("waitLength", client=name, length=total))["ok"]
         expected = await node.text("a")
-        assert (await node.call("waitText", client="b", text=expected))["ok"]
+        assert await node.text("b") == expected
     finally:
         await node.close()
     # Everyone left: the room unloads (and compacts) after 0.2 s.
