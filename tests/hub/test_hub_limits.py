@@ -127,3 +127,33 @@ async def test_deactivating_a_user_closes_their_sockets(
         assert time.monotonic() - started < 1.0
         await asyncio.sleep(0.02)
     assert node.closes("ivy")[0]["code"] == 4401
+
+
+async def test_a_client_that_stops_reading_is_cut_off_not_the_room(
+    server_factory: Callable[..., Server],
+) -> None:
+    srv = server_factory({"CODEPAIR_OUTBOX_MAX_MESSAGES": "20"})
+    lead = bootstrap_lead(srv)
+    room = create_room(srv, lead)
+    url = f"{srv.ws_url}/ws/rooms/{room['id']}/yjs/code?token={lead.token}"
+    node = await NodeClients.start()
+    try:
+        await node.connect("writer", srv.ws_url, room["id"], "code", lead.token)
+        await node.connect("reader", srv.ws_url, room["id"], "code", lead.token)
+        # A client that never reads: once the kernel's buffers and its outbox are full, the
+        # hub drops it (1013) while the writer and the reader it does not slow down go on.
+        async with websockets.connect(url, max_queue=1) as stalled:
+            chunk = "x" * 100_000
+            for i in range(120):
+                await node.call("insert", client="writer", index=0, text=chunk)
+                if i % 20 == 0:
+                    await asyncio.sleep(0.05)
+            total = 120 * len(chunk)
+            assert (await node.call("waitLength", client="reader", length=total))["ok"]
+            with contextlib.suppress(ConnectionClosed):
+                async with asyncio.timeout(10):
+                    while True:
+                        await stalled.recv()
+            assert stalled.close_code == 1013
+    finally:
+        await node.close()
