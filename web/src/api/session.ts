@@ -94,11 +94,6 @@ export class Session {
     }
   }
 
-  leaveCandidate(): void {
-    sessionStorage.removeItem(CANDIDATE_KEY);
-    if (this.state.kind === "candidate") this.set({ kind: "anonymous", reason: "signed-out" });
-  }
-
   /** The token to send now, refreshing first when a user's access token is about to lapse. */
   async bearer(): Promise<string | null> {
     if (this.state.kind === "candidate") return this.state.candidate.token;

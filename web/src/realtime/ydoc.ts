@@ -67,8 +67,12 @@ export class RoomDoc {
     this.provider.on("status", ({ status }) => this.update({ status }));
     this.provider.on("sync", (synced: boolean) => {
       if (synced && this.provider.wsconnected) {
-        this.storage?.removeItem(this.cacheKey);
         this.update({ synced: true, unsynced: false });
+        // Our own half of the handshake (the offline edits) goes out just after this event:
+        // keep the stored copy a moment longer, until it has surely left.
+        setTimeout(() => {
+          if (!this.destroyed && this.provider.synced && !this.state.unsynced) this.storage?.removeItem(this.cacheKey);
+        }, 1000);
       } else {
         this.update({ synced });
       }
