@@ -9,10 +9,12 @@ import { useSession } from "../api/useSession";
 import { Alert, Avatar, Badge, Button, EmptyState, ErrorState, Field, inputClass, Modal, Spinner } from "../components/ui";
 import { personSeed } from "../lib/colors";
 import { formatDateTime } from "../lib/time";
+import { useTitle } from "../lib/useTitle";
 
 const PAGE_SIZE = 20;
 
 export function AdminUsersPage() {
+  useTitle("Users");
   const state = useSession();
   const [q, setQ] = useState("");
   const [page, setPage] = useState(0);

@@ -10,6 +10,7 @@ import { personSeed } from "../lib/colors";
 import { copyText } from "../lib/clipboard";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
+import { useTitle } from "../lib/useTitle";
 
 const PAGE_SIZE = 10;
 const TABS: { value: RoomStatus | ""; label: string }[] = [
@@ -29,6 +30,7 @@ function useDebounced<T>(value: T, ms: number): T {
 }
 
 export function DashboardPage() {
+  useTitle("Interviews");
   const [status, setStatus] = useState<RoomStatus | "">("");
   const [search, setSearch] = useState("");
   const [page, setPage] = useState(0);

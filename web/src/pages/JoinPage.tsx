@@ -8,8 +8,10 @@ import type { JoinResult } from "../api/types";
 import { Logo } from "../components/AppShell";
 import { Alert, Button, Field, inputClass } from "../components/ui";
 import { listDevices, openMedia, PROBLEM_TEXT, readMediaChoice, saveMediaChoice, type MediaChoice, type MediaProblem } from "../lib/media";
+import { useTitle } from "../lib/useTitle";
 
 export function JoinPage() {
+  useTitle("Join your interview");
   const { inviteToken = "" } = useParams();
   const navigate = useNavigate();
   const [name, setName] = useState("");

@@ -7,6 +7,7 @@ import type { TokenPair } from "../api/types";
 import { useSession } from "../api/useSession";
 import { Logo } from "../components/AppShell";
 import { Alert, Button, Field, inputClass } from "../components/ui";
+import { useTitle } from "../lib/useTitle";
 
 /** Only same-site paths: `next` comes from the address bar. */
 function safeNext(next: string | null): string {
@@ -14,6 +15,7 @@ function safeNext(next: string | null): string {
 }
 
 export function LoginPage() {
+  useTitle("Sign in");
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const state = useSession();

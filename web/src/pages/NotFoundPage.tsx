@@ -1,8 +1,10 @@
 import { Link } from "react-router";
 
 import { Logo } from "../components/AppShell";
+import { useTitle } from "../lib/useTitle";
 
 export function NotFoundPage() {
+  useTitle("Page not found");
   return (
     <div className="flex min-h-full flex-col items-center justify-center gap-4 p-8 text-center">
       <Logo />

@@ -6,8 +6,10 @@ import { changePassword, updateMe } from "../api/queries";
 import { session } from "../api/session";
 import { useSession } from "../api/useSession";
 import { Alert, Button, Field, inputClass } from "../components/ui";
+import { useTitle } from "../lib/useTitle";
 
 export function SettingsPage() {
+  useTitle("Settings");
   const state = useSession();
   if (state.kind !== "user") return null;
   return (

@@ -20,6 +20,7 @@ import { RunPanel } from "./RunPanel";
 import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
+import { useTitle } from "../lib/useTitle";
 
 // TipTap is only for interviewers: a candidate's browser never downloads the notes editor.
 const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
@@ -106,6 +107,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [seen, setSeen] = useState(0);
   const [showRuns, setShowRuns] = useState(true);
   const ended = live.ended || room.status === "ended";
+  useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
   const messages = useMemo(() => {
     const all: ChatMessage[] = [...(history.data ?? [])];
