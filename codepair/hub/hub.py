@@ -140,10 +140,7 @@ class Hub:
 
     async def _unload(self, room: DocRoom) -> None:
         try:
-            async with self._flush_lock:
-                await self._flush_locked()
-                if room.log_length > 0:
-                    await self._compact(room)
+            await self.flush()
         except Exception as exc:
             log.error("room_unload_flush_failed", room=room.room_id, exc_info=exc)
             return
