@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     outbox_max_messages: int = 1024
     group_commit_ms: int = 50
     room_unload_seconds: float = 30.0
-    yjs_compact_after_updates: int = 1000
+    yjs_compact_after_updates: int = 10_000  # the log is replay's history: keep a session's
     max_event_frame_bytes: int = 64 * 1024
 
     # Code runs.
