@@ -29,6 +29,7 @@ class CloseCode:
     UNSUPPORTED_DATA = 1003  # text on the binary socket, or binary on the events socket
     POLICY = 1008
     TOO_BIG = 1009  # over max_frame_bytes
+    INTERNAL_ERROR = 1011  # the room could not be loaded (database down)
     TRY_AGAIN_LATER = 1013  # the client's outbox overflowed: it could not keep up
     UNAUTHORIZED = 4401  # token revoked or user deactivated while connected
     FORBIDDEN = 4403  # not allowed in this room or this document

@@ -122,6 +122,11 @@ async def yjs_socket(websocket: WebSocket) -> None:
             conn.abort(CloseCode.ROOM_FULL, "too many sockets on this document")
             await asyncio.sleep(CLOSE_TIMEOUT)  # cancelled at once by the abort
             return
+        except Exception as exc:  # the database is down: say so, do not crash the handler
+            log.error("room_join_failed", room=room_id, doc=doc, error=type(exc).__name__)
+            conn.abort(CloseCode.INTERNAL_ERROR, "document could not be loaded")
+            await asyncio.sleep(CLOSE_TIMEOUT)
+            return
         bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
         max_bytes = settings.max_frame_bytes
         receive = websocket.receive
@@ -168,7 +173,13 @@ async def events_socket(websocket: WebSocket) -> None:
     joined: tuple[EventRoom, EventPeer] | None = None
     conn.start()
     try:
-        joined = await hub.join_events(room_id, conn)
+        try:
+            joined = await hub.join_events(room_id, conn)
+        except Exception as exc:
+            log.error("room_join_failed", room=room_id, error=type(exc).__name__)
+            conn.abort(CloseCode.INTERNAL_ERROR, "room could not be opened")
+            await asyncio.sleep(CLOSE_TIMEOUT)
+            return
         room, peer = joined
         max_bytes = settings.max_event_frame_bytes
         receive = websocket.receive
