@@ -99,7 +99,12 @@ class Hub:
                 room.publish = self.bridge.publish_frame
             self.docs[key] = room
             asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
-        await asyncio.shield(room.loaded)
+        try:
+            await asyncio.shield(room.loaded)
+        except asyncio.CancelledError:
+            # The socket went away during the load: the room must not stay loaded for nobody.
+            self._unload_later(room)
+            raise
         if len(room.clients) >= self.settings.max_sockets_per_doc:
             raise RoomFull
         room.join(conn)
@@ -107,6 +112,9 @@ class Hub:
 
     def leave_doc(self, room: DocRoom, conn: Connection) -> None:
         room.leave(conn)
+        self._unload_later(room)
+
+    def _unload_later(self, room: DocRoom) -> None:
         if not room.clients and not self._stopping and room.unload_timer is None:
             room.unload_timer = asyncio.get_running_loop().call_later(
                 self.settings.room_unload_seconds, self._schedule_unload, room
@@ -146,7 +154,8 @@ class Hub:
             return
         # No await between this check and the removal: a joiner either came before (and the
         # room stays) or comes after (and loads what was just written).
-        if not room.clients and not room.pending and self.docs.get(room.key) is room:
+        idle = not room.clients and not room.pending and room.loaded.done()
+        if idle and self.docs.get(room.key) is room:
             del self.docs[room.key]
             log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
             if self.bridge is not None:
