@@ -147,6 +147,9 @@ class Hub:
         asyncio.create_task(self._unload(room))  # noqa: RUF006 (short; logs its own errors)
 
     async def _unload(self, room: DocRoom) -> None:
+        if not room.loaded.done():
+            self._unload_later(room)  # still loading: look again later
+            return
         try:
             await self.flush()
         except Exception as exc:
@@ -154,8 +157,7 @@ class Hub:
             return
         # No await between this check and the removal: a joiner either came before (and the
         # room stays) or comes after (and loads what was just written).
-        idle = not room.clients and not room.pending and room.loaded.done()
-        if idle and self.docs.get(room.key) is room:
+        if not room.clients and not room.pending and self.docs.get(room.key) is room:
             del self.docs[room.key]
             log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
             if self.bridge is not None:
