@@ -3,9 +3,11 @@
 No Docker here, so the compose network is imitated: inside a private mount namespace, caddy
 sees an /etc/hosts where ``core``, ``peer1`` and ``peer2`` are 127.0.0.4, .2 and .3, and the
 three CodePair processes listen on those addresses, port 8000, as in compose. They share one
-SQLite database and the local Redis. Checks:
+SQLite database (or ``CODEPAIR_DATABASE_URL``) and a private ``redis-server``. Checks:
 
 - REST goes to core, /ws/ to the peers, /metrics is not public;
+- chat crosses from a socket on one peer to a socket on the other (the Redis bus), also after
+  Redis is killed and restarted under them;
 - WebSocket upgrades pass through, and new sockets are spread over both peers;
 - after ``kill -9`` of one peer, new sockets still open (on the other);
 - the socket's token does not reach the proxy's access log.
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import websockets
@@ -75,20 +78,44 @@ def check(condition: bool, what: str) -> None:
         raise SystemExit(1)
 
 
+async def _chat_arrives(ws: websockets.ClientConnection, text: str) -> bool:
+    """Whether a chat message with ``text`` arrives on ``ws`` within 5 s (others are skipped)."""
+    try:
+        async with asyncio.timeout(5):
+            while True:
+                message: dict[str, Any] = json.loads(await ws.recv())
+                if message.get("type") == "chat.message" and message["message"]["text"] == text:
+                    return True
+    except TimeoutError:
+        return False
+
+
+async def _gaps(address: str) -> float:
+    """How many "reconnected" gaps the instance's bus has reported (from its /metrics)."""
+    async with httpx.AsyncClient(timeout=2) as http:
+        text = (await http.get(f"http://{address}:8000/metrics")).text
+    prefix = 'codepair_bus_gaps_total{reason="reconnected"} '
+    return sum(float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix))
+
+
 async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="codepair-proxy-"))
     env = {
         **os.environ,
         "CODEPAIR_DATA_DIR": str(work),
         "CODEPAIR_SECRET_KEY": secrets.token_urlsafe(48),
-        "CODEPAIR_REDIS_URL": os.environ.get("CODEPAIR_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "CODEPAIR_REDIS_CHANNEL_PREFIX": f"proxycheck-{secrets.token_hex(4)}:",
     }
+    # A private Redis, so that the check can restart it under the running instances.
+    redis_port = free_port()
+    redis_cmd = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(work)]  # fmt: skip
+    env["CODEPAIR_REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
     port = free_port()
     env["CODEPAIR_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     processes: dict[str, subprocess.Popen[bytes]] = {}
     logs = {name: open(work / f"{name}.log", "wb") for name in [*HOSTS, "caddy"]}  # noqa: SIM115
     try:
+        processes["redis"] = subprocess.Popen(redis_cmd, stdout=subprocess.DEVNULL)
         subprocess.run([CODEPAIR, "migrate"], env=env, check=True, capture_output=True)
         subprocess.run(
             [CODEPAIR, "create-user", "lead@example.org", "--name", "Lead", "--role", "lead",
@@ -139,11 +166,38 @@ async def main() -> None:
             check(on_peer.status_code == 404, "a peer alone does not serve the REST API")
 
         # Straight to each peer first: a refusal there is the app's, not the proxy's.
+        events = "/ws/rooms/{room}/events?token={token}"
+        on_peer: dict[str, websockets.ClientConnection] = {}
         for peer in ("peer1", "peer2"):
-            direct = f"ws://{HOSTS[peer]}:8000/ws/rooms/{room_id}/events?token={token}"
-            async with websockets.connect(direct) as ws:
-                welcome = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            url = f"ws://{HOSTS[peer]}:8000" + events.format(room=room_id, token=token)
+            on_peer[peer] = await websockets.connect(url)
+            welcome = json.loads(await asyncio.wait_for(on_peer[peer].recv(), 5))
             check(welcome.get("type") == "welcome", f"a socket straight to {peer} (no proxy)")
+        # The two peers share the room over the Redis bus: chat crosses from one to the other.
+        await on_peer["peer1"].send(json.dumps({"type": "chat.send", "text": "across"}))
+        arrived = await _chat_arrives(on_peer["peer2"], "across")
+        check(arrived, "chat sent on peer1 arrives on peer2")
+
+        processes["redis"].kill()
+        processes["redis"].wait()
+        processes["redis"] = subprocess.Popen(redis_cmd, stdout=subprocess.DEVNULL)
+        started = time.monotonic()
+        # Each peer's bus counts the gap it reports once it has reconnected and subscribed
+        # again; what was published before that is lost (and chat is not re-sent).
+        for peer in ("peer1", "peer2"):
+            while await _gaps(HOSTS[peer]) < 1:
+                if time.monotonic() - started > 15:
+                    check(False, f"{peer} reconnects to Redis")
+                await asyncio.sleep(0.05)
+        took = time.monotonic() - started
+        await on_peer["peer2"].send(json.dumps({"type": "chat.send", "text": "after restart"}))
+        check(
+            await _chat_arrives(on_peer["peer1"], "after restart"),
+            f"after a Redis restart the peers reconnect by themselves ({took:.2f} s) "
+            "and chat crosses again, on the sockets opened before",
+        )
+        for ws in on_peer.values():
+            await ws.close()
         ws_url = f"ws://127.0.0.1:{port}/ws/rooms/{room_id}/events?token={token}"
         before = {name: connections_to(HOSTS[name]) for name in ("peer1", "peer2")}
         sockets = []
@@ -177,14 +231,17 @@ async def main() -> None:
         check("/ws/rooms/" in access_log, "the proxy logs socket requests")
         check(token not in access_log, "the token never reaches the proxy's log")
     finally:
-        for proc in processes.values():
+        for name, proc in processes.items():
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+                if name == "redis":
+                    proc.terminate()
+                else:
+                    os.killpg(proc.pid, signal.SIGTERM)
         for proc in processes.values():
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                proc.kill()
         for fh in logs.values():
             fh.close()
         print(f"logs: {work}", file=sys.stderr)
