@@ -91,6 +91,10 @@ async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> Connect
     except DomainError as exc:
         await _deny(websocket, exc.status, exc.detail)
         return None
+    except Exception as exc:  # the database is unreachable: a clear 503, not a traceback
+        log.error("handshake_check_failed", room=room_id, error=type(exc).__name__)
+        await _deny(websocket, 503, "Service unavailable; try again")
+        return None
     if role is None:
         await _deny(websocket, 403, "Not a member of this room")
         return None
