@@ -71,6 +71,9 @@ class RedisBus(Bus):
         # Channels sent SUBSCRIBE and not yet confirmed, with when: the gap waits for them,
         # and one that stays unconfirmed too long means the connection is dead.
         self._unconfirmed: dict[str, float] = {}
+        # SUBSCRIBE/UNSUBSCRIBE commands sent per channel and not yet answered: only the
+        # answer to the last one tells whether Redis now delivers the channel.
+        self._inflight: dict[str, int] = {}
         self._gap_pending = False
         self._publish_failed: set[str] = set()
         self._last_heard = 0.0
@@ -176,6 +179,7 @@ class RedisBus(Bus):
             if pubsub is None or (command == "subscribe") != wanted:
                 continue
             try:
+                self._inflight[channel] = self._inflight.get(channel, 0) + 1
                 if command == "subscribe":
                     self._unconfirmed.setdefault(channel, time.monotonic())
                     await pubsub.subscribe(self.prefix + channel)
@@ -231,6 +235,7 @@ class RedisBus(Bus):
         channels = set(self._channels)
         now = time.monotonic()
         self._unconfirmed = dict.fromkeys(channels, now)
+        self._inflight = dict.fromkeys(channels, 1)
         self._last_heard = self._last_ping = now
         if channels:
             await pubsub.subscribe(*(self.prefix + ch for ch in channels))
@@ -266,13 +271,19 @@ class RedisBus(Bus):
             channel = channel[len(self.prefix) :]
         if kind == "message" and isinstance(channel, str):
             self._dispatch(channel, message["data"])
-        elif kind == "subscribe" and isinstance(channel, str):
-            self._confirmed.add(channel)
-            self._unconfirmed.pop(channel, None)
-            waiter = self._confirm_waiters.pop(channel, None)
-            if waiter is not None:
-                waiter.set()
-            self._maybe_release_gap()
+        elif kind in ("subscribe", "unsubscribe") and isinstance(channel, str):
+            pending = self._inflight.get(channel, 0) - 1
+            if pending > 0:
+                self._inflight[channel] = pending
+                return  # a later command's answer decides
+            self._inflight.pop(channel, None)
+            if kind == "subscribe" and channel in self._channels:
+                self._confirmed.add(channel)
+                self._unconfirmed.pop(channel, None)
+                waiter = self._confirm_waiters.pop(channel, None)
+                if waiter is not None:
+                    waiter.set()
+                self._maybe_release_gap()
 
     def _maybe_release_gap(self) -> None:
         # The gap goes out only once every channel is subscribed again: a re-sync request
@@ -286,6 +297,7 @@ class RedisBus(Bus):
         pubsub, self._pubsub = self._pubsub, None
         self._confirmed.clear()
         self._unconfirmed.clear()
+        self._inflight.clear()
         # Wake waiters so they see the disconnected state instead of hanging.
         for waiter in self._confirm_waiters.values():
             waiter.set()

@@ -196,3 +196,19 @@ async def test_close_returns_promptly_with_commands_in_flight(bus_factory: BusFa
     async with asyncio.timeout(5):
         await bus.close()
     assert all(sub.closed for sub in subs)
+
+
+async def test_subscribe_unsubscribe_subscribe_in_a_burst_still_delivers(
+    bus_factory: BusFactory,
+) -> None:
+    a, b = await bus_factory(), await bus_factory()
+    for i in range(20):
+        channel = f"burst.{i}"
+        first = b.subscribe(channel)  # not awaited: its confirmation is still on the way
+        for _ in range(i % 5):  # let the transport get more or less far with it
+            await asyncio.sleep(0)
+        await first.close()
+        second = await b.subscribe(channel)
+        await a.publish(channel, b"hello")
+        assert await receive(second) == [b"hello"], f"round {i}"
+        await second.close()
