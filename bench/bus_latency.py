@@ -24,6 +24,8 @@ import struct
 import time
 import uuid
 
+from redis.asyncio import Redis
+
 from codepair.bus import Bus, MemoryBroker, MemoryBus, RedisBus
 
 _STAMP = struct.Struct(">Id")  # sequence number, send time
@@ -82,6 +84,26 @@ async def measure(
     }
 
 
+async def ping_baseline(url: str, rate: float, seconds: float) -> tuple[float, float]:
+    """p50 and p99 (ms) of a bare Redis PING at the same pace: the floor under the bus."""
+    client = Redis.from_url(url)
+    times: list[float] = []
+    try:
+        await client.ping()
+        start = time.perf_counter()
+        for i in range(int(rate * seconds)):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            began = time.perf_counter()
+            await client.ping()
+            times.append((time.perf_counter() - began) * 1000)
+    finally:
+        await client.aclose()
+    times.sort()
+    return _pct(times, 50), _pct(times, 99)
+
+
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -106,6 +128,9 @@ async def run(args: argparse.Namespace) -> None:
             receiver = RedisBus(args.redis_url, prefix=prefix)
         async with sender, receiver:
             result = await measure(sender, receiver, args.rate, args.seconds, args.size)
+        if backend == "redis":
+            p50, p99 = await ping_baseline(args.redis_url, args.rate, args.seconds)
+            print(f"  PING on the same Redis at the same pace: p50 {p50:.3f} ms  p99 {p99:.3f} ms")
         print(
             f"{backend:>6}: p50 {result['p50_ms']:.3f} ms  p99 {result['p99_ms']:.3f} ms  "
             f"max {result['max_ms']:.3f} ms  mean {result['mean_ms']:.3f} ms  "
