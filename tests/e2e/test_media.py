@@ -77,3 +77,11 @@ def test_denied_media_keeps_the_room_working(
     expect(remote_video).to_have_class(re.compile(r"\binvisible\b"))
     host.get_by_role("button", name="Turn camera on").click()
     expect(remote_video).not_to_have_class(re.compile(r"\binvisible\b"))
+
+    # Chat faster than the hub allows: a clear note, and the room goes on.
+    box = cand.get_by_label("Chat message")
+    for i in range(22):
+        box.fill(f"message {i}")
+        box.press("Enter")
+    expect(cand.get_by_role("alert").filter(has_text="wait a few seconds")).to_be_visible()
+    expect(host.get_by_test_id("chat-messages")).to_contain_text("message 19")

@@ -6,8 +6,22 @@ import { Avatar } from "../components/ui";
 import { personSeed } from "../lib/colors";
 import { formatClock } from "../lib/time";
 
-export function ChatPanel({ messages, onSend, disabled }: { messages: ChatMessage[]; onSend: (text: string) => void; disabled?: boolean }) {
+interface Props {
+  messages: ChatMessage[];
+  onSend: (text: string) => void;
+  disabled?: boolean;
+  error?: { message: string; at: number } | null;
+}
+
+export function ChatPanel({ messages, onSend, disabled, error }: Props) {
   const [text, setText] = useState("");
+  const [shownError, setShownError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!error) return;
+    setShownError(error.message);
+    const timer = setTimeout(() => setShownError(null), 5000);
+    return () => clearTimeout(timer);
+  }, [error]);
   const list = useRef<HTMLOListElement>(null);
   useEffect(() => {
     list.current?.scrollTo({ top: list.current.scrollHeight });
@@ -39,6 +53,11 @@ export function ChatPanel({ messages, onSend, disabled }: { messages: ChatMessag
           </li>
         ))}
       </ol>
+      {shownError && (
+        <p role="alert" className="border-t border-rose-200 bg-rose-50 px-3 py-1.5 text-xs text-rose-700">
+          {shownError}
+        </p>
+      )}
       <form onSubmit={submit} className="flex gap-2 border-t border-slate-200 p-2">
         <input
           aria-label="Chat message"

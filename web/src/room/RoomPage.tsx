@@ -248,7 +248,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           </div>
           <div className="min-h-0 flex-1 bg-white text-slate-900">
             <div className={tab === "chat" ? "h-full" : "hidden"} role="tabpanel" aria-label="Chat">
-              <ChatPanel messages={messages} onSend={sendChat} disabled={live.status !== "connected"} />
+              <ChatPanel messages={messages} onSend={sendChat} disabled={live.status !== "connected"} error={live.lastError} />
             </div>
             {identity.interviewer && notes.doc && (
               <div className={tab === "notes" ? "h-full" : "hidden"} role="tabpanel" aria-label="Notes" data-testid="notes-panel">

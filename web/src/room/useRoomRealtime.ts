@@ -23,7 +23,8 @@ export interface RoomLive {
   runs: Record<string, LiveRun>;
   ended: boolean;
   remotes: RemotePeer[];
-  lastError: string | null;
+  /** The server's last complaint about something we sent (e.g. chat too fast), with when. */
+  lastError: { message: string; at: number } | null;
 }
 
 type Action =
@@ -100,7 +101,7 @@ function applyMessage(state: RoomLive, message: ServerMessage): RoomLive {
       };
     }
     case "error":
-      return { ...state, lastError: message.message };
+      return { ...state, lastError: { message: message.message, at: Date.now() } };
     case "signal":
       return state;
   }
