@@ -89,6 +89,8 @@ def our_server(server_kind: str) -> Iterator[dict[str, Any]]:
         CODEPAIR_YJS_MESSAGES_PER_SECOND="100000",
         CODEPAIR_YJS_MESSAGE_BURST="100000",
     )
+    # Extra settings for experiments, e.g. HUB_BENCH_ENV='{"CODEPAIR_GROUP_COMMIT_MS": "1000"}'.
+    env.update(json.loads(os.environ.get("HUB_BENCH_ENV", "{}")))
     email = "bench@example.com"
     subprocess.run(
         [

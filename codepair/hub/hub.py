@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from typing import Any
 
 import structlog
@@ -62,6 +63,9 @@ class Hub:
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
+        # The app's ~100k long-lived objects (routes, models, schemas) made every full
+        # garbage collection a 60 ms stall of every room: freeze them out of the collector.
+        gc.freeze()
         if self.bridge is not None:
             await self.bridge.start()
         self._tasks = [
