@@ -7,6 +7,7 @@ import { ApiError } from "./api/client";
 import { session } from "./api/session";
 import "./index.css";
 import { router } from "./router";
+import { prefetchRoomPage } from "./roomChunk";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -19,6 +20,8 @@ const queryClient = new QueryClient({
   },
 });
 
+// Fetch the room chunk alongside the sign-in check rather than after it.
+if (window.location.pathname.startsWith("/rooms/")) prefetchRoomPage();
 void session.restore();
 
 const root = document.getElementById("root");

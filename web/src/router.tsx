@@ -10,8 +10,9 @@ import { JoinPage } from "./pages/JoinPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { SettingsPage } from "./pages/SettingsPage";
+import { loadRoomPage } from "./roomChunk";
 
-const RoomPage = lazy(() => import("./room/RoomPage"));
+const RoomPage = lazy(loadRoomPage);
 
 export const router = createBrowserRouter([
   { path: "/login", element: <LoginPage /> },

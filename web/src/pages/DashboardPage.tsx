@@ -8,6 +8,7 @@ import { LANGUAGES, type Room, type RoomStatus } from "../api/types";
 import { Avatar, Badge, Button, ConfirmDialog, EmptyState, ErrorState, inputClass, onTabListKeys, Spinner } from "../components/ui";
 import { personSeed } from "../lib/colors";
 import { copyText } from "../lib/clipboard";
+import { prefetchRoomPage } from "../roomChunk";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
 import { useTitle } from "../lib/useTitle";
@@ -235,6 +236,8 @@ function RoomRow({ room, onEdit, onEnd, onDelete }: { room: Room; onEdit: () => 
           {room.status !== "ended" && <CopyLink room={room} />}
           <Link
             to={`/rooms/${room.id}`}
+            onMouseEnter={prefetchRoomPage}
+            onFocus={prefetchRoomPage}
             className="rounded-md bg-indigo-600 px-2.5 py-1 text-xs font-medium text-white hover:bg-indigo-500"
             aria-label={`Open room with ${room.candidate_name}`}
           >
