@@ -63,13 +63,13 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
             # --- services (bus, hub, runner) start here ---
+            bus = None
+            if settings.redis_url:  # several instances: rooms and notices cross the bus
+                bus = create_bus(settings)
+                await bus.start()
+                stack.push_async_callback(bus.close)
+                app.state.bus = bus
             if serve_peer:
-                bus = None
-                if settings.redis_url:  # several instances: rooms span them over the bus
-                    bus = create_bus(settings)
-                    await bus.start()
-                    stack.push_async_callback(bus.close)
-                    app.state.bus = bus
                 app.state.hub = Hub(settings, app.state.db, bus=bus)
                 await app.state.hub.start()
                 stack.push_async_callback(app.state.hub.stop)

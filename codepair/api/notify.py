@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import Request
 
+from codepair.bus import publish_room_ended, publish_user_revoked
+
 log = structlog.get_logger("codepair.notify")
 
 Callback = Callable[[], Awaitable[None]]
@@ -32,11 +34,17 @@ async def run_after_commit(request: Request) -> None:
 
 def after_commit_room_ended(request: Request, room_id: str) -> None:
     hub = getattr(request.app.state, "hub", None)
+    bus = getattr(request.app.state, "bus", None)
     if hub is not None:
         after_commit(request, lambda: hub.room_ended(room_id))
+    elif bus is not None:  # a core-only process: the peers hear it on the bus
+        after_commit(request, lambda: publish_room_ended(bus, room_id))
 
 
 def after_commit_user_revoked(request: Request, user_id: int) -> None:
     hub = getattr(request.app.state, "hub", None)
+    bus = getattr(request.app.state, "bus", None)
     if hub is not None:
         after_commit(request, lambda: hub.user_revoked(user_id))
+    elif bus is not None:  # a core-only process: the peers hear it on the bus
+        after_commit(request, lambda: publish_user_revoked(bus, user_id))
