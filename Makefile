@@ -10,7 +10,7 @@ PORT ?= 8000
 # chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs.
 SYSTEM_PACKAGES := chromium bubblewrap time golang-go
 ESBUILD := data/toolchains/node_modules/.package-lock.json
-WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
 

@@ -15,6 +15,9 @@ def test_lead_to_candidate(server: Server, lead: Actor) -> None:
     assert len(room["invite_token"]) >= 22  # >= 128 bits, url-safe base64
     assert room["invite_url"] == f"{server.url}/join/{room['invite_token']}"
 
+    with client(server) as c:
+        assert c.get(f"/api/join/{room['invite_token']}").json() == {"status": "open"}
+        assert c.get("/api/join/not-a-real-invite").status_code == 404
     candidate = join(server, room, name="Ada L.")
     assert candidate.room_id == room["id"]
     with client(server) as c:
@@ -31,6 +34,7 @@ def test_lead_to_candidate(server: Server, lead: Actor) -> None:
         again = c.post("/api/join", json={"invite_token": room["invite_token"]})
         assert again.status_code == 410
         assert again.json() == {"detail": "This interview has ended"}
+        assert c.get(f"/api/join/{room['invite_token']}").status_code == 410
 
 
 def test_listing_filters_and_search(server: Server, lead: Actor) -> None:

@@ -144,6 +144,10 @@ class JoinIn(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
 
 
+class InviteStatusOut(BaseModel):
+    status: Literal["open"] = "open"
+
+
 class JoinOut(BaseModel):
     room_id: str
     token: str

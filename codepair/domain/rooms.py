@@ -220,10 +220,8 @@ class CandidatePass:
     name: str
 
 
-async def join(
-    db: AsyncSession, settings: Settings, invite_token: str, name: str | None
-) -> CandidatePass:
-    """Turn an invite token into a candidate token for that one room."""
+async def check_invite(db: AsyncSession, invite_token: str) -> tuple[Invite, Room]:
+    """The live invite and its open room, or :class:`NotFound` / :class:`Gone`."""
     invite = await db.scalar(
         select(Invite).where(Invite.token == invite_token, Invite.revoked_at.is_(None))
     )
@@ -233,6 +231,14 @@ async def join(
     assert room is not None
     if room.ended_at is not None:
         raise Gone("This interview has ended")
+    return invite, room
+
+
+async def join(
+    db: AsyncSession, settings: Settings, invite_token: str, name: str | None
+) -> CandidatePass:
+    """Turn an invite token into a candidate token for that one room."""
+    invite, room = await check_invite(db, invite_token)
     display = (name or "").strip() or room.candidate_name
     if room.started_at is None:
         room.started_at = datetime.now(UTC)  # the candidate is here: the interview is live

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from codepair.api.deps import (
     CurrentPrincipal,
@@ -17,6 +17,7 @@ from codepair.api.notify import after_commit_room_ended
 from codepair.api.schemas import (
     CandidateRoomOut,
     InterviewerAdd,
+    InviteStatusOut,
     JoinIn,
     JoinOut,
     PersonOut,
@@ -197,6 +198,20 @@ async def remove_interviewer(
     if not rooms.may_manage_interviewers(role):
         raise Forbidden("Only the room's owner or a lead can change its interviewers")
     return room_out(await rooms.remove_interviewer(db, room, user_id), role, settings)
+
+
+@router.get("/api/join/{invite_token}")
+async def check_invite(
+    invite_token: Annotated[str, Path(max_length=512)], request: Request, db: DbSession
+) -> InviteStatusOut:
+    """Whether an invite link still opens its room, before the candidate types a name.
+
+    Answers 404 for an unknown or rotated link and 410 once the interview has ended, like
+    ``POST /api/join``; says nothing else about the room.
+    """
+    request.app.state.limits.join_ip.hit(client_ip(request))
+    await rooms.check_invite(db, invite_token)
+    return InviteStatusOut()
 
 
 @router.post("/api/join")
