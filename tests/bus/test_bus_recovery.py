@@ -21,7 +21,7 @@ from codepair.bus import (
     create_bus,
 )
 from codepair.config import Settings
-from tests.bus.conftest import PrivateRedis, free_port
+from tests.bus.servers import PrivateRedis, free_port
 
 
 async def until(sub: Subscription, wanted: Item, timeout: float = 10.0) -> list[Item]:
