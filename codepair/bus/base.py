@@ -254,7 +254,12 @@ class Bus(ABC):
         subs = self._channels.get(channel)
         if not subs:
             return
-        payload, sent_at = unframe(wire)
+        try:
+            payload, sent_at = unframe(wire)
+        except BusError:
+            # Not ours (something else published on our prefix): drop it, keep the bus alive.
+            metrics.ERRORS.labels(kind="bus_bad_frame").inc()
+            return
         metrics.BUS_LAG.observe(max(0.0, time.time() - sent_at))
         metrics.BUS_MESSAGES.labels(direction="in").inc()
         for sub in tuple(subs):

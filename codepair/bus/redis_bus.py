@@ -206,9 +206,13 @@ class RedisBus(Bus):
                 await self._connect()
                 backoff = _BACKOFF_FIRST
                 await self._pump()
-            except (RedisError, OSError, TimeoutError) as exc:
+            except Exception as exc:
+                # Connection trouble above all; anything else is a bug, but a reader that dies
+                # leaves the instance deaf for good, so it is logged and survived the same way.
                 if self._closing:
                     return
+                if not isinstance(exc, RedisError | OSError | TimeoutError):
+                    log.error("bus_reader_failed", error=type(exc).__name__, exc_info=exc)
                 if self._connected.is_set():
                     log.warning("bus_disconnected", error=type(exc).__name__, detail=str(exc))
                     metrics.ERRORS.labels(kind="bus_disconnected").inc()

@@ -7,8 +7,10 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import redis.asyncio
 
 from codepair.bus import (
     BusUnavailable,
@@ -34,7 +36,7 @@ async def until(sub: Subscription, wanted: Item, timeout: float = 10.0) -> list[
 
 
 @contextlib.asynccontextmanager
-async def redis_bus(url: str, **kwargs: float) -> AsyncIterator[RedisBus]:
+async def redis_bus(url: str, **kwargs: Any) -> AsyncIterator[RedisBus]:
     bus = RedisBus(url, **kwargs)
     await bus.start()
     try:
@@ -149,6 +151,21 @@ async def test_a_silent_network_is_noticed_by_pings_and_reported_as_a_gap(
             assert await until(sub, b"two") == [b"two"]
     finally:
         await proxy.close()
+
+
+@pytest.mark.redis
+async def test_a_foreign_message_on_our_channels_is_dropped_and_the_bus_goes_on(
+    private_redis: PrivateRedis,
+) -> None:
+    async with redis_bus(private_redis.url, prefix="p:") as bus:
+        sub = await bus.subscribe("room.x")
+        client = redis.asyncio.Redis.from_url(private_redis.url)
+        try:
+            await client.publish("p:room.x", b"hi")  # e.g. someone trying redis-cli
+        finally:
+            await client.aclose()
+        await bus.publish("room.x", b"ours")
+        assert await until(sub, b"ours") == [b"ours"]
 
 
 @pytest.mark.redis
