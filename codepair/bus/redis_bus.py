@@ -193,8 +193,11 @@ class RedisBus(Bus):
                     self._confirmed.discard(channel)
                     self._unconfirmed.pop(channel, None)
                     await pubsub.unsubscribe(self.prefix + channel)
-            except (RedisError, OSError):
-                # The reader sees the same broken connection and recovers everything.
+            except Exception as exc:
+                # A broken connection: the reader sees it too and re-subscribes everything.
+                # Anything else is logged; this task must outlive it either way.
+                if not isinstance(exc, RedisError | OSError):
+                    log.error("bus_command_failed", command=command, exc_info=exc)
                 continue
 
     # --- the reader ----------------------------------------------------------------------
