@@ -21,6 +21,7 @@ from codepair.db.engine import create_engine, session_factory
 from codepair.hub import Hub
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
+from codepair.metrics import HttpMetrics
 from codepair.ratelimit import RateLimiter
 from codepair.runner import create_executor
 
@@ -111,13 +112,14 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
+    app.add_middleware(HttpMetrics)
     app.add_middleware(AccessLog)
     return app
 
 
 def _mount_web(app: FastAPI, settings: Settings) -> None:
     """Serve the built client; unknown paths get index.html so client-side routes work."""
-    dist = WEB_DIST
+    dist = (settings.web_dist or WEB_DIST).resolve()
     if (dist / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
 

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     redis_channel_prefix: str = "codepair:"  # namespaces bus channels on a shared Redis
     secret_key: SecretStr = SecretStr("")
     public_url: str = "http://127.0.0.1:8000"
+    # Addresses of reverse proxies whose X-Forwarded-For may be believed (rate limits per
+    # client address need the real one behind a proxy).
+    trusted_proxies: CommaList = Field(default_factory=list)
+    # The built web client; defaults to web/dist next to the package (an editable install).
+    web_dist: Path | None = None
     stun_urls: CommaList = Field(default_factory=list)
     turn_urls: CommaList = Field(default_factory=list)
     turn_secret: SecretStr = SecretStr("")
@@ -85,7 +90,7 @@ class Settings(BaseSettings):
     log_json: bool | None = None
     log_level: str = "INFO"
 
-    @field_validator("stun_urls", "turn_urls", mode="before")
+    @field_validator("stun_urls", "turn_urls", "trusted_proxies", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

@@ -213,3 +213,28 @@ def test_access_token_expiry(server_factory) -> None:  # type: ignore[no-untyped
         assert c.get("/api/me", headers=lead.headers).status_code == 401
         fresh = c.post("/api/auth/refresh", json={"refresh_token": lead.refresh_token})
         assert fresh.status_code == 200
+
+
+def test_rate_limits_see_the_client_behind_a_trusted_proxy(server_factory) -> None:  # type: ignore[no-untyped-def]
+    """Behind a trusted proxy each client has its own login budget; a forged header from an
+    untrusted peer changes nothing."""
+    strict = server_factory(
+        {"CODEPAIR_LOGIN_PER_MINUTE_PER_IP": "2", "CODEPAIR_TRUSTED_PROXIES": "127.0.0.1"}
+    )
+    untrusted = server_factory({"CODEPAIR_LOGIN_PER_MINUTE_PER_IP": "2"})
+
+    def attempts(srv: Server, forwarded_for: str) -> list[int]:
+        with client(srv) as c:
+            return [
+                c.post(
+                    "/api/auth/login",
+                    headers={"X-Forwarded-For": forwarded_for},
+                    json={"email": f"n{i}@example.com", "password": "bad-guess"},
+                ).status_code
+                for i in range(3)
+            ]
+
+    assert attempts(strict, "203.0.113.7") == [401, 401, 429]
+    assert attempts(strict, "198.51.100.1, 203.0.113.8") == [401, 401, 429]  # another client
+    assert attempts(untrusted, "203.0.113.9") == [401, 401, 429]
+    assert attempts(untrusted, "203.0.113.10") == [429, 429, 429]  # header ignored: same peer

@@ -94,6 +94,15 @@ __all__ = [
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the server saw it (a proxy must set the real one via its
-    server's forwarded-allow-ips setting, not via a header we trust blindly)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (earlier entries are the
+    client's to forge)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = request.app.state.settings.trusted_proxies
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return peer
