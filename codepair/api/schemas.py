@@ -111,7 +111,9 @@ class RoomUpdate(Strict):
     runs_enabled: bool | None = None
 
 
-class RoomOut(BaseModel):
+class CandidateRoomOut(BaseModel):
+    """What a candidate may know about the room they are in."""
+
     id: str
     title: str
     candidate_name: str
@@ -120,10 +122,15 @@ class RoomOut(BaseModel):
     scheduled_at: datetime | None
     duration_minutes: int
     runs_enabled: bool
+    started_at: datetime | None = None  # the room's clock runs from here
+
+
+class RoomOut(CandidateRoomOut):
+    """A room as its interviewers see it: people, invite, and the caller's part in it."""
+
     owner: PersonOut
     interviewers: list[PersonOut]
     created_at: datetime
-    started_at: datetime | None
     ended_at: datetime | None
     invite_token: str | None
     invite_url: str | None
@@ -155,15 +162,3 @@ class JoinOut(BaseModel):
     name: str
 
 
-class CandidateRoomOut(BaseModel):
-    """What a candidate may know about the room they are in."""
-
-    id: str
-    title: str
-    candidate_name: str
-    language: str
-    status: Literal["scheduled", "live", "ended"]
-    scheduled_at: datetime | None
-    duration_minutes: int
-    runs_enabled: bool
-    started_at: datetime | None = None  # the room's clock runs from here

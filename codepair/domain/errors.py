@@ -35,6 +35,18 @@ class Gone(DomainError):
     status = 410
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class Unprocessable(DomainError):
+    status = 422
+
+
+class Unavailable(DomainError):
+    status = 503
+
+
 class RateLimited(DomainError):
     status = 429
 

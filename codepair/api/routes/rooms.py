@@ -39,11 +39,8 @@ def _person(user: User) -> PersonOut:
     return PersonOut(id=user.id, name=user.name, email=user.email)
 
 
-def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
-    assert role != "candidate"
-    invite = rooms.current_invite(room)
-    token = invite.token if invite is not None and room.ended_at is None else None
-    return RoomOut(
+def _candidate_view(room: Room) -> CandidateRoomOut:
+    return CandidateRoomOut(
         id=room.id,
         title=room.title,
         candidate_name=room.candidate_name,
@@ -52,10 +49,19 @@ def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
         scheduled_at=room.scheduled_at,
         duration_minutes=room.duration_minutes,
         runs_enabled=room.runs_enabled,
+        started_at=room.started_at,
+    )
+
+
+def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
+    assert role != "candidate"
+    invite = rooms.current_invite(room)
+    token = invite.token if invite is not None and room.ended_at is None else None
+    return RoomOut(
+        **_candidate_view(room).model_dump(),
         owner=_person(room.owner),
         interviewers=[_person(ri.user) for ri in room.interviewers],
         created_at=room.created_at,
-        started_at=room.started_at,
         ended_at=room.ended_at,
         invite_token=token,
         invite_url=f"{settings.public_url}/join/{token}" if token else None,
@@ -116,17 +122,7 @@ async def read_room(
 ) -> RoomOut | CandidateRoomOut:
     room, role = await rooms.room_for(db, principal, room_id, interviewer=False)
     if role == "candidate":
-        return CandidateRoomOut(
-            id=room.id,
-            title=room.title,
-            candidate_name=room.candidate_name,
-            language=room.language,
-            status=rooms.status_of(room),
-            scheduled_at=room.scheduled_at,
-            duration_minutes=room.duration_minutes,
-            runs_enabled=room.runs_enabled,
-            started_at=room.started_at,
-        )
+        return _candidate_view(room)
     return room_out(room, role, settings)
 
 

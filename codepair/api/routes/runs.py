@@ -17,23 +17,18 @@ from codepair.api.deps import CurrentPrincipal, DbSession, bearer_token
 from codepair.db.engine import transaction
 from codepair.domain import rooms
 from codepair.domain.access import authenticate
-from codepair.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from codepair.domain.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+    Unprocessable,
+)
 from codepair.runner import Executor
 from codepair.runner.rooms import RoomRuns, new_run, run_event
 
 router = APIRouter(tags=["runs"])
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-
-
-class Unavailable(DomainError):
-    status = 503
-
-
-class Unprocessable(DomainError):
-    status = 422
 
 
 class RunIn(BaseModel):
