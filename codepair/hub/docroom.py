@@ -114,6 +114,8 @@ class DocRoom:
         self.awareness.remove_awareness_states(client_ids, "server")
         frame = create_awareness_message(self.awareness.encode_awareness_update(client_ids))
         self._relay(frame, None)
+        if self.publish is not None:  # the cursors go on the other instances too
+            self.publish(self.key, frame)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from ``conn``; raises :class:`ProtocolError` for a bad one."""

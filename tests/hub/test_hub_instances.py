@@ -66,11 +66,22 @@ async def test_a_room_spans_two_instances(two_instances: tuple[Server, Server]) 
             assert (await node.call("waitLength", client=name, length=18))["ok"]
         assert await node.text("a") == await node.text("b")
         assert (await node.call("meta", client="b"))["meta"] == {"language": "python"}
-        # Cursors cross too.
+        # Cursors cross too, and go when their socket closes on the other instance.
         deadline = time.monotonic() + 5
         while not (await node.call("awareness", client="a"))["states"]:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
+        late = await NodeClients.start()
+        await late.connect("c", two.ws_url, room["id"], "code", lead.token, user={"name": "C"})
+        while len((await node.call("awareness", client="a"))["states"]) < 2:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        late.kill()
+        killed = time.monotonic()
+        while len((await node.call("awareness", client="a"))["states"]) > 1:
+            assert time.monotonic() - killed < 1.0, "ghost cursor across instances"
+            await asyncio.sleep(0.02)
+        await late.close()
 
         async with (
             events(one, room["id"], lead.token) as ea,
