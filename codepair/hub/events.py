@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,9 @@ from codepair.hub.store import ChatStore
 log = structlog.get_logger("codepair.hub")
 
 CHAT_HISTORY_ON_JOIN = 200
+# Instances announce their peers every keep-alive tick (10 s); a silent instance's peers are
+# dropped after this long.
+PRESENCE_TIMEOUT = 35.0
 
 
 class EventPeer:
@@ -71,6 +75,7 @@ class EventRoom:
         self.remote_peers: dict[str, tuple[str, Peer]] = {}
         # Set by the hub when there is a bus: sends an event to the room on other instances.
         self.publish: Callable[[dict[str, Any]], None] | None = None
+        self._heard: dict[str, float] = {}  # instance -> when it last said anything here
         self._chat_lock = asyncio.Lock()
 
     async def join(self, conn: Connection) -> EventPeer:
@@ -187,19 +192,24 @@ class EventRoom:
         """An event published by another hub instance for this room."""
         kind = event.get("type")
         try:
+            self._heard[origin] = time.monotonic()
             if kind == "presence.query":
-                # A newcomer instance: tell it who is here (to it only matters, others ignore
-                # peers they already know).
-                here = [p.peer.model_dump() for p in self.peers.values()]
-                self._share({"type": "presence.here", "peers": here})
+                # A newcomer instance: tell it who is here.
+                self.announce()
             elif kind == "presence.here":
-                for raw in event.get("peers", []):
-                    self._remote_joined(Peer.model_validate(raw), origin)
+                # The full list of that instance's peers: add the new, drop the missing (a
+                # peer.left may have been lost in a bus gap).
+                listed = [Peer.model_validate(raw) for raw in event.get("peers", [])]
+                ids = {peer.peer_id for peer in listed}
+                for peer_id, (where, _peer) in list(self.remote_peers.items()):
+                    if where == origin and peer_id not in ids:
+                        self._remote_left(peer_id)
+                for peer in listed:
+                    self._remote_joined(peer, origin)
             elif kind == "peer.joined":
                 self._remote_joined(Peer.model_validate(event["peer"]), origin)
             elif kind == "peer.left":
-                if self.remote_peers.pop(str(event["peer_id"]), None) is not None:
-                    self.broadcast(encode(PeerLeft(peer_id=str(event["peer_id"]))))
+                self._remote_left(str(event["peer_id"]))
             elif kind == "signal":
                 target = self.peers.get(str(event["to"]))
                 if target is not None:
@@ -209,6 +219,23 @@ class EventRoom:
                 self.deliver(event)
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("bus_bad_event", room=self.room_id, type=str(kind), error=str(exc))
+
+    def announce(self) -> None:
+        """Tell the other instances who is here (answer to a query, and a heartbeat)."""
+        if self.peers:
+            here = [p.peer.model_dump() for p in self.peers.values()]
+            self._share({"type": "presence.here", "peers": here})
+
+    def expire_remote(self) -> None:
+        """Forget peers whose instance has not been heard from (it died, or left the bus)."""
+        now = time.monotonic()
+        for peer_id, (origin, _peer) in list(self.remote_peers.items()):
+            if now - self._heard.get(origin, now) > PRESENCE_TIMEOUT:
+                self._remote_left(peer_id)
+
+    def _remote_left(self, peer_id: str) -> None:
+        if self.remote_peers.pop(peer_id, None) is not None:
+            self.broadcast(encode(PeerLeft(peer_id=peer_id)))
 
     def _remote_joined(self, peer: Peer, origin: str) -> None:
         if peer.peer_id in self.peers or peer.peer_id in self.remote_peers:

@@ -219,6 +219,10 @@ class Hub:
             await asyncio.sleep(KEEPALIVE_SECONDS)
             for room in list(self.docs.values()):
                 room.tick()
+            if self.bridge is not None:
+                for events in list(self.events.values()):
+                    events.announce()
+                    events.expire_remote()
 
     async def document_text(self, room_id: str, doc: str = "code", name: str = "code") -> str:
         """The current text of a ``Y.Text`` (the code, for runs), live or from the log."""

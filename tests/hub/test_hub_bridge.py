@@ -118,3 +118,33 @@ async def test_outage_on_the_bus_is_repaired_by_a_resync(
     assert len(sock_b.frames) > 2 and len(sock_a.frames) > 2
     await conn_a.stop()
     await conn_b.stop()
+
+
+async def test_presence_across_instances_heals_after_a_lost_goodbye(
+    two_hubs: tuple[Hub, Hub, MemoryBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two, broker = two_hubs
+    sock_a, sock_b = FakeSocket(), FakeSocket()
+    conn_a = Connection(sock_a, LEAD, "owner", outbox_max=1000)
+    conn_b = Connection(sock_b, LEAD, "owner", outbox_max=1000)
+    conn_a.start()
+    conn_b.start()
+    events_a, _peer_a = await one.join_events("r1", conn_a)
+    events_b, peer_b = await two.join_events("r1", conn_b)
+    await _eventually(lambda: conn_b.peer_id in events_a.remote_peers)
+    await _eventually(lambda: conn_a.peer_id in events_b.remote_peers)
+
+    async with broker.outage():  # B's goodbye is lost
+        two.leave_events(events_b, peer_b)
+        await asyncio.sleep(0.05)
+    assert conn_b.peer_id in events_a.remote_peers
+    # B has no one left in the room, so it no longer announces anyone there: after
+    # PRESENCE_TIMEOUT without a word from B, A forgets B's peer and tells its sockets.
+    monkeypatch.setattr("codepair.hub.events.PRESENCE_TIMEOUT", 0.0)
+    await asyncio.sleep(0.01)
+    events_a.expire_remote()
+    assert conn_b.peer_id not in events_a.remote_peers
+    left = {"type": "peer.left", "peer_id": conn_b.peer_id}
+    await _eventually(lambda: left in sock_a.texts)
+    await conn_a.stop()
+    await conn_b.stop()
