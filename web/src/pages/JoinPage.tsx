@@ -10,6 +10,23 @@ import { Alert, Button, Field, inputClass } from "../components/ui";
 import { listDevices, openMedia, PROBLEM_TEXT, readMediaChoice, saveMediaChoice, type MediaChoice, type MediaProblem } from "../lib/media";
 import { useTitle } from "../lib/useTitle";
 
+type DeadLink = { title: string; text: string };
+
+/** The page to show for a refused invite, or null when the error is not about the link. */
+function deadLinkFor(err: unknown): DeadLink | null {
+  if (!(err instanceof ApiError)) return null;
+  if (err.status === 410) {
+    return { title: "This interview has ended", text: "Thank you for your time. You can close this tab." };
+  }
+  if (err.status === 404 || err.status === 422 || err.status === 403) {
+    return {
+      title: "This invite link is not valid",
+      text: "It may have been mistyped or replaced with a new one. Ask your interviewer to send the link again.",
+    };
+  }
+  return null;
+}
+
 export function JoinPage() {
   useTitle("Join your interview");
   const { inviteToken = "" } = useParams();
@@ -17,8 +34,21 @@ export function JoinPage() {
   const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [dead, setDead] = useState<{ title: string; text: string } | null>(null);
+  const [dead, setDead] = useState<DeadLink | null>(null);
   const [choice, setChoice] = useState<MediaChoice>(readMediaChoice);
+
+  // Say at once when the link is dead, before the candidate types a name.
+  useEffect(() => {
+    const controller = new AbortController();
+    api<{ status: string }>(`/api/join/${encodeURIComponent(inviteToken)}`, {
+      auth: false,
+      signal: controller.signal,
+    }).catch((err: unknown) => {
+      const page = deadLinkFor(err);
+      if (page && !controller.signal.aborted) setDead(page);
+    });
+    return () => controller.abort();
+  }, [inviteToken]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -34,14 +64,9 @@ export function JoinPage() {
       session.joined({ room_id: result.room_id, token: result.token, name: result.name });
       navigate(`/rooms/${result.room_id}`, { replace: true });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 410) {
-        setDead({ title: "This interview has ended", text: "Thank you for your time. You can close this tab." });
-      } else if (err instanceof ApiError && (err.status === 404 || err.status === 422 || err.status === 403)) {
-        setDead({
-          title: "This invite link is not valid",
-          text: "It may have been mistyped or replaced with a new one. Ask your interviewer to send the link again.",
-        });
-      } else setError(err instanceof Error ? err.message : "Could not join.");
+      const page = deadLinkFor(err);
+      if (page) setDead(page);
+      else setError(err instanceof Error ? err.message : "Could not join.");
     } finally {
       setBusy(false);
     }
