@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
+from codepair.api.notify import RoomNotices
 from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
@@ -63,7 +64,6 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.state.db = session_factory(engine)
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
-            # --- services (bus, hub, runner) start here ---
             bus = None
             if settings.redis_url:  # several instances: rooms and notices cross the bus
                 bus = create_bus(settings)
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.hub = Hub(settings, app.state.db, bus=bus)
                 await app.state.hub.start()
                 stack.push_async_callback(app.state.hub.stop)
+            app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
                 await app.state.runner.start()
@@ -99,7 +100,6 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
             auth.router, me.router, users.router, users.directory, rooms.router, runs.router
         ):
             app.include_router(router)
-    # --- routers of other services (hub, runs) are included here ---
     if serve_peer:
         app.include_router(hub_routes.router)
 

@@ -94,7 +94,8 @@ ALL_USERS = {STRANGER, CO, OWNER, LEAD}
 # (method, path template, body, expected status per caller)
 CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/api/me", None, _expect(200, ALL_USERS)),
-    ("PATCH", "/api/me", {"name": "New Name"}, _expect(200, ALL_USERS)),
+    # Each caller "renames" itself to its own name: the shared lead must keep its name.
+    ("PATCH", "/api/me", "OWN_NAME", _expect(200, ALL_USERS)),
     ("GET", "/api/users", None, _expect(200, {LEAD})),
     ("POST", "/api/users", "NEW_USER", _expect(201, {LEAD})),
     ("PATCH", "/api/users/{target}", {"name": "Renamed"}, _expect(200, {LEAD})),
@@ -147,6 +148,8 @@ def test_matrix(world: World, method: str, path: str, body: Any, expected: dict[
                 "role": "interviewer",
                 "password": "long-enough-pw",
             }
+        elif body == "OWN_NAME":
+            payload = {"name": actor.name if actor else "Nobody"}
         elif body == "ADD_TARGET":
             payload = {"user_id": target.user_id}
         headers = actor.headers if actor else {}

@@ -110,6 +110,21 @@ class BodyLimit:
             await send(message)
 
         await self.app(scope, guarded_receive, tracking_send)
+        if refused:
+            await _drain(receive, limit=8 * self.max_bytes)
+
+
+async def _drain(receive: Receive, *, limit: int) -> None:
+    """Read (and drop) the rest of a refused body, up to ``limit`` bytes, so that a client
+    still sending gets to read the 413 instead of a reset connection."""
+    drained = 0
+    while drained < limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 async def _too_large(send: Send) -> None:

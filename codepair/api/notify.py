@@ -1,21 +1,72 @@
 """Tell open sockets about changes, only once the change is committed.
 
 Following Zulip's ``send_event_on_commit``: a room that failed to end must not close anyone's
-socket. The hub (``app.state.hub``) spreads each notice to every instance.
+socket. :class:`RoomNotices` hides where the sockets are: a process that runs the hub tells
+it (and the hub tells the other instances over the bus); a core-only process publishes on the
+bus, and the peers' hubs act on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from fastapi import Request
 
-from codepair.bus import publish_room_ended, publish_user_revoked
+from codepair.bus import (
+    Bus,
+    publish_candidates_revoked,
+    publish_room_ended,
+    publish_room_event,
+    publish_user_revoked,
+)
 
 log = structlog.get_logger("codepair.notify")
 
 Callback = Callable[[], Awaitable[None]]
+
+
+class RoomNotices:
+    """Where core sends what the room sockets must learn. Without hub or bus: nowhere."""
+
+    def __init__(self, hub: Any | None, bus: Bus | None) -> None:
+        self.hub = hub
+        self.bus = bus
+
+    async def room_ended(self, room_id: str) -> None:
+        if self.hub is not None:
+            await self.hub.room_ended(room_id)
+        elif self.bus is not None:
+            await publish_room_ended(self.bus, room_id)
+
+    async def user_revoked(
+        self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
+    ) -> None:
+        if self.hub is not None:
+            await self.hub.user_revoked(user_id, session_id=session_id, keep_session=keep_session)
+        elif self.bus is not None:
+            await publish_user_revoked(
+                self.bus, user_id, session_id=session_id, keep_session=keep_session
+            )
+
+    async def candidates_revoked(self, room_id: str) -> None:
+        if self.hub is not None:
+            await self.hub.candidates_revoked(room_id)
+        elif self.bus is not None:
+            await publish_candidates_revoked(self.bus, room_id)
+
+    async def broadcast(self, room_id: str, event: dict[str, Any]) -> None:
+        """Send an event (a run's progress, say) to everyone in the room."""
+        if self.hub is not None:
+            await self.hub.broadcast(room_id, event)
+        elif self.bus is not None:
+            await publish_room_event(self.bus, room_id, event)
+
+
+def notices(request: Request) -> RoomNotices:
+    found: RoomNotices | None = getattr(request.app.state, "notices", None)
+    return found if found is not None else RoomNotices(None, None)
 
 
 def after_commit(request: Request, callback: Callback) -> None:
@@ -33,18 +84,23 @@ async def run_after_commit(request: Request) -> None:
 
 
 def after_commit_room_ended(request: Request, room_id: str) -> None:
-    hub = getattr(request.app.state, "hub", None)
-    bus = getattr(request.app.state, "bus", None)
-    if hub is not None:
-        after_commit(request, lambda: hub.room_ended(room_id))
-    elif bus is not None:  # a core-only process: the peers hear it on the bus
-        after_commit(request, lambda: publish_room_ended(bus, room_id))
+    after_commit(request, lambda: notices(request).room_ended(room_id))
 
 
-def after_commit_user_revoked(request: Request, user_id: int) -> None:
-    hub = getattr(request.app.state, "hub", None)
-    bus = getattr(request.app.state, "bus", None)
-    if hub is not None:
-        after_commit(request, lambda: hub.user_revoked(user_id))
-    elif bus is not None:  # a core-only process: the peers hear it on the bus
-        after_commit(request, lambda: publish_user_revoked(bus, user_id))
+def after_commit_user_revoked(
+    request: Request,
+    user_id: int,
+    *,
+    session_id: str | None = None,
+    keep_session: str | None = None,
+) -> None:
+    after_commit(
+        request,
+        lambda: notices(request).user_revoked(
+            user_id, session_id=session_id, keep_session=keep_session
+        ),
+    )
+
+
+def after_commit_candidates_revoked(request: Request, room_id: str) -> None:
+    after_commit(request, lambda: notices(request).candidates_revoked(room_id))

@@ -160,5 +160,3 @@ class JoinOut(BaseModel):
     token: str
     role: Literal["candidate"] = "candidate"
     name: str
-
-

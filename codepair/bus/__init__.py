@@ -20,10 +20,13 @@ from __future__ import annotations
 
 from codepair.bus.base import Bus, BusError, BusUnavailable, Gap, Item, Subscription
 from codepair.bus.channels import (
+    CANDIDATES_REVOKED,
     ROOM_ENDED,
     USER_REVOKED,
     doc_channel,
+    publish_candidates_revoked,
     publish_room_ended,
+    publish_room_event,
     publish_user_revoked,
     room_channel,
 )
@@ -41,6 +44,7 @@ from codepair.bus.redis_bus import RedisBus
 from codepair.config import Settings
 
 __all__ = [
+    "CANDIDATES_REVOKED",
     "ROOM_ENDED",
     "USER_REVOKED",
     "Bus",
@@ -61,7 +65,9 @@ __all__ = [
     "doc_channel",
     "encode_event",
     "encode_yjs",
+    "publish_candidates_revoked",
     "publish_room_ended",
+    "publish_room_event",
     "publish_user_revoked",
     "room_channel",
 ]

@@ -104,13 +104,20 @@ async def refresh(db: AsyncSession, settings: Settings, token: str) -> TokenPair
     return await _issue(db, settings, user, session)
 
 
-async def logout(db: AsyncSession, token: str) -> None:
-    """Revoke the session the refresh token belongs to. Unknown tokens are ignored."""
-    session_id = await db.scalar(
-        select(RefreshToken.session_id).where(RefreshToken.token_hash == hash_refresh_token(token))
-    )
-    if session_id is not None:
-        await revoke_sessions(db, session_ids=[session_id], reason="logout")
+async def logout(db: AsyncSession, token: str) -> tuple[int, str] | None:
+    """Revoke the session the refresh token belongs to; its ``(user_id, session_id)``, or
+    None for an unknown token (ignored)."""
+    row = (
+        await db.execute(
+            select(AuthSession.user_id, AuthSession.id)
+            .join(RefreshToken, RefreshToken.session_id == AuthSession.id)
+            .where(RefreshToken.token_hash == hash_refresh_token(token))
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    await revoke_sessions(db, session_ids=[row.id], reason="logout")
+    return row.user_id, row.id
 
 
 async def revoke_sessions(

@@ -32,6 +32,7 @@ from pycrdt import (
 )
 
 from codepair.bus import (
+    CANDIDATES_REVOKED,
     ROOM_ENDED,
     USER_REVOKED,
     Bus,
@@ -188,7 +189,14 @@ class HubBridge:
         if event.get("type") == ROOM_ENDED and isinstance(event.get("room_id"), str):
             self.hub.room_ended_here(event["room_id"])
         elif event.get("type") == USER_REVOKED and isinstance(event.get("user_id"), int):
-            self.hub.user_revoked_here(event["user_id"])
+            session_id, keep = event.get("session_id"), event.get("keep_session")
+            self.hub.user_revoked_here(
+                event["user_id"],
+                session_id=session_id if isinstance(session_id, str) else None,
+                keep_session=keep if isinstance(keep, str) else None,
+            )
+        elif event.get("type") == CANDIDATES_REVOKED and isinstance(event.get("room_id"), str):
+            self.hub.candidates_revoked_here(event["room_id"])
 
     # --- subscriptions ---------------------------------------------------------------------
 

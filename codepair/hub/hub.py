@@ -20,7 +20,7 @@ import structlog
 from pycrdt import Doc, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from codepair.bus import ROOM_ENDED, USER_REVOKED, Bus
+from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
 from codepair.hub.admission import AdmissionCache
 from codepair.hub.bridge import HubBridge
@@ -286,17 +286,48 @@ class Hub:
                     if conn.is_candidate:
                         conn.close(CloseCode.ROOM_ENDED, "room ended")
 
-    async def user_revoked(self, user_id: int) -> None:
-        """A deactivated user's (or revoked session's) sockets close at once."""
-        self.user_revoked_here(user_id)
+    async def user_revoked(
+        self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
+    ) -> None:
+        """Close a user's sockets at once: all of them (deactivated, deleted), those of one
+        sign-in (``session_id``: logout), or all but one (``keep_session``: password change)."""
+        self.user_revoked_here(user_id, session_id=session_id, keep_session=keep_session)
         if self.bridge is not None:
-            self.bridge.publish_control(USER_REVOKED, {"type": USER_REVOKED, "user_id": user_id})
+            event: dict[str, Any] = {"type": USER_REVOKED, "user_id": user_id}
+            if session_id is not None:
+                event["session_id"] = session_id
+            if keep_session is not None:
+                event["keep_session"] = keep_session
+            self.bridge.publish_control(USER_REVOKED, event)
 
-    def user_revoked_here(self, user_id: int) -> None:
+    def user_revoked_here(
+        self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
+    ) -> None:
         self.admissions.forget_user(user_id)
         for conn in self._connections():
-            if conn.principal.user_id == user_id:
-                conn.close(CloseCode.UNAUTHORIZED, "access revoked")
+            p = conn.principal
+            if p.user_id != user_id:
+                continue
+            if session_id is not None and p.session_id != session_id:
+                continue
+            if keep_session is not None and p.session_id == keep_session:
+                continue
+            conn.close(CloseCode.UNAUTHORIZED, "access revoked")
+
+    async def candidates_revoked(self, room_id: str) -> None:
+        """The invite link was replaced: the candidate's sockets close (their token is dead);
+        a candidate with the new link joins again."""
+        self.candidates_revoked_here(room_id)
+        if self.bridge is not None:
+            self.bridge.publish_control(
+                USER_REVOKED, {"type": CANDIDATES_REVOKED, "room_id": room_id}
+            )
+
+    def candidates_revoked_here(self, room_id: str) -> None:
+        self.admissions.forget_room(room_id)
+        for conn in self._connections():
+            if conn.is_candidate and conn.principal.room_id == room_id:
+                conn.close(CloseCode.UNAUTHORIZED, "invite link replaced")
 
     def _connections(self) -> list[Connection]:
         conns = [c for room in self.docs.values() for c in room.clients]

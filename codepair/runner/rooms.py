@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,12 +82,12 @@ class RoomRuns:
         executor: Executor,
         db: async_sessionmaker[AsyncSession],
         settings: Settings,
-        hub: Callable[[], Any | None],
+        broadcast: Callable[[str, dict[str, Any]], Awaitable[None]],
     ) -> None:
         self.executor = executor
         self.db = db
         self.settings = settings
-        self.hub = hub
+        self.broadcast = broadcast
         self.per_person = RateLimiter(settings.runs_per_minute_per_person, 60)
         self.per_room = RateLimiter(settings.runs_per_minute_per_room, 60)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -172,11 +172,8 @@ class RoomRuns:
     # --- one run ------------------------------------------------------------------------
 
     async def _broadcast(self, room_id: str, event: dict[str, Any]) -> None:
-        hub = self.hub()
-        if hub is None:
-            return
         try:
-            await hub.broadcast(room_id, event)
+            await self.broadcast(room_id, event)
         except Exception as exc:  # a room without listeners must not fail the run
             log.warning("run_broadcast_failed", room_id=room_id, error=repr(exc))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import DbSession, SettingsDep, client_ip
+from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import LoginIn, RefreshIn, TokenPairOut, UserOut
 from codepair.domain import auth
 from codepair.domain.auth import TokenPair
@@ -39,6 +40,9 @@ async def refresh(
 
 
 @router.post("/logout", status_code=204)
-async def logout(body: RefreshIn, db: DbSession) -> Response:
-    await auth.logout(db, body.refresh_token)
+async def logout(body: RefreshIn, db: DbSession, request: Request) -> Response:
+    ended = await auth.logout(db, body.refresh_token)
+    if ended is not None:  # that sign-in's open sockets close too
+        user_id, session_id = ended
+        after_commit_user_revoked(request, user_id, session_id=session_id)
     return Response(status_code=204)

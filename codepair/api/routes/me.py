@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession
+from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import MeUpdate, PasswordChange, UserOut
 from codepair.domain import auth, users
 
@@ -28,10 +29,14 @@ async def update_me(body: MeUpdate, principal: CurrentUser, db: DbSession) -> Us
 
 
 @router.post("/password", status_code=204)
-async def change_password(body: PasswordChange, principal: CurrentUser, db: DbSession) -> Response:
+async def change_password(
+    body: PasswordChange, principal: CurrentUser, db: DbSession, request: Request
+) -> Response:
     assert principal.user_id is not None
     user = await users.get_user(db, principal.user_id)
     await auth.change_password(
         db, user, body.current_password, body.new_password, keep_session=principal.session_id
     )
+    # Sockets of the other sign-ins close with them.
+    after_commit_user_revoked(request, user.id, keep_session=principal.session_id)
     return Response(status_code=204)

@@ -13,7 +13,7 @@ from codepair.api.deps import (
     SettingsDep,
     client_ip,
 )
-from codepair.api.notify import after_commit_room_ended
+from codepair.api.notify import after_commit_candidates_revoked, after_commit_room_ended
 from codepair.api.schemas import (
     CandidateRoomOut,
     InterviewerAdd,
@@ -165,11 +165,13 @@ async def end_room(
 
 @router.post("/api/rooms/{room_id}/invite")
 async def rotate_invite(
-    room_id: str, principal: CurrentUser, db: DbSession, settings: SettingsDep
+    room_id: str, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
 ) -> RoomOut:
     """A new invite link; the old one and candidate sessions from it stop working."""
     room, role = await rooms.room_for(db, principal, room_id)
-    return room_out(await rooms.rotate_invite(db, room), role, settings)
+    rotated = await rooms.rotate_invite(db, room)
+    after_commit_candidates_revoked(request, room_id)
+    return room_out(rotated, role, settings)
 
 
 @router.post("/api/rooms/{room_id}/interviewers", status_code=201)

@@ -98,7 +98,7 @@ def room_runs(app: FastAPI) -> RoomRuns:
             _executor(app),
             app.state.db,
             app.state.settings,
-            hub=lambda: getattr(app.state, "hub", None),
+            broadcast=lambda room_id, event: app.state.notices.broadcast(room_id, event),
         )
         app.state.room_runs = service
     return service
