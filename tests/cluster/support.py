@@ -36,7 +36,10 @@ def require_services(redis_url: str = SHARED_REDIS_URL) -> None:
     except redis.RedisError as exc:
         missing(f"Redis is not reachable at {redis_url}: {exc}")
     pg_ready = shutil.which("pg_isready")
-    if pg_ready is None or subprocess.run([pg_ready, "-h", "127.0.0.1"], capture_output=True).returncode != 0:
+    if (
+        pg_ready is None
+        or subprocess.run([pg_ready, "-h", "127.0.0.1"], capture_output=True).returncode != 0
+    ):
         missing("PostgreSQL is not running on 127.0.0.1:5432")
 
 
@@ -81,7 +84,7 @@ class Cluster:
         }
 
 
-def start_cluster(tmp: Path, redis_url: str) -> Cluster:
+def start_cluster(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> Cluster:
     """Start the three processes (the peers in parallel: startup dominates the tests' time)."""
     database_url = create_pg_database()
     env = {
@@ -91,6 +94,7 @@ def start_cluster(tmp: Path, redis_url: str) -> Cluster:
         # Tests type faster than people do.
         "CODEPAIR_YJS_MESSAGES_PER_SECOND": "100000",
         "CODEPAIR_YJS_MESSAGE_BURST": "100000",
+        **(extra_env or {}),
     }
 
     def server(name: str, only: str) -> Server:
