@@ -18,7 +18,7 @@ import struct
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
@@ -209,6 +209,15 @@ class Bus(ABC):
         instance's subscriptions of ``channel`` once the transport works again (the other
         instances' own connections report theirs). Raises ``TypeError`` for a non-bytes payload.
         """
+
+    async def publish_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Publish ``(channel, payload)`` pairs in order, as :meth:`publish` does each.
+
+        Backends that can send many in one round trip override this; a publisher with a
+        queue uses it to keep up with bursts instead of paying one round trip per message.
+        """
+        for channel, payload in items:
+            await self.publish(channel, payload)
 
     @abstractmethod
     async def ping(self) -> None:
