@@ -17,7 +17,7 @@ import gc
 from typing import Any
 
 import structlog
-from pycrdt import Doc, Text
+from pycrdt import Doc, Map, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
@@ -33,6 +33,12 @@ from codepair.hub.store import Batch, ChatStore, UpdateLog
 log = structlog.get_logger("codepair.hub")
 
 KEEPALIVE_SECONDS = 10.0  # well inside y-websocket's 30 s messageReconnectTimeout
+
+
+def code_language(doc: Doc[Any]) -> str | None:
+    """``meta.language`` of a code document, when it is set to a string."""
+    value = doc.get("meta", type=Map).get("language")
+    return value if isinstance(value, str) else None
 
 
 class RoomFull(Exception):
@@ -224,17 +230,21 @@ class Hub:
                     events.announce()
                     events.expire_remote()
 
-    async def document_text(self, room_id: str, doc: str = "code", name: str = "code") -> str:
-        """The current text of a ``Y.Text`` (the code, for runs), live or from the log."""
+    async def document(self, room_id: str, doc: str = "code") -> Doc[Any]:
+        """The live document when loaded here, else the document as the log holds it."""
         room = self.docs.get((room_id, doc))
         if room is not None and room.loaded.done() and not room.loaded.exception():
-            return str(room.doc.get(name, type=Text))
+            return room.doc
         await self.flush()
-        stored = await self.log.load(room_id, doc)
-        ydoc: Doc[Any] = Doc()
-        for update in stored.updates:
-            ydoc.apply_update(update)
-        return str(ydoc.get(name, type=Text))
+        return await self.log.read(room_id, doc)
+
+    async def document_text(self, room_id: str, doc: str = "code", name: str = "code") -> str:
+        """The current text of a ``Y.Text`` (the code, for runs), live or from the log."""
+        return str((await self.document(room_id, doc)).get(name, type=Text))
+
+    async def document_language(self, room_id: str) -> str | None:
+        """``meta.language`` of the room's code document: what the editor shows."""
+        return code_language(await self.document(room_id, "code"))
 
     # --- events ---------------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from pycrdt import merge_updates
+from pycrdt import Doc, merge_updates
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -75,6 +76,14 @@ class UpdateLog:
             ).all()
         updates = ([snapshot.state] if snapshot else []) + list(rows)
         return StoredDoc(updates=updates, log_length=len(rows))
+
+    async def read(self, room_id: str, doc: str) -> Doc[Any]:
+        """The document as the log holds it (what a process without the live room sees)."""
+        stored = await self.load(room_id, doc)
+        ydoc: Doc[Any] = Doc()
+        for update in stored.updates:
+            ydoc.apply_update(update)
+        return ydoc
 
     async def room_language(self, room_id: str) -> str | None:
         async with self._factory() as db:

@@ -14,7 +14,16 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from pycrdt import Doc, Text, create_update_message
+from pycrdt import (
+    Doc,
+    Map,
+    Text,
+    YMessageType,
+    YSyncMessageType,
+    create_sync_message,
+    create_update_message,
+    handle_sync_message,
+)
 
 from tests.conftest import ServerFactory
 from tests.runner.runner_support import processes_of, require_bwrap
@@ -162,6 +171,40 @@ async def test_default_code_is_the_rooms_code_document(run_server: Server) -> No
             await asyncio.sleep(0.1)
     assert run["stdout"] == "42\n", run
     assert run["code"] == "print(6 * 7)" and run["language"] == "python"
+
+
+async def test_default_language_is_the_editors(run_server: Server) -> None:
+    """A run without a language takes the one the editor shows (``meta.language``), which
+    anyone in the room may have changed since the room was made."""
+    lead = bootstrap_lead(run_server)
+    room = create_room(run_server, lead, language="python")
+    doc: Doc[Any] = Doc()
+    url = f"{run_server.ws_url}/ws/rooms/{room['id']}/yjs/code?token={lead.token}"
+    async with websockets.connect(url) as ws:
+        # Sync first, so that our change follows the room's seeded language, not races it.
+        await ws.send(create_sync_message(doc))
+        async with asyncio.timeout(5):
+            while doc.get("meta", type=Map).get("language") != "python":
+                message = await ws.recv()
+                assert isinstance(message, bytes)
+                if message[0] == YMessageType.SYNC:
+                    reply = handle_sync_message(message[1:], doc)
+                    if reply is not None and message[1] == YSyncMessageType.SYNC_STEP1:
+                        await ws.send(reply)
+        updates: list[bytes] = []
+        doc.observe(lambda event: updates.append(event.update))
+        with doc.transaction():
+            doc.get("meta", type=Map)["language"] = "shell"
+            doc.get("code", type=Text).insert(0, "echo $((6 * 7))")
+        for update in updates:
+            await ws.send(create_update_message(update))
+        deadline = time.monotonic() + 5
+        while True:
+            run = (await asyncio.to_thread(post_run, run_server, lead, room["id"])).json()
+            if run.get("stdout") == "42\n" or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    assert run["language"] == "shell" and run["stdout"] == "42\n", run
 
 
 def test_rate_limit_and_full_queue(server_factory: ServerFactory) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from pycrdt import Text
 from pydantic import BaseModel, ConfigDict, Field
 
 from codepair.api.deps import CurrentPrincipal, DbSession, bearer_token
@@ -25,6 +26,8 @@ from codepair.domain.errors import (
     Unavailable,
     Unprocessable,
 )
+from codepair.hub.hub import code_language
+from codepair.hub.store import UpdateLog
 from codepair.runner import Executor
 from codepair.runner.rooms import RoomRuns, new_run, run_event
 
@@ -141,15 +144,16 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         raise Conflict("This interview has ended")
     if not room.runs_enabled:
         raise Forbidden("Running code is turned off in this room")
-    language = body.language or await _room_language(hub, room_id) or room.language
+    if hub is not None:
+        code_doc = await hub.document(room_id)
+    else:
+        code_doc = await UpdateLog(app.state.db).read(room_id, "code")
+    language = body.language or code_language(code_doc) or room.language
     if not service.executor.supports(language):
         notice = str(getattr(service.executor, "notice", ""))
         raise Unprocessable(notice or f"Language {language!r} is not available on this server")
-    code = body.code
-    if code is None:
-        if hub is None:
-            raise Unprocessable("`code` is required")
-        code = await hub.document_text(room_id, "code")
+    # Without a hub here (a core-only process) the log is at most a group commit behind.
+    code = body.code if body.code is not None else str(code_doc.get("code", type=Text))
     for name, text in (("code", code), ("stdin", body.stdin)):
         if len(text.encode()) > settings.max_code_bytes:
             raise PayloadTooLarge(f"`{name}` is over {settings.max_code_bytes} bytes")
@@ -170,15 +174,6 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
     stored = await service.get(room_id, run.id)
     assert stored is not None
     return RunOut.model_validate(run_event(stored))
-
-
-async def _room_language(hub: Any, room_id: str) -> str | None:
-    """``meta.language`` of the room's code document, when the hub can tell."""
-    reader = getattr(hub, "document_language", None)
-    if reader is None:
-        return None
-    language = await reader(room_id)
-    return str(language) if language else None
 
 
 @router.get("/api/rooms/{room_id}/runs")
