@@ -108,6 +108,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"CodePair serving on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
     if args.only:
         os.environ["CODEPAIR_ONLY"] = args.only
+    if "public_url" not in settings.model_fields_set and not settings.is_production:
+        # In development the address we serve on is the one invite links must point to.
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        os.environ["CODEPAIR_PUBLIC_URL"] = f"http://{host}:{args.port}"
+        get_settings.cache_clear()  # the server's workers may be forked from this process
     if args.server == "granian":
         try:
             from granian.constants import Interfaces

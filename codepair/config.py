@@ -99,9 +99,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
+        # Written to __dict__ so that model_fields_set still tells what the operator set.
         if not self.database_url:
-            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'codepair.db'}"
-        self.public_url = self.public_url.rstrip("/")
+            self.__dict__["database_url"] = f"sqlite+aiosqlite:///{self.data_dir / 'codepair.db'}"
+        self.__dict__["public_url"] = self.public_url.rstrip("/")
         return self
 
     @property

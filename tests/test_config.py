@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from codepair.config import Settings
-from tests.support.server import VENV_BIN
+from tests.support.api import bootstrap_lead, create_room
+from tests.support.server import VENV_BIN, Server
 
 
 def test_development_secret_is_generated_once(tmp_path: Path) -> None:
@@ -48,3 +49,19 @@ def test_lists_from_comma_separated_env(monkeypatch: pytest.MonkeyPatch, tmp_pat
     settings = Settings()
     assert settings.stun_urls == ["stun:a.example:3478", "stun:b.example:3478"]
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'codepair.db'}"
+
+
+def test_invite_links_follow_the_served_port_in_development(tmp_path: Path) -> None:
+    """Without CODEPAIR_PUBLIC_URL, `serve --port P` makes links to port P, not 8000."""
+    srv = Server(data_dir=tmp_path)
+    srv.env_overrides = {}
+    env = srv.env()
+    del env["CODEPAIR_PUBLIC_URL"]
+    srv.env = lambda: env  # type: ignore[method-assign]
+    srv.start()
+    try:
+        lead = bootstrap_lead(srv)
+        room = create_room(srv, lead)
+        assert room["invite_url"].startswith(f"http://127.0.0.1:{srv.port}/join/")
+    finally:
+        srv.kill()
