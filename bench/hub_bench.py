@@ -1,6 +1,6 @@
 """Our hub next to the reference Node server (y-websocket@2.1.0, yjs@13.6.33), in one run.
 
-    .venv/bin/python bench/hub_bench.py [--quick] [--server granian|uvicorn]
+    .venv/bin/python bench/hub_bench.py [--quick] [--server uvicorn,granian]
 
 Starts ``codepair serve`` (SQLite, persistence on: every update goes through the group-commit
 log) and ``npx y-websocket`` on free ports, drives both with the same lean Node clients
@@ -285,21 +285,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer samples, for a smoke run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
-    parser.add_argument("--server", default="granian", choices=["granian", "uvicorn"])
+    parser.add_argument(
+        "--server",
+        default="uvicorn",
+        help="our ASGI server(s), comma-separated: uvicorn (the default), granian",
+    )
     args = parser.parse_args()
+    kinds = args.server.split(",")
+    if not set(kinds) <= {"uvicorn", "granian"}:
+        parser.error("--server: uvicorn and/or granian")
     ensure_node_modules()
     runs: dict[str, list[dict[str, Any]]] = {}
-    ours_name = f"CodePair hub ({args.server})"
     node_name = "y-websocket 2.1.0 (Node)"
-    with our_server(args.server) as ours, node_server() as ref:
-        token, rooms = make_rooms(ours["port"], ours["email"], 122)
-        url = f"ws://127.0.0.1:{ours['port']}/ws/rooms/{{room}}/yjs/code?token={token}"
+    with contextlib.ExitStack() as stack:
+        targets: dict[str, Target] = {}
+        rooms: list[str] = []
+        for kind in kinds:
+            ours = stack.enter_context(our_server(kind))
+            token, rooms = make_rooms(ours["port"], ours["email"], 122)
+            url = f"ws://127.0.0.1:{ours['port']}/ws/rooms/{{room}}/yjs/code?token={token}"
+            targets[f"CodePair hub ({kind})"] = Target(kind, ours["pid"], url, rooms)
+        ref = stack.enter_context(node_server())
         node_pid = int(ref["children"][0]) if ref["children"] else ref["pid"]
-        targets = {
-            ours_name: Target("ours", ours["pid"], url, rooms),
-            node_name: Target("node", node_pid, f"ws://127.0.0.1:{ref['port']}/{{room}}", rooms),
-        }
-        # Alternate the two servers, round after round, so that whatever else the machine
+        node_url = f"ws://127.0.0.1:{ref['port']}/{{room}}"
+        targets[node_name] = Target("node", node_pid, node_url, rooms)
+        # Alternate the servers, round after round, so that whatever else the machine
         # is doing weighs on both alike.
         for _ in range(args.rounds):
             for name, target in targets.items():
