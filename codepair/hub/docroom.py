@@ -64,6 +64,11 @@ class DocRoom:
         self.loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.unload_timer: asyncio.TimerHandle | None = None
         self.publish: Publisher | None = None
+        # For the log reconciler (reconcile.py): updates applied here, when the last one was,
+        # and whether any came from the bus since the room was last checked against the log.
+        self.applied = 0
+        self.last_applied = 0.0
+        self.remote_unchecked = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -183,6 +188,8 @@ class DocRoom:
                 return
             check_counts(payload, 3)
             self.doc.apply_update(payload)
+            self._applied()
+            self.remote_unchecked = True
             if sub != YSyncMessageType.SYNC_UPDATE:
                 frame = create_update_message(payload)
         elif kind == YMessageType.AWARENESS:
@@ -199,6 +206,11 @@ class DocRoom:
 
     def _log(self, update: bytes, author: str) -> None:
         self.pending.append(PendingUpdate(update, datetime.now(UTC), author))
+        self._applied()
+
+    def _applied(self) -> None:
+        self.applied += 1
+        self.last_applied = time.monotonic()
 
     # --- housekeeping ---------------------------------------------------------------------
 

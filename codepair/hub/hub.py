@@ -28,6 +28,7 @@ from codepair.hub.connection import Connection
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom
 from codepair.hub.protocol import CloseCode, RoomEnded, encode
+from codepair.hub.reconcile import LogReconciler
 from codepair.hub.store import Batch, ChatStore, UpdateLog
 
 log = structlog.get_logger("codepair.hub")
@@ -62,6 +63,7 @@ class Hub:
         self.log = UpdateLog(db)
         self.chat = ChatStore(db)
         self.bridge = HubBridge(self, bus) if bus is not None else None
+        self.reconciler = LogReconciler(self)
         self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
@@ -87,6 +89,10 @@ class Hub:
             asyncio.create_task(self._flush_loop(), name="hub-group-commit"),
             asyncio.create_task(self._keepalive_loop(), name="hub-keepalive"),
         ]
+        if self.bridge is not None:
+            self._tasks.append(
+                asyncio.create_task(self.reconciler.run(), name="hub-log-reconcile")
+            )
 
     async def stop(self) -> None:
         """Close every socket and write everything still pending."""
@@ -170,6 +176,8 @@ class Hub:
             self._unload_later(room)  # still loading: look again later
             return
         try:
+            if room.remote_unchecked:  # what a dead instance never wrote must not go with us
+                await self.reconciler.reconcile(room)
             await self.flush()
         except Exception as exc:
             log.error("room_unload_flush_failed", room=room.room_id, exc_info=exc)

@@ -79,11 +79,44 @@ class UpdateLog:
 
     async def read(self, room_id: str, doc: str) -> Doc[Any]:
         """The document as the log holds it (what a process without the live room sees)."""
+        return (await self.read_counted(room_id, doc))[1]
+
+    async def read_counted(self, room_id: str, doc: str) -> tuple[int, Doc[Any]]:
+        """How many rows follow the snapshot, and the document the log holds."""
         stored = await self.load(room_id, doc)
         ydoc: Doc[Any] = Doc()
         for update in stored.updates:
             ydoc.apply_update(update)
-        return ydoc
+        return stored.log_length, ydoc
+
+    async def rebase(self, room_id: str, doc: str, state: bytes, *, expect_rows: int) -> bool:
+        """Make ``state`` (which holds everything the log holds) the snapshot and drop the rows
+        it covers, in one transaction; False, changing nothing, if the log no longer has
+        ``expect_rows`` rows after the snapshot (someone wrote since it was read)."""
+        async with transaction(self._factory) as db:
+            snapshot = await db.get(YSnapshot, (room_id, doc), with_for_update=True)
+            after = snapshot.upto_seq if snapshot else -1
+            seqs = (
+                await db.scalars(
+                    select(YUpdate.seq).where(
+                        YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq > after
+                    )
+                )
+            ).all()
+            if len(seqs) != expect_rows:
+                return False
+            upto = max(seqs, default=max(after, 0))
+            if snapshot is None:
+                db.add(YSnapshot(room_id=room_id, doc=doc, state=state, upto_seq=upto))
+            else:
+                snapshot.state = state
+                snapshot.upto_seq = upto
+            await db.execute(
+                delete(YUpdate).where(
+                    YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq <= upto
+                )
+            )
+            return True
 
     async def room_language(self, room_id: str) -> str | None:
         async with self._factory() as db:
