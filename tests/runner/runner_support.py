@@ -13,7 +13,11 @@ from codepair.config import Settings
 TEST_UID_BASE = 64000
 
 #: Toolchains every machine of this project has, so their absence under CI is a failure.
-BASE_LANGUAGES = {"python", "javascript", "c", "cpp", "java", "rust", "shell"}
+# Every language `make test` provides (golang-go from Debian, esbuild from npm): under CI a
+# missing one fails instead of skipping.
+BASE_LANGUAGES = {
+    "python", "javascript", "typescript", "c", "cpp", "java", "rust", "go", "shell",
+}
 
 
 def runner_settings(data_dir: Path, **overrides: object) -> Settings:
