@@ -66,7 +66,7 @@ class Server:
     port: int = field(default_factory=free_port)
     database_url: str = ""
     server_kind: str = field(
-        default_factory=lambda: os.environ.get("CODEPAIR_TEST_SERVER", "granian")
+        default_factory=lambda: os.environ.get("CODEPAIR_TEST_SERVER", "uvicorn")
     )
     proc: subprocess.Popen[bytes] | None = None
 
