@@ -106,16 +106,7 @@ class UpdateLog:
             if len(seqs) != expect_rows:
                 return False
             upto = max(seqs, default=max(after, 0))
-            if snapshot is None:
-                db.add(YSnapshot(room_id=room_id, doc=doc, state=state, upto_seq=upto))
-            else:
-                snapshot.state = state
-                snapshot.upto_seq = upto
-            await db.execute(
-                delete(YUpdate).where(
-                    YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq <= upto
-                )
-            )
+            await _snapshot_up_to(db, snapshot, room_id, doc, state, upto)
             return True
 
     async def room_language(self, room_id: str) -> str | None:
@@ -167,17 +158,7 @@ class UpdateLog:
                 return 0
             parts = ([snapshot.state] if snapshot else []) + [row.update for row in rows]
             state = merge_updates(*parts)
-            upto = rows[-1].seq
-            if snapshot is None:
-                db.add(YSnapshot(room_id=room_id, doc=doc, state=state, upto_seq=upto))
-            else:
-                snapshot.state = state
-                snapshot.upto_seq = upto
-            await db.execute(
-                delete(YUpdate).where(
-                    YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq <= upto
-                )
-            )
+            await _snapshot_up_to(db, snapshot, room_id, doc, state, rows[-1].seq)
             return len(rows)
 
     async def log_length(self, room_id: str, doc: str) -> int:
@@ -192,6 +173,25 @@ class UpdateLog:
                 or 0
             )
             return count
+
+
+async def _snapshot_up_to(
+    db: AsyncSession,
+    snapshot: YSnapshot | None,
+    room_id: str,
+    doc: str,
+    state: bytes,
+    upto: int,
+) -> None:
+    """Make ``state`` the snapshot of every update up to ``upto`` and drop those rows."""
+    if snapshot is None:
+        db.add(YSnapshot(room_id=room_id, doc=doc, state=state, upto_seq=upto))
+    else:
+        snapshot.state = state
+        snapshot.upto_seq = upto
+    await db.execute(
+        delete(YUpdate).where(YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq <= upto)
+    )
 
 
 async def _last_seq(db: AsyncSession, room_id: str, doc: str) -> int:
