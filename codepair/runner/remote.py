@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import signal as signals
+from abc import abstractmethod
 from typing import Any
 
 import httpx
@@ -97,11 +98,13 @@ class RemoteExecutor(Executor):
                     on_output(stream, text)
         return result
 
+    @abstractmethod
     async def _fetch_languages(self) -> dict[str, tuple[LanguageInfo, Any]]:
-        raise NotImplementedError
+        """Our language ids mapped to what the engine offers and its own name for each."""
 
+    @abstractmethod
     async def _submit(self, request: RunRequest, engine_language: Any) -> RunResult:
-        raise NotImplementedError
+        """Run one request on the engine and translate its answer."""
 
     def _cap(self, text: str | None) -> tuple[str, bool]:
         text = text or ""
