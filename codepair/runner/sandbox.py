@@ -20,18 +20,16 @@ takes the whole tree down with it.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import os
-import re
-import signal
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from codepair.runner.executor import OutputListener
 from codepair.runner.languages import SANDBOX_PATH
+from codepair.runner.processes import PipeReader, RunningSandbox, memfd, open_path
 
 #: Host files under /etc that compilers and runtimes read (the JVM's config, the loader cache).
 ETC_FILES = (
@@ -44,8 +42,6 @@ ETC_FILES = (
     "/etc/java-21-openjdk",
     "/etc/ssl/certs",
 )
-
-_READ_CHUNK = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +97,7 @@ class Sandbox:
         # GNU time waits for the program inside the sandbox and reports its CPU time and peak
         # memory: bubblewrap's pid 1 reaps the program, so our own wait4 cannot see them.
         self.timer = timer
-        self._running: dict[int, _Target] = {}
+        self._running: dict[int, RunningSandbox] = {}
         self.stopping = False
 
     @property
@@ -117,7 +113,7 @@ class Sandbox:
         """Run ``job`` to its end (or its limits) and report how it went."""
         fds: list[int] = []
         try:
-            stdin_fd = _memfd("stdin", job.stdin)
+            stdin_fd = memfd("stdin", job.stdin)
             fds.append(stdin_fd)
             file_fds: dict[str, int] = {}
             files = dict(job.files)
@@ -125,15 +121,15 @@ class Sandbox:
                 files.update(_identity_files(self.uid_for(slot), job.cwd))
             for path, content in files.items():
                 if self.sandboxed:
-                    file_fds[path] = _memfd("file", content)
+                    file_fds[path] = memfd("file", content)
                     fds.append(file_fds[path])
                 else:
                     self._write_host_file(path, content, slot)
             mount_fds: dict[str, tuple[int, str, bool]] = {}
             for host, inside in job.ro_mounts.items():
-                mount_fds[host] = (_open_path(host, fds), inside, False)
+                mount_fds[host] = (open_path(host, fds), inside, False)
             for host, inside in job.rw_mounts.items():
-                mount_fds[host] = (_open_path(host, fds), inside, True)
+                mount_fds[host] = (open_path(host, fds), inside, True)
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
             stats_r, stats_w = os.pipe()
@@ -143,7 +139,10 @@ class Sandbox:
             os.fchmod(stats_w, 0o622)
             argv = self._command(job, file_fds, mount_fds, stats_w, info_w, slot, limits)
             inherited = [
-                *file_fds.values(), *(fd for fd, _, _ in mount_fds.values()), stats_w, info_w
+                *file_fds.values(),
+                *(fd for fd, _, _ in mount_fds.values()),
+                stats_w,
+                info_w,
             ]
             started = time.monotonic()
             proc = await asyncio.to_thread(
@@ -160,7 +159,7 @@ class Sandbox:
             for fd in (out_w, err_w, stdin_fd, *inherited):
                 os.close(fd)
                 fds.remove(fd)
-            target = _Target(proc.pid, _Stream("info", info_r, 4096, None, lambda: None))
+            target = RunningSandbox(proc.pid, PipeReader("info", info_r, 4096, None, lambda: None))
             self._running[proc.pid] = target
             if self.stopping:
                 target.kill()
@@ -217,8 +216,12 @@ class Sandbox:
         if os.geteuid() == 0:
             uid = self.uid_for(slot)
             argv += [
-                "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                "--no-new-privs", "--",
+                "setpriv",
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+                "--no-new-privs",
+                "--",
             ]
         program = list(job.argv)
         if self.timer is not None:
@@ -233,18 +236,35 @@ class Sandbox:
             "--die-with-parent",
             "--new-session",
             "--clearenv",
-            "--hostname", "sandbox",
+            "--hostname",
+            "sandbox",
             # bubblewrap tells the host pid of the sandbox's pid 1 here: we kill that one
             # first, so bubblewrap reaps it instead of leaving it to the host's init.
-            "--info-fd", str(info_fd),
-            "--ro-bind", "/usr", "/usr",
-            "--symlink", "usr/bin", "/bin",
-            "--symlink", "usr/sbin", "/sbin",
-            "--symlink", "usr/lib", "/lib",
-            "--symlink", "usr/lib64", "/lib64",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--size", str(limits.tmpfs_bytes), "--tmpfs", "/tmp",
+            "--info-fd",
+            str(info_fd),
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--symlink",
+            "usr/bin",
+            "/bin",
+            "--symlink",
+            "usr/sbin",
+            "/sbin",
+            "--symlink",
+            "usr/lib",
+            "/lib",
+            "--symlink",
+            "usr/lib64",
+            "/lib64",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(limits.tmpfs_bytes),
+            "--tmpfs",
+            "/tmp",
         ]
         for path in ETC_FILES:
             argv += ["--ro-bind-try", path, path]
@@ -277,7 +297,7 @@ class Sandbox:
     async def _supervise(
         self,
         proc: subprocess.Popen[bytes],
-        target: _Target,
+        target: RunningSandbox,
         out_r: int,
         err_r: int,
         stats_r: int,
@@ -302,9 +322,9 @@ class Sandbox:
                 target.kill()
 
         streams = [
-            _Stream("stdout", out_r, limits.output_bytes, on_output, over_cap),
-            _Stream("stderr", err_r, limits.output_bytes, on_output, over_cap),
-            _Stream("stats", stats_r, 4096, None, lambda: None),
+            PipeReader("stdout", out_r, limits.output_bytes, on_output, over_cap),
+            PipeReader("stderr", err_r, limits.output_bytes, on_output, over_cap),
+            PipeReader("stats", stats_r, 4096, None, lambda: None),
             target.info,
         ]
         for stream in streams:
@@ -329,9 +349,7 @@ class Sandbox:
             # Everything inside has died with the sandbox's pid 1, so the pipes reach EOF;
             # the bound only guards against a descendant that escaped the pid namespace.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.gather(*(s.eof for s in streams)), timeout=1.0
-                )
+                await asyncio.wait_for(asyncio.gather(*(s.eof for s in streams)), timeout=1.0)
         finally:
             loop.remove_reader(pidfd)
             os.close(pidfd)
@@ -357,88 +375,6 @@ class Sandbox:
         outcome.stdout = bytes(streams[0].data)
         outcome.stderr = bytes(streams[1].data)
         return outcome
-
-
-class _Target:
-    """A running sandbox, to be killed from the inside out."""
-
-    def __init__(self, pid: int, info: _Stream) -> None:
-        self.pid = pid
-        self.info = info
-        self._fallback: asyncio.TimerHandle | None = None
-
-    def inner_pid(self) -> int | None:
-        match = re.search(rb'"child-pid"\s*:\s*(\d+)', bytes(self.info.data))
-        return int(match.group(1)) if match else None
-
-    def kill(self, *, fallback_after: float | None = 0.5) -> None:
-        """SIGKILL the sandbox's pid 1 (the kernel then kills the rest); if that does not end
-        bubblewrap in ``fallback_after`` seconds, or the pid is unknown, kill bubblewrap too."""
-        inner = self.inner_pid()
-        if inner is None or fallback_after is None:
-            if inner is not None:
-                _kill_pid(inner)
-            _kill_tree(self.pid)
-            return
-        _kill_pid(inner)
-        if self._fallback is None:
-            loop = asyncio.get_running_loop()
-            self._fallback = loop.call_later(fallback_after, _kill_tree, self.pid)
-
-    def cancel_fallback(self) -> None:
-        if self._fallback is not None:
-            self._fallback.cancel()
-
-
-class _Stream:
-    """Reads one pipe without blocking, keeps at most ``cap`` bytes, reports live text."""
-
-    def __init__(
-        self,
-        name: str,
-        fd: int,
-        cap: int,
-        on_output: OutputListener | None,
-        over_cap: Callable[[], None],
-    ) -> None:
-        self.name = name
-        self.fd = fd
-        self.cap = cap
-        self.data = bytearray()
-        self.on_output = on_output
-        self.over_cap = over_cap
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.eof: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        os.set_blocking(fd, False)
-
-    def readable(self) -> None:
-        try:
-            chunk = os.read(self.fd, _READ_CHUNK)
-        except BlockingIOError:
-            return
-        except OSError:
-            chunk = b""
-        if not chunk:
-            if not self.eof.done():
-                self.eof.set_result(None)
-            asyncio.get_running_loop().remove_reader(self.fd)
-            return
-        room = self.cap - len(self.data)
-        if room > 0:
-            kept = chunk[:room]
-            self.data += kept
-            if self.on_output is not None:
-                text = self.decoder.decode(kept)
-                if text:
-                    self.on_output(self.name, text)
-        if len(chunk) > room:
-            self.over_cap()
-
-    def flush(self) -> None:
-        if self.on_output is not None:
-            text = self.decoder.decode(b"", final=True)
-            if text:
-                self.on_output(self.name, text)
 
 
 def _env(extra: Mapping[str, str], cwd: str) -> dict[str, str]:
@@ -472,34 +408,3 @@ def _parse_stats(data: bytes) -> tuple[int, int] | None:
         return int((float(user) + float(system)) * 1000), int(maxrss)
     except (IndexError, ValueError):
         return None
-
-
-def _open_path(path: str, opened: list[int]) -> int:
-    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-    opened.append(fd)
-    return fd
-
-
-def _memfd(name: str, content: bytes) -> int:
-    """An anonymous in-memory file holding ``content``, positioned at its start."""
-    fd = os.memfd_create(f"codepair-{name}", 0)
-    view = memoryview(content)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def _kill_pid(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _kill_tree(pid: int) -> None:
-    # The outer process leads its own process group (start_new_session); bubblewrap's
-    # --die-with-parent then kills the sandbox's pid 1, and the kernel everything inside.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.kill(pid, signal.SIGKILL)
