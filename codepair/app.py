@@ -22,7 +22,6 @@ from codepair.db.engine import create_engine, session_factory
 from codepair.hub import Hub
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
-from codepair.metrics import HttpMetrics
 from codepair.ratelimit import RateLimiter
 from codepair.runner import create_executor
 
@@ -112,7 +111,6 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
-    app.add_middleware(HttpMetrics)
     app.add_middleware(AccessLog)
     return app
 

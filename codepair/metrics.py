@@ -141,9 +141,13 @@ class HttpMetrics:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            route = _route_template(scope)
-            HTTP_REQUESTS.labels(method=scope.get("method", ""), route=route, status=status).inc()
-            HTTP_SECONDS.labels(route=route).observe(time.perf_counter() - started)
+            self.finished(scope, status, time.perf_counter() - started)
+
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        """One request answered; subclasses add to what is recorded (the access log)."""
+        route = _route_template(scope)
+        HTTP_REQUESTS.labels(method=scope.get("method", ""), route=route, status=status).inc()
+        HTTP_SECONDS.labels(route=route).observe(seconds)
 
 
 def _route_template(scope: Scope) -> str:

@@ -4,10 +4,11 @@ query strings (tokens travel in them for WebSockets and must never reach a log).
 from __future__ import annotations
 
 import json
-import time
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from codepair.metrics import HttpMetrics
 
 log = structlog.get_logger("codepair.access")
 
@@ -143,34 +144,18 @@ async def _too_large(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class AccessLog:
-    """One structured line per request: method, path (never the query), status, duration."""
+class AccessLog(HttpMetrics):
+    """Metrics plus one structured line per request: method, path (never the query), status,
+    duration. One wrapper for both, so each request is timed and its status caught once."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            path = scope.get("path", "")
-            if not path.startswith("/assets/"):
-                log.info(
-                    "http_request",
-                    method=scope.get("method"),
-                    path=path,
-                    status=status,
-                    ms=round((time.perf_counter() - start) * 1000, 1),
-                )
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        super().finished(scope, status, seconds)
+        path = scope.get("path", "")
+        if not path.startswith("/assets/"):
+            log.info(
+                "http_request",
+                method=scope.get("method"),
+                path=path,
+                status=status,
+                ms=round(seconds * 1000, 1),
+            )
