@@ -13,13 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from tests.bus.servers import PrivateRedis
 from tests.cluster.support import Cluster, TcpProxy, audit_log
 from tests.hub.nodeclients import NodeClients
-from tests.hub.test_hub_events import EventsClient, events
 from tests.support.api import Actor, bootstrap_lead, create_room, join
+from tests.support.events import EventsClient, events, negotiate_data_channel
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -129,43 +128,6 @@ async def know_each_other(ea: EventsClient, eb: EventsClient) -> tuple[str, str]
         if not any(p["peer_id"] == other for p in welcome["peers"]):
             assert (await client.next("peer.joined"))["peer"]["peer_id"] == other
     return peer_a, peer_b
-
-
-async def negotiate_data_channel(
-    ea: EventsClient, eb: EventsClient, peer_a: str, peer_b: str
-) -> None:
-    """Offer and answer through the hub (across the bus); a data channel message arrives."""
-    pc_a, pc_b = RTCPeerConnection(), RTCPeerConnection()
-    loop = asyncio.get_running_loop()
-    received: asyncio.Future[str] = loop.create_future()
-    opened: asyncio.Future[None] = loop.create_future()
-    try:
-        channel = pc_a.createDataChannel("chat")
-        channel.on("open", lambda: opened.done() or opened.set_result(None))
-
-        @pc_b.on("datachannel")
-        def _on_channel(ch: Any) -> None:
-            ch.on("message", lambda m: received.done() or received.set_result(m))
-
-        # aiortc gathers ICE candidates into the SDP, so offer and answer suffice.
-        await pc_a.setLocalDescription(await pc_a.createOffer())
-        offer = {"sdp": pc_a.localDescription.sdp, "type": pc_a.localDescription.type}
-        await ea.send({"type": "signal", "to": peer_b, "data": {"description": offer}})
-        signal = await eb.next("signal")
-        assert signal["from"] == peer_a
-        await pc_b.setRemoteDescription(RTCSessionDescription(**signal["data"]["description"]))
-        await pc_b.setLocalDescription(await pc_b.createAnswer())
-        answer = {"sdp": pc_b.localDescription.sdp, "type": pc_b.localDescription.type}
-        await eb.send({"type": "signal", "to": peer_a, "data": {"description": answer}})
-        signal = await ea.next("signal")
-        assert signal["from"] == peer_b
-        await pc_a.setRemoteDescription(RTCSessionDescription(**signal["data"]["description"]))
-        await asyncio.wait_for(opened, 10)
-        channel.send("hello over WebRTC")
-        assert await asyncio.wait_for(received, 10) == "hello over WebRTC"
-    finally:
-        await pc_a.close()
-        await pc_b.close()
 
 
 async def test_kill_9_of_a_peer_loses_nothing_and_logs_each_update_once(

@@ -14,8 +14,8 @@ import pytest
 import redis
 
 from tests.hub.nodeclients import NodeClients
-from tests.hub.test_hub_events import events
 from tests.support.api import bootstrap_lead, create_room, join
+from tests.support.events import events
 from tests.support.server import Server, db_backend
 
 REDIS_URL = os.environ.get("CODEPAIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
