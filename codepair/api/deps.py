@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.api.notify import run_after_commit
 from codepair.config import Settings
-from codepair.domain.access import INVALID_TOKEN, authenticate
+from codepair.domain.access import authenticate
 from codepair.domain.errors import DomainError, Forbidden, Unauthorized
 from codepair.security.tokens import Principal
 
@@ -84,7 +84,6 @@ async def get_lead(principal: CurrentUser) -> Principal:
 CurrentLead = Annotated[Principal, Depends(get_lead)]
 
 __all__ = [
-    "INVALID_TOKEN",
     "CurrentLead",
     "CurrentPrincipal",
     "CurrentUser",

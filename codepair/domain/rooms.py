@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from codepair.config import Settings
-from codepair.db.models import Invite, Role, Room, RoomInterviewer, User
+from codepair.db.models import Invite, Room, RoomInterviewer, User
 from codepair.domain.access import RoomRole, room_role
 from codepair.domain.errors import Conflict, Forbidden, Gone, NotFound
 from codepair.security.tokens import (
@@ -129,12 +129,10 @@ async def room_for(
     cannot be probed. With ``interviewer`` (the default) candidates are refused too.
     """
     role = await room_role(db, principal, room_id)
-    if role is None or (interviewer and role == "candidate"):
-        if principal.is_candidate and role is None:
-            raise NotFound(ROOM_NOT_FOUND)
-        if role == "candidate":
-            raise Forbidden("Candidates cannot do this")
+    if role is None:
         raise NotFound(ROOM_NOT_FOUND)
+    if interviewer and role == "candidate":
+        raise Forbidden("Candidates cannot do this")
     return await load_room(db, room_id), role
 
 
@@ -171,13 +169,6 @@ async def end_room(db: AsyncSession, room: Room) -> bool:
     room.ended_at = datetime.now(UTC)
     await db.flush()
     return True
-
-
-async def mark_started(db: AsyncSession, room_id: str) -> None:
-    """Record the first time anyone joined: the room shows as live from then on."""
-    room = await db.get(Room, room_id)
-    if room is not None and room.started_at is None:
-        room.started_at = datetime.now(UTC)
 
 
 async def rotate_invite(db: AsyncSession, room: Room) -> Room:
@@ -254,7 +245,3 @@ async def join(
 
 def may_manage_interviewers(role: RoomRole) -> bool:
     return role in ("owner", "lead")
-
-
-def is_lead_role(role: Role | str) -> bool:
-    return str(role) == Role.lead.value
