@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -19,7 +20,7 @@ from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
-from codepair.hub import Hub
+from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
 from codepair.ratelimit import RateLimiter
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     serve_peer = only in (None, "peer")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         engine = create_engine(settings)
         app.state.db = session_factory(engine)
         async with AsyncExitStack() as stack:
@@ -69,17 +70,20 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 await bus.start()
                 stack.push_async_callback(bus.close)
                 app.state.bus = bus
+            state: dict[str, Any] = {}
             if serve_peer:
                 app.state.hub = Hub(settings, app.state.db, bus=bus)
                 await app.state.hub.start()
                 stack.push_async_callback(app.state.hub.stop)
+                # For the Yjs socket's own protocol under uvicorn (codepair/hub/wire.py).
+                state[wire.STATE_KEY] = wire.HubSockets(app.state.hub, settings, app.state.db)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
                 await app.state.runner.start()
                 # Closed before the hub and the database: runs record how they ended.
                 stack.push_async_callback(runs.shutdown, app)
-            yield
+            yield state
 
     app = FastAPI(
         title="CodePair",

@@ -141,8 +141,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # At INFO, uvicorn.error writes two lines per socket opened (thousands in a rush of
         # reconnections), one with the URL and so the token; its warnings and errors show.
         log_level="warning",
-        # The sans-I/O implementation: no tasks of its own per socket.
-        ws="websockets-sansio",
+        # The Yjs socket runs on its own protocol, straight on the transport (ADR 6); it hands
+        # every other WebSocket to uvicorn's sans-I/O implementation (no tasks of its own).
+        ws="codepair.hub.wire:HubWebSocketProtocol",
         ws_max_size=settings.max_frame_bytes,
         # Browsers offer compression; Yjs frames are small and binary, and zlib contexts cost
         # memory: 500 sockets that offered it added 45 MiB with it on, 25 MiB with it off.

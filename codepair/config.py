@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     room_unload_seconds: float = 30.0
     yjs_compact_after_updates: int = 10_000  # the log is replay's history: keep a session's
     max_event_frame_bytes: int = 64 * 1024
+    # A Yjs socket silent this long is pinged; one silent (no pong either) for the second is
+    # closed: a client gone without a FIN (laptop lid, dropped network).
+    ws_ping_after_seconds: float = 20.0
+    ws_dead_after_seconds: float = 60.0
 
     # Code runs.
     runner_backend: Literal["local", "piston", "judge0"] = "local"

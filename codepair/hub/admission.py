@@ -14,7 +14,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from codepair.config import Settings
+from codepair.domain.access import authenticate, room_role
+from codepair.domain.errors import DomainError
+from codepair.hub.docroom import DOCS
 from codepair.security.tokens import Principal
+
+log = structlog.get_logger("codepair.hub")
 
 Decision = tuple[Principal, str | None]  # the principal and their room role (None: refused)
 
@@ -81,3 +90,57 @@ class AdmissionCache:
     def forget_room(self, room_id: str) -> None:
         for key in [k for k in self._entries if k[1] == room_id]:
             del self._entries[key]
+
+
+class Refused(Exception):
+    """A handshake the hub refuses, with the HTTP status and message to answer it with."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+INTERVIEWER_DOCS = frozenset({"notes"})
+
+
+async def check_socket(
+    cache: AdmissionCache,
+    db: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    room_id: str,
+    doc: str | None,
+    token: str,
+    origin: str | None,
+) -> tuple[Principal, str]:
+    """Who opens a room socket (``doc`` None: the events socket), and their part in the room.
+
+    Raises :class:`Refused`: 403 for a disallowed ``Origin``, a foreign room or a candidate on
+    an interviewers' document, 404 for an unknown document, the token's own status (401) when
+    it does not hold, 503 when the database cannot be asked. Every transport calls this before
+    it completes the handshake.
+    """
+    # Browsers always send Origin; other clients carry only their token.
+    if origin is not None and origin.rstrip("/") not in settings.allowed_origins:
+        raise Refused(403, "Origin not allowed")
+    if doc is not None and doc not in DOCS:
+        raise Refused(404, "No such document")
+
+    async def check() -> Decision:
+        async with db() as session:
+            principal = await authenticate(session, settings, token)
+            return principal, await room_role(session, principal, room_id)
+
+    try:
+        principal, role = await cache.admit(token, room_id, check)
+    except DomainError as exc:
+        raise Refused(exc.status, exc.detail) from None
+    except Exception as exc:  # the database is unreachable: a clear 503, not a traceback
+        log.error("handshake_check_failed", room=room_id, error=type(exc).__name__)
+        raise Refused(503, "Service unavailable; try again") from None
+    if role is None:
+        raise Refused(403, "Not a member of this room")
+    if doc in INTERVIEWER_DOCS and principal.is_candidate:
+        raise Refused(403, "Interviewers only")
+    return principal, role

@@ -1,8 +1,12 @@
-"""One socket as a room sees it: who is on it, and a bounded outbox drained by one writer.
+"""One socket as a room sees it: who is on it, and a bounded way to send to it.
 
-Rooms never await a socket. They put messages in the outbox and go on; the writer task sends
-them in order. A client whose outbox fills up (it reads slower than the room writes) is
-disconnected instead of being allowed to hold the room back or grow memory without bound.
+Rooms never await a socket. They hand it a message and go on; the transport sends messages in
+order. A client that reads slower than the room writes is disconnected once its bounded
+backlog fills up, instead of being allowed to hold the room back or grow memory without bound.
+
+:class:`Connection` is what rooms see; :class:`AsgiConnection` is the transport for any ASGI
+server (an outbox drained by a writer task), :mod:`codepair.hub.wire` the one that writes
+straight to the socket under uvicorn.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import contextlib
 import itertools
 import secrets
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import MutableMapping
 from typing import Any, Protocol
@@ -52,11 +57,54 @@ class _Close:
 _ids = itertools.count(1)
 
 
-class Connection:
-    """A socket of one person in one room: identity, outbox, writer task.
+class Connection(ABC):
+    """A socket of one person in one room, as rooms see it: who is on it, and how to send.
 
-    ``room_role`` is the person's part in the room (owner, co, lead, candidate).
+    ``room_role`` is the person's part in the room (owner, co, lead, candidate). Rooms only
+    ever call :meth:`send`, :meth:`close` and :meth:`abort`, none of which awaits; each
+    transport (:class:`AsgiConnection` here, :class:`~codepair.hub.wire.WireConnection`)
+    decides how the bytes reach the client.
     """
+
+    __slots__ = ("awareness_ids", "close_code", "closed", "id", "peer_id", "principal",
+                 "room_role")
+
+    def __init__(self, principal: Principal, room_role: str) -> None:
+        self.id = next(_ids)
+        self.peer_id = secrets.token_urlsafe(9)
+        self.principal = principal
+        self.room_role = room_role
+        # Awareness client ids this socket has announced: removed for everyone when it closes.
+        self.awareness_ids: set[int] = set()
+        self.closed = False
+        self.close_code: int | None = None
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.principal.is_candidate
+
+    @abstractmethod
+    def send(self, message: bytes | str) -> None:
+        """Queue a message (bytes: a binary frame, str: a text frame); never blocks."""
+
+    @abstractmethod
+    def close(self, code: int, reason: str) -> None:
+        """Close after what is already queued has been sent."""
+
+    @abstractmethod
+    def abort(self, code: int, reason: str) -> None:
+        """Close now, dropping whatever is queued."""
+
+
+class AsgiConnection(Connection):
+    """A socket behind an ASGI server: a bounded outbox drained by one writer task.
+
+    The handler's own task reads; it is cancelled when the socket must close, and closes it
+    (:meth:`finish`).
+    """
+
+    __slots__ = ("_aborted", "_idle", "_outbox", "_reader", "_writer", "close_request",
+                 "outbox_max", "reader_cancelled", "transport")
 
     def __init__(
         self,
@@ -66,28 +114,17 @@ class Connection:
         *,
         outbox_max: int,
     ) -> None:
-        self.id = next(_ids)
-        self.peer_id = secrets.token_urlsafe(9)
+        super().__init__(principal, room_role)
         self.transport = transport
-        self.principal = principal
-        self.room_role = room_role
         self.outbox_max = outbox_max
-        # Awareness client ids this socket has announced: removed for everyone when it closes.
-        self.awareness_ids: set[int] = set()
-        self.closed = False
         self.reader_cancelled = False  # we cancelled the reader to close the socket
         self.close_request: tuple[int, str] | None = None
         self._aborted = False
-        self.close_code: int | None = None
         self._outbox: deque[bytes | str | _Close] = deque()
         # The writer's parking spot: a bare future is cheaper than an Event on the hot path.
         self._idle: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[object] | None = None
-
-    @property
-    def is_candidate(self) -> bool:
-        return self.principal.is_candidate
 
     def start(self) -> None:
         """Start the writer; the calling task is the reader, cancelled if the socket is dropped."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from pycrdt import (
     Awareness,
     Doc,
@@ -27,6 +28,8 @@ from pycrdt import (
 )
 
 from codepair.hub.connection import Connection
+from codepair.hub.limits import TokenBucket
+from codepair.hub.protocol import CloseCode
 from codepair.hub.store import EMPTY_UPDATE, PendingUpdate, StoredDoc
 from codepair.hub.yframes import (
     KEEPALIVE,
@@ -36,6 +39,8 @@ from codepair.hub.yframes import (
     check_counts,
     sync_payload,
 )
+
+log = structlog.get_logger("codepair.hub")
 
 DOCS = ("code", "notes")
 # Awareness states that a client has not renewed for this long are dropped (y-protocols' own
@@ -137,6 +142,18 @@ class DocRoom:
         else:
             # y-websocket's AUTH (2) is server-to-client only; anything else is not ours.
             raise ProtocolError(f"unknown message type {kind}")
+
+    def receive_limited(self, conn: Connection, frame: bytes, bucket: TokenBucket) -> None:
+        """A frame from a socket under its message-rate cap; a frame over the cap or a
+        malformed one closes that socket, and the room goes on."""
+        if not bucket.take():
+            conn.abort(CloseCode.RATE_LIMITED, "too many messages")
+            return
+        try:
+            self.receive(conn, frame)
+        except ProtocolError as exc:
+            log.info("yjs_bad_frame", room=self.room_id, doc=self.doc_name, error=str(exc))
+            conn.abort(CloseCode.PROTOCOL_ERROR, "malformed Yjs message")
 
     def _receive_sync(self, conn: Connection, frame: bytes) -> None:
         sub, payload = sync_payload(frame)

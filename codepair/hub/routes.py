@@ -19,24 +19,20 @@ from starlette.websockets import WebSocketDisconnect
 
 from codepair.api.deps import CurrentPrincipal, DbSession
 from codepair.config import Settings
-from codepair.domain.access import authenticate, room_role
-from codepair.domain.errors import DomainError, NotFound
-from codepair.hub.admission import Decision
-from codepair.hub.connection import CLOSE_TIMEOUT, Connection
-from codepair.hub.docroom import DOCS, DocRoom
+from codepair.domain.access import room_role
+from codepair.domain.errors import NotFound
+from codepair.hub.admission import Refused, check_socket
+from codepair.hub.connection import CLOSE_TIMEOUT, AsgiConnection
+from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom
 from codepair.hub.hub import Hub, RoomFull
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import ChatEntry, CloseCode, ErrorCode
 from codepair.hub.store import chat_history
-from codepair.hub.yframes import ProtocolError
 
 log = structlog.get_logger("codepair.hub")
 
 router = APIRouter(tags=["rooms"])
-
-INTERVIEWER_DOCS = frozenset({"notes"})
-
 
 class ChatHistoryOut(BaseModel):
     items: list[ChatEntry]
@@ -67,42 +63,25 @@ async def _deny(websocket: WebSocket, status: int, detail: str) -> None:
         await websocket.close(code=CloseCode.POLICY, reason=detail)
 
 
-async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> Connection | None:
+async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> AsgiConnection | None:
     """Authorize and accept the socket, or refuse it and return None."""
     settings: Settings = websocket.app.state.settings
-    origin = websocket.headers.get("origin")
-    # Browsers always send Origin; other clients carry only their token.
-    if origin is not None and origin.rstrip("/") not in settings.allowed_origins:
-        await _deny(websocket, 403, "Origin not allowed")
-        return None
-    if doc is not None and doc not in DOCS:
-        await _deny(websocket, 404, "No such document")
-        return None
-    token = websocket.query_params.get("token", "")
     hub: Hub = websocket.app.state.hub
-
-    async def check() -> Decision:
-        async with websocket.app.state.db() as db:
-            principal = await authenticate(db, settings, token)
-            return principal, await room_role(db, principal, room_id)
-
     try:
-        principal, role = await hub.admissions.admit(token, room_id, check)
-    except DomainError as exc:
+        principal, role = await check_socket(
+            hub.admissions,
+            websocket.app.state.db,
+            settings,
+            room_id=room_id,
+            doc=doc,
+            token=websocket.query_params.get("token", ""),
+            origin=websocket.headers.get("origin"),
+        )
+    except Refused as exc:
         await _deny(websocket, exc.status, exc.detail)
         return None
-    except Exception as exc:  # the database is unreachable: a clear 503, not a traceback
-        log.error("handshake_check_failed", room=room_id, error=type(exc).__name__)
-        await _deny(websocket, 503, "Service unavailable; try again")
-        return None
-    if role is None:
-        await _deny(websocket, 403, "Not a member of this room")
-        return None
-    if doc in INTERVIEWER_DOCS and principal.is_candidate:
-        await _deny(websocket, 403, "Interviewers only")
-        return None
     await websocket.accept()
-    return Connection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
+    return AsgiConnection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
 
 
 # --- /ws/rooms/{room_id}/yjs/{doc} ------------------------------------------------------
@@ -143,14 +122,8 @@ async def yjs_socket(websocket: WebSocket) -> None:
                 conn.abort(CloseCode.UNSUPPORTED_DATA, "binary frames only")
             elif len(frame) > max_bytes:
                 conn.abort(CloseCode.TOO_BIG, "frame too large")
-            elif not bucket.take():
-                conn.abort(CloseCode.RATE_LIMITED, "too many messages")
             else:
-                try:
-                    room.receive(conn, frame)
-                except ProtocolError as exc:
-                    log.info("yjs_bad_frame", room=room_id, doc=doc, error=str(exc))
-                    conn.abort(CloseCode.PROTOCOL_ERROR, "malformed Yjs message")
+                room.receive_limited(conn, frame, bucket)
     except (WebSocketDisconnect, RuntimeError):
         pass  # Starlette raises RuntimeError after the socket was closed under it
     except asyncio.CancelledError:

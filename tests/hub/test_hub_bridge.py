@@ -17,7 +17,7 @@ from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
 from codepair.db.models import Role, Room, User
 from codepair.hub import Hub
-from codepair.hub.connection import Connection
+from codepair.hub.connection import AsgiConnection
 from codepair.security.tokens import Principal
 
 
@@ -89,8 +89,8 @@ async def test_outage_on_the_bus_is_repaired_by_a_resync(
 ) -> None:
     one, two, broker = two_hubs
     sock_a, sock_b = FakeSocket(), FakeSocket()
-    conn_a = Connection(sock_a, LEAD, "owner", outbox_max=1000)
-    conn_b = Connection(sock_b, LEAD, "owner", outbox_max=1000)
+    conn_a = AsgiConnection(sock_a, LEAD, "owner", outbox_max=1000)
+    conn_b = AsgiConnection(sock_b, LEAD, "owner", outbox_max=1000)
     conn_a.start()
     conn_b.start()
     room_a = await one.join_doc("r1", "code", conn_a)
@@ -125,8 +125,8 @@ async def test_presence_across_instances_heals_after_a_lost_goodbye(
 ) -> None:
     one, two, broker = two_hubs
     sock_a, sock_b = FakeSocket(), FakeSocket()
-    conn_a = Connection(sock_a, LEAD, "owner", outbox_max=1000)
-    conn_b = Connection(sock_b, LEAD, "owner", outbox_max=1000)
+    conn_a = AsgiConnection(sock_a, LEAD, "owner", outbox_max=1000)
+    conn_b = AsgiConnection(sock_b, LEAD, "owner", outbox_max=1000)
     conn_a.start()
     conn_b.start()
     events_a, _peer_a = await one.join_events("r1", conn_a)
