@@ -74,8 +74,14 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listening on {port}")
 
 
+# Server kinds: ours under uvicorn (the Yjs socket on the hub's own protocol), the same with
+# the Yjs socket on the ASGI route as before ADR 6, and under granian (ASGI).
+KINDS = {"uvicorn": {}, "uvicorn-asgi": {"CODEPAIR_HUB_WIRE": "false"}, "granian": {}}
+
+
 @contextlib.contextmanager
-def our_server(server_kind: str) -> Iterator[dict[str, Any]]:
+def our_server(kind: str) -> Iterator[dict[str, Any]]:
+    server_kind = kind.removesuffix("-asgi")
     data = Path(tempfile.mkdtemp(prefix="codepair-bench-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODEPAIR_")}
@@ -90,6 +96,7 @@ def our_server(server_kind: str) -> Iterator[dict[str, Any]]:
         CODEPAIR_YJS_MESSAGES_PER_SECOND="100000",
         CODEPAIR_YJS_MESSAGE_BURST="100000",
     )
+    env.update(KINDS[kind])
     # Extra settings for experiments, e.g. HUB_BENCH_ENV='{"CODEPAIR_GROUP_COMMIT_MS": "1000"}'.
     env.update(json.loads(os.environ.get("HUB_BENCH_ENV", "{}")))
     email = "bench@example.com"
@@ -288,12 +295,12 @@ def main() -> None:
     parser.add_argument(
         "--server",
         default="uvicorn",
-        help="our ASGI server(s), comma-separated: uvicorn (the default), granian",
+        help="ours, comma-separated: uvicorn (the default), uvicorn-asgi, granian",
     )
     args = parser.parse_args()
     kinds = args.server.split(",")
-    if not set(kinds) <= {"uvicorn", "granian"}:
-        parser.error("--server: uvicorn and/or granian")
+    if not set(kinds) <= set(KINDS):
+        parser.error(f"--server: some of {', '.join(KINDS)}")
     ensure_node_modules()
     runs: dict[str, list[dict[str, Any]]] = {}
     node_name = "y-websocket 2.1.0 (Node)"

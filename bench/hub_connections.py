@@ -1,7 +1,7 @@
 """Memory and sync time of 2,000 connections, each round on freshly started servers.
 
     .venv/bin/python bench/hub_connections.py [--rounds 3] [--conns 2000]
-                                              [--server uvicorn,granian]
+                                              [--server uvicorn,uvicorn-asgi,granian]
 
 ``hub_bench.py`` opens its connections after the saturation run, on a heap that run has
 already grown: Python and Node reuse the memory it freed, so "RSS added" there reads near
@@ -47,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--conns", type=int, default=2000)
-    parser.add_argument("--server", default="uvicorn,granian")
+    parser.add_argument("--server", default="uvicorn,uvicorn-asgi")
     args = parser.parse_args()
     ensure_node_modules()
     kinds = [*args.server.split(","), "node"]

@@ -143,7 +143,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="warning",
         # The Yjs socket runs on its own protocol, straight on the transport (ADR 6); it hands
         # every other WebSocket to uvicorn's sans-I/O implementation (no tasks of its own).
-        ws="codepair.hub.wire:HubWebSocketProtocol",
+        ws="codepair.hub.wire:HubWebSocketProtocol" if settings.hub_wire else "websockets-sansio",
         ws_max_size=settings.max_frame_bytes,
         # Browsers offer compression; Yjs frames are small and binary, and zlib contexts cost
         # memory: 500 sockets that offered it added 45 MiB with it on, 25 MiB with it off.

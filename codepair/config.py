@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     max_event_frame_bytes: int = 64 * 1024
     # A Yjs socket silent this long is pinged; one silent (no pong either) for the second is
     # closed: a client gone without a FIN (laptop lid, dropped network).
+    # Under uvicorn the Yjs socket runs on the hub's own protocol (ADR 6); false puts it back
+    # on the ASGI route, as under any other server.
+    hub_wire: bool = True
     ws_ping_after_seconds: float = 20.0
     ws_dead_after_seconds: float = 60.0
 

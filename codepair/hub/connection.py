@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from codepair import metrics
 from codepair.hub.protocol import CloseCode
 from codepair.security.tokens import Principal
 
@@ -136,6 +137,7 @@ class AsgiConnection(Connection):
         if self.closed:
             return
         if len(self._outbox) >= self.outbox_max:
+            metrics.SLOW_CONSUMERS.inc()
             self.abort(CloseCode.TRY_AGAIN_LATER, "slow consumer: outbox full")
             return
         self._outbox.append(message)

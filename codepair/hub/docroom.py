@@ -27,6 +27,7 @@ from pycrdt import (
     merge_updates,
 )
 
+from codepair import metrics
 from codepair.hub.connection import Connection
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
@@ -47,6 +48,14 @@ DOCS = ("code", "notes")
 # outdatedTimeout; live clients renew every 15 s).
 AWARENESS_TIMEOUT_MS = 30_000
 SYSTEM_AUTHOR = "system"
+
+# Bound once: labels() is a dictionary lookup and a lock per call on the hot path.
+_IN_SYNC = metrics.MESSAGES_IN.labels(kind="sync")
+_IN_UPDATE = metrics.MESSAGES_IN.labels(kind="update")
+_IN_AWARENESS = metrics.MESSAGES_IN.labels(kind="awareness")
+_OUT_UPDATE = metrics.MESSAGES_OUT.labels(kind="update")
+_OUT_AWARENESS = metrics.MESSAGES_OUT.labels(kind="awareness")
+_OUT_SYNC = metrics.MESSAGES_OUT.labels(kind="sync")
 
 # Called with (room key, frame, origin connection) for each frame to share with other instances.
 Publisher = Callable[[tuple[str, str], bytes], None]
@@ -107,6 +116,7 @@ class DocRoom:
             self.unload_timer = None
         self.clients.add(conn)
         conn.send(create_sync_message(self.doc))
+        _OUT_SYNC.inc()
         states = list(self.awareness.states)
         if states:
             update = self.awareness.encode_awareness_update(states)
@@ -158,6 +168,7 @@ class DocRoom:
     def _receive_sync(self, conn: Connection, frame: bytes) -> None:
         sub, payload = sync_payload(frame)
         if sub == YSyncMessageType.SYNC_STEP1:
+            _IN_SYNC.inc()
             check_counts(payload, 2)
             try:
                 reply = handle_sync_message(frame[1:], self.doc)
@@ -165,7 +176,9 @@ class DocRoom:
                 raise ProtocolError("bad state vector") from exc
             if reply is not None:
                 conn.send(reply)
+                _OUT_SYNC.inc()
             return
+        _IN_UPDATE.inc()
         if payload == EMPTY_UPDATE:
             return
         check_counts(payload, 3)
@@ -181,6 +194,7 @@ class DocRoom:
             self.publish(self.key, relay)
 
     def _receive_awareness(self, conn: Connection, frame: bytes) -> None:
+        _IN_AWARENESS.inc()
         payload, entries = awareness_payload(frame)
         try:
             self.awareness.apply_awareness_update(payload, conn)
@@ -217,9 +231,13 @@ class DocRoom:
         self._relay(frame, None)
 
     def _relay(self, frame: bytes, origin: Connection | None) -> None:
+        sent = 0
         for client in self.clients:
             if client is not origin:
                 client.send(frame)
+                sent += 1
+        if sent:
+            (_OUT_AWARENESS if frame[0] == YMessageType.AWARENESS else _OUT_UPDATE).inc(sent)
 
     def _log(self, update: bytes, author: str) -> None:
         self.pending.append(PendingUpdate(update, datetime.now(UTC), author))

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
+from codepair import metrics
 from codepair.config import Settings
 from codepair.hub.connection import Connection
 from codepair.hub.ice import ice_servers
@@ -134,6 +135,7 @@ class EventRoom:
             where = ".".join(str(part) for part in first["loc"][1:])
             peer.error(ErrorCode.INVALID_MESSAGE, f"{kind}: {where} {first['msg']}".strip())
             return
+        metrics.MESSAGES_IN.labels(kind=kind).inc()
         if isinstance(message, ChatSend):
             await self._chat(peer, message)
         else:

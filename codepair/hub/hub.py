@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from pycrdt import Doc, Map, Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from codepair import metrics
 from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
 from codepair.hub.admission import AdmissionCache
@@ -123,6 +126,7 @@ class Hub:
             if self.bridge is not None:
                 room.publish = self.bridge.publish_frame
             self.docs[key] = room
+            metrics.ROOMS_OPEN.inc()
             asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
         try:
             await asyncio.shield(room.loaded)
@@ -133,9 +137,12 @@ class Hub:
         if len(room.clients) >= self.settings.max_sockets_per_doc:
             raise RoomFull
         room.join(conn)
+        metrics.SOCKETS_OPEN.labels(doc=doc).inc()
         return room
 
     def leave_doc(self, room: DocRoom, conn: Connection) -> None:
+        if conn in room.clients:
+            metrics.SOCKETS_OPEN.labels(doc=room.doc_name).dec()
         room.leave(conn)
         self._unload_later(room)
 
@@ -163,6 +170,7 @@ class Hub:
             log.error("room_load_failed", room=room.room_id, doc=room.doc_name, exc_info=exc)
             if self.docs.get(room.key) is room:
                 del self.docs[room.key]
+                metrics.ROOMS_OPEN.dec()
             room.loaded.set_exception(exc)
             if self.bridge is not None:
                 await self.bridge.unwatch_doc(room)
@@ -186,6 +194,7 @@ class Hub:
         # room stays) or comes after (and loads what was just written).
         if not room.clients and not room.pending and self.docs.get(room.key) is room:
             del self.docs[room.key]
+            metrics.ROOMS_OPEN.dec()
             log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
             if self.bridge is not None:
                 await self.bridge.unwatch_doc(room)
@@ -208,13 +217,23 @@ class Hub:
             Batch(room.room_id, room.doc_name, pending, room.last_seq if alone else None)
             for room, pending in taken
         ]
+        started = time.perf_counter()
         try:
             await self.log.append(batches)
         except Exception:
+            metrics.ERRORS.labels(kind="group_commit").inc()
             for room, pending in taken:
                 room.put_back(pending)
                 room.last_seq = None
             raise
+        metrics.GROUP_COMMIT_SECONDS.observe(time.perf_counter() - started)
+        committed = datetime.now(UTC)
+        count = 0
+        for _room, pending in taken:
+            count += len(pending)
+            # The oldest update of each room's batch: how far behind the log ran.
+            metrics.UPDATE_LOG_LAG.observe((committed - pending[0].at).total_seconds())
+        metrics.GROUP_COMMIT_UPDATES.observe(count)
         for (room, pending), batch in zip(taken, batches, strict=True):
             room.log_length += len(pending)
             room.last_seq = batch.last_seq
@@ -274,9 +293,11 @@ class Hub:
                 room.publish = lambda event: bridge.publish_event(room_id, event)
                 await bridge.watch_events(room_id)
         peer = await room.join(conn)
+        metrics.SOCKETS_OPEN.labels(doc="events").inc()
         return room, peer
 
     def leave_events(self, room: EventRoom, peer: EventPeer) -> None:
+        metrics.SOCKETS_OPEN.labels(doc="events").dec()
         room.leave(peer)
         if not room.peers and self.events.get(room.room_id) is room:
             del self.events[room.room_id]

@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, unquote
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from codepair import metrics
 from codepair.config import Settings
 from codepair.hub.admission import Refused, check_socket
 from codepair.hub.connection import (
@@ -513,6 +514,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
         assert self._sockets is not None
         if len(outbox) >= self._sockets.settings.outbox_max_messages:
             assert self.conn is not None
+            metrics.SLOW_CONSUMERS.inc()
             self.conn.abort(CloseCode.TRY_AGAIN_LATER, "slow consumer: outbox full")
             return
         outbox.append(frame)
