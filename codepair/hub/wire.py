@@ -181,6 +181,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
     __slots__ = (
         "_bucket",
         "_close_timer",
+        "_cork",
         "_delegate",
         "_discard_until",
         "_early",
@@ -230,6 +231,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
         self._queued_close: tuple[int, str] | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._discard_until = 0.0
+        self._cork: list[bytes] | None = None
 
     # --- asyncio.Protocol -----------------------------------------------------------------
 
@@ -376,7 +378,9 @@ class HubWebSocketProtocol(asyncio.Protocol):
             return
         if self._state != _OPENING or self.transport is None:
             return
-        self.transport.write(switching_protocols(accept, self.server_state.default_headers))
+        # The 101 waits for the room (its load, on a first join) and goes out with our STEP1
+        # and the awareness states in one write: one send per socket opened, not three.
+        self._cork = [switching_protocols(accept, self.server_state.default_headers)]
         conn = self.conn = WireConnection(self, principal, role)
         self._state = _OPEN
         self._reader = FrameReader(settings.max_frame_bytes)
@@ -396,12 +400,19 @@ class HubWebSocketProtocol(asyncio.Protocol):
             log.error("room_join_failed", room=room_id, doc=doc, error=type(exc).__name__)
             conn.abort(CloseCode.INTERNAL_ERROR, "document could not be loaded")
             return
+        finally:
+            self._uncork()
         self.room = room
         queued, self._early = self._early, None
         for frame in queued or ():
             if conn.closed:
                 break
             room.receive_limited(conn, frame, self._bucket)
+
+    def _uncork(self) -> None:
+        cork, self._cork = self._cork, None
+        if cork and self.transport is not None and self._state != _CLOSED:
+            self.transport.write(b"".join(cork))
 
     def _refuse(self, status: int, detail: str) -> None:
         """Answer the handshake with an HTTP error and end the connection."""
@@ -506,7 +517,10 @@ class HubWebSocketProtocol(asyncio.Protocol):
         if transport is None or self._state == _CLOSED:
             return
         if not self._paused:
-            transport.write(frame)
+            if self._cork is not None:
+                self._cork.append(frame)
+            else:
+                transport.write(frame)
             return
         outbox = self._outbox
         if outbox is None:
@@ -554,7 +568,11 @@ class HubWebSocketProtocol(asyncio.Protocol):
             return
         self.close_sent = True
         self._state = _CLOSING
-        transport.write(encode_frame(OP_CLOSE, close_payload(code, reason)))
+        close = encode_frame(OP_CLOSE, close_payload(code, reason))
+        if self._cork is not None:
+            self._cork.append(close)
+        else:
+            transport.write(close)
         # The client answers with its close and we end the TCP connection then; one that
         # never does is cut off. Reading on meanwhile matters: a socket closed with unread
         # data is reset, and the reset can destroy our close frame before the client reads it.
