@@ -178,30 +178,28 @@ class Target:
         out = subprocess.run(cmd, cwd=NODE_DIR, check=True, capture_output=True, text=True)
         return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
-    def connect_many(self, rooms: list[str], conns: int) -> tuple[dict[str, Any], float, float]:
-        """Open ``conns`` sockets; returns the result, memory before and with them open."""
-        before = rss_mib(self.pid)
-        cmd = [
-            "node",
-            "load.mjs",
-            "connect",
-            "--url",
-            self.url,
-            "--rooms",
-            ",".join(rooms),
-            "--conns",
-            str(conns),
-        ]
+    @contextlib.contextmanager
+    def holding(self, rooms: list[str], conns: int) -> Iterator[dict[str, Any]]:
+        """``conns`` sockets over ``rooms``, open (and synced) while the block runs."""
+        cmd = ["node", "load.mjs", "connect", "--url", self.url, "--rooms", ",".join(rooms)]
+        cmd += ["--conns", str(conns)]
         proc = subprocess.Popen(
             cmd, cwd=NODE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
         assert proc.stdout is not None and proc.stdin is not None
-        result = json.loads(proc.stdout.readline())
-        time.sleep(1.0)
-        during = rss_mib(self.pid)
-        proc.stdin.write("done\n")
-        proc.stdin.flush()
-        proc.wait(timeout=60)
+        try:
+            yield dict(json.loads(proc.stdout.readline()))
+        finally:
+            proc.stdin.write("done\n")
+            proc.stdin.flush()
+            proc.wait(timeout=60)
+
+    def connect_many(self, rooms: list[str], conns: int) -> tuple[dict[str, Any], float, float]:
+        """Open ``conns`` sockets; returns the result, memory before and with them open."""
+        before = rss_mib(self.pid)
+        with self.holding(rooms, conns) as result:
+            time.sleep(1.0)
+            during = rss_mib(self.pid)
         return result, before, during
 
 
