@@ -156,13 +156,16 @@ class Hub:
         try:
             if self.bridge is not None:
                 await self.bridge.watch_doc(room)
-            stored = await self.log.load(room.room_id, room.doc_name)
+            stored = await self.log.load(
+                room.room_id, room.doc_name, language=room.doc_name == "code"
+            )
             room.restore(stored)
-            if stored.is_new and room.doc_name == "code":
-                language = await self.log.room_language(room.room_id)
-                if language:
-                    room.seed_language(language)
-                    await self.flush()
+            if self.bridge is None:  # the only writer: number the next rows without asking
+                room.last_seq = stored.last_seq
+            if stored.is_new and stored.language:
+                # Written with the next group commit, like any update: a rush of new rooms
+                # (everyone reconnecting after a deploy) costs one transaction, not one each.
+                room.seed_language(stored.language)
             room.loaded.set_result(None)
             if self.bridge is not None:
                 self.bridge.request_sync(room)

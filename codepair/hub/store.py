@@ -39,6 +39,8 @@ class StoredDoc:
 
     updates: list[bytes] = field(default_factory=list)
     log_length: int = 0  # rows after the snapshot
+    last_seq: int = 0  # the seq the next row follows
+    language: str | None = None  # the room's language, when asked for and nothing is stored
 
     @property
     def is_new(self) -> bool:
@@ -63,19 +65,25 @@ class UpdateLog:
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = factory
 
-    async def load(self, room_id: str, doc: str) -> StoredDoc:
+    async def load(self, room_id: str, doc: str, *, language: bool = False) -> StoredDoc:
+        """Snapshot and later rows of a document, in one session; with ``language``, also
+        the room's language when nothing is stored (a new code document is seeded with it)."""
         async with self._factory() as db:
             snapshot = await db.get(YSnapshot, (room_id, doc))
             after = snapshot.upto_seq if snapshot else -1
             rows = (
-                await db.scalars(
-                    select(YUpdate.update)
+                await db.execute(
+                    select(YUpdate.seq, YUpdate.update)
                     .where(YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq > after)
                     .order_by(YUpdate.seq)
                 )
             ).all()
-        updates = ([snapshot.state] if snapshot else []) + list(rows)
-        return StoredDoc(updates=updates, log_length=len(rows))
+            room_language = None
+            if language and snapshot is None and not rows:
+                room_language = await db.scalar(select(Room.language).where(Room.id == room_id))
+        updates = ([snapshot.state] if snapshot else []) + [row.update for row in rows]
+        last_seq = rows[-1].seq if rows else max(after, 0)
+        return StoredDoc(updates, len(rows), last_seq, room_language)
 
     async def read(self, room_id: str, doc: str) -> Doc[Any]:
         """The document as the log holds it (what a process without the live room sees)."""
@@ -108,11 +116,6 @@ class UpdateLog:
             upto = max(seqs, default=max(after, 0))
             await _snapshot_up_to(db, snapshot, room_id, doc, state, upto)
             return True
-
-    async def room_language(self, room_id: str) -> str | None:
-        async with self._factory() as db:
-            language: str | None = await db.scalar(select(Room.language).where(Room.id == room_id))
-            return language
 
     async def append(self, batches: list[Batch]) -> None:
         """Write every batch in one transaction (the group commit).

@@ -345,7 +345,8 @@ class HubWebSocketProtocol(asyncio.Protocol):
         delegate = WebSocketsSansIOProtocol(self.config, self.server_state, self.app_state)
         self._delegate = delegate
         delegate.connection_made(self.transport)
-        delegate.data_received(raw)
+        rest, self._request = bytes(self._request), bytearray()
+        delegate.data_received(raw + rest)
 
     async def _open(self, sockets: HubSockets, request: Request, room_id: str, doc: str) -> None:
         try:
