@@ -67,18 +67,28 @@ class Connection(ABC):
     decides how the bytes reach the client.
     """
 
-    __slots__ = ("awareness_ids", "close_code", "closed", "id", "peer_id", "principal",
+    __slots__ = ("_peer_id", "awareness_ids", "close_code", "closed", "id", "principal",
                  "room_role")
 
     def __init__(self, principal: Principal, room_role: str) -> None:
         self.id = next(_ids)
-        self.peer_id = secrets.token_urlsafe(9)
+        self._peer_id: str | None = None
         self.principal = principal
         self.room_role = room_role
         # Awareness client ids this socket has announced: removed for everyone when it closes.
         self.awareness_ids: set[int] = set()
         self.closed = False
         self.close_code: int | None = None
+
+    @property
+    def peer_id(self) -> str:
+        """The socket's id on the events socket (random: it is shown to the other peers).
+
+        Made when first asked for: Yjs sockets never need one, and it costs a system call.
+        """
+        if self._peer_id is None:
+            self._peer_id = secrets.token_urlsafe(9)
+        return self._peer_id
 
     @property
     def is_candidate(self) -> bool:
