@@ -49,35 +49,35 @@ def ensure_node_modules() -> None:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
 
 
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (granian runs a worker process)."""
-    total = 0
+def process_tree(pid: int) -> Iterator[int]:
+    """``pid`` and its descendants (granian runs a worker process; npx runs node)."""
     pids = [pid]
     while pids:
         p = pids.pop()
+        yield p
+        with contextlib.suppress(FileNotFoundError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                pids.extend(int(c) for c in (task / "children").read_text().split())
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children."""
+    total = 0
+    for p in process_tree(pid):
         with contextlib.suppress(FileNotFoundError):
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-        with contextlib.suppress(FileNotFoundError):
-            for task in Path(f"/proc/{p}/task").iterdir():
-                children = (task / "children").read_text().split()
-                pids.extend(int(c) for c in children)
     return total / 1024
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its children so far."""
     total = 0.0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
+    for p in process_tree(pid):
         with contextlib.suppress(FileNotFoundError):
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        with contextlib.suppress(FileNotFoundError):
-            for task in Path(f"/proc/{p}/task").iterdir():
-                pids.extend(int(c) for c in (task / "children").read_text().split())
     return total
 
 
