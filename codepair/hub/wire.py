@@ -312,6 +312,9 @@ class HubWebSocketProtocol(asyncio.Protocol):
             self._delegate.shutdown()  # type: ignore[attr-defined]
         elif self.conn is not None:
             self.conn.close(CloseCode.GOING_AWAY, "server shutting down")
+            # uvicorn waits for every connection to end: a client that does not answer our
+            # close holds the restart up for CLOSE_TIMEOUT at most, not the usual drain.
+            self._arm_timer(CLOSE_TIMEOUT, self._drop)
         elif self.transport is not None:
             self.transport.close()
 

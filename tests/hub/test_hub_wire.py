@@ -341,3 +341,38 @@ async def test_the_asgi_route_serves_the_same_clients(
         async with websockets.connect(f"{srv.ws_url}{yjs_path(room, 'bad')}"):
             pass
     assert err.value.response.status_code == 401
+
+
+async def test_a_graceful_stop_closes_with_1001_and_keeps_the_text(
+    server_factory: Callable[..., Server],
+) -> None:
+    """SIGTERM: every Yjs socket gets 1001 at once, even one that never answers, the server
+    exits promptly, and what was typed is in the log for the restart."""
+    srv = server_factory()
+    lead = bootstrap_lead(srv)
+    room = create_room(srv, lead)
+    async with raw(srv) as silent:  # reads, but will not answer our close
+        assert (await silent.handshake(yjs_path(room, lead.token)))[0] == 101
+        async with websockets.connect(f"{srv.ws_url}{yjs_path(room, lead.token)}") as ws:
+            await ws.recv()
+            await ws.send(keystroke("kept"))
+            await ws.ping()
+            started = time.monotonic()
+            stopping = asyncio.get_running_loop().run_in_executor(None, srv.stop)
+            assert await silent.close_code() == 1001
+            with pytest.raises(websockets.ConnectionClosed):
+                while True:
+                    await ws.recv()
+            assert ws.close_code == 1001
+            await stopping
+            assert time.monotonic() - started < 4  # the silent one is cut off after 1 s
+    srv.start()
+    async with websockets.connect(f"{srv.ws_url}{yjs_path(room, lead.token)}") as ws:
+        await ws.send(create_sync_message(Doc()))
+        doc: Doc[Any] = Doc()
+        async with asyncio.timeout(10):
+            while "kept" not in str(doc.get("code", type=Text)):
+                message = await ws.recv()
+                assert isinstance(message, bytes)
+                if message[:2] in (b"\x00\x01", b"\x00\x02"):
+                    doc.apply_update(message[2 + _varint_len(message, 2) :])
