@@ -138,11 +138,19 @@ class Hub:
             raise RoomFull
         room.join(conn)
         metrics.SOCKETS_OPEN.labels(doc=doc).inc()
+        log.info(
+            "socket_opened", room=room_id, doc=doc, conn=conn.id,
+            who=conn.principal.identity, role=conn.room_role,
+        )
         return room
 
     def leave_doc(self, room: DocRoom, conn: Connection) -> None:
         if conn in room.clients:
             metrics.SOCKETS_OPEN.labels(doc=room.doc_name).dec()
+            log.info(
+                "socket_closed", room=room.room_id, doc=room.doc_name, conn=conn.id,
+                code=conn.close_code,
+            )
         room.leave(conn)
         self._unload_later(room)
 
@@ -297,10 +305,18 @@ class Hub:
                 await bridge.watch_events(room_id)
         peer = await room.join(conn)
         metrics.SOCKETS_OPEN.labels(doc="events").inc()
+        log.info(
+            "socket_opened", room=room_id, doc="events", conn=conn.id, peer=conn.peer_id,
+            who=conn.principal.identity, role=conn.room_role,
+        )
         return room, peer
 
     def leave_events(self, room: EventRoom, peer: EventPeer) -> None:
         metrics.SOCKETS_OPEN.labels(doc="events").dec()
+        log.info(
+            "socket_closed", room=room.room_id, doc="events", conn=peer.conn.id,
+            peer=peer.conn.peer_id, code=peer.conn.close_code,
+        )
         room.leave(peer)
         if not room.peers and self.events.get(room.room_id) is room:
             del self.events[room.room_id]

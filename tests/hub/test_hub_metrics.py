@@ -1,8 +1,10 @@
-"""What the hub records at ``GET /metrics`` while an interview goes on, read from a real server."""
+"""What the hub records while an interview goes on: ``GET /metrics`` and the log lines about
+its sockets, read from a real server."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import httpx
@@ -29,7 +31,7 @@ def value(server: Server, name: str, **labels: str) -> float:
 async def test_rooms_sockets_messages_and_the_group_commit_are_counted(
     server_factory: Callable[..., Server],
 ) -> None:
-    srv = server_factory()  # a server of its own: nothing else moves its numbers
+    srv = server_factory({"CODEPAIR_LOG_JSON": "true"})  # its own: nothing else moves them
     lead = bootstrap_lead(srv)
     room = create_room(srv, lead)
     node = await NodeClients.start()
@@ -54,3 +56,15 @@ async def test_rooms_sockets_messages_and_the_group_commit_are_counted(
                 await asyncio.sleep(0.05)
     finally:
         await node.close()
+
+    # One JSON line per socket opened and closed, with the room, the socket and who; never
+    # the token, which came in the query string.
+    lines = [json.loads(line) for line in srv.log_path.read_text().splitlines()
+             if line.startswith("{")]
+    opened = [e for e in lines if e.get("event") == "socket_opened"]
+    closed = [e for e in lines if e.get("event") == "socket_closed"]
+    assert len(opened) == 2 and len(closed) == 2
+    assert {e["room"] for e in opened + closed} == {room["id"]}
+    assert {e["who"] for e in opened} == {f"user:{lead.user_id}"}
+    assert {e["conn"] for e in opened} == {e["conn"] for e in closed}
+    assert lead.token not in srv.log_path.read_text()
