@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pycrdt import Doc, merge_updates
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.db.engine import transaction
@@ -66,11 +66,24 @@ class UpdateLog:
         self._factory = factory
 
     async def load(self, room_id: str, doc: str, *, language: bool = False) -> StoredDoc:
-        """Snapshot and later rows of a document, in one session; with ``language``, also
-        the room's language when nothing is stored (a new code document is seeded with it)."""
+        """Snapshot and later rows of a document; with ``language``, also the room's language
+        when nothing is stored (a new code document is seeded with it).
+
+        Two plain column queries in one session: a rush of rooms loading at once (everyone
+        reconnecting after a deploy) spent most of each load in the ORM's entity machinery.
+        """
         async with self._factory() as db:
-            snapshot = await db.get(YSnapshot, (room_id, doc))
-            after = snapshot.upto_seq if snapshot else -1
+            head = (
+                await db.execute(
+                    select(Room.language, YSnapshot.state, YSnapshot.upto_seq)
+                    .select_from(Room)
+                    .outerjoin(
+                        YSnapshot, and_(YSnapshot.room_id == Room.id, YSnapshot.doc == doc)
+                    )
+                    .where(Room.id == room_id)
+                )
+            ).one_or_none()
+            after = head.upto_seq if head is not None and head.upto_seq is not None else -1
             rows = (
                 await db.execute(
                     select(YUpdate.seq, YUpdate.update)
@@ -78,11 +91,10 @@ class UpdateLog:
                     .order_by(YUpdate.seq)
                 )
             ).all()
-            room_language = None
-            if language and snapshot is None and not rows:
-                room_language = await db.scalar(select(Room.language).where(Room.id == room_id))
-        updates = ([snapshot.state] if snapshot else []) + [row.update for row in rows]
+        snapshot = [head.state] if head is not None and head.state is not None else []
+        updates = snapshot + [row.update for row in rows]
         last_seq = rows[-1].seq if rows else max(after, 0)
+        room_language = head.language if language and head is not None and not updates else None
         return StoredDoc(updates, len(rows), last_seq, room_language)
 
     async def read(self, room_id: str, doc: str) -> Doc[Any]:
