@@ -8,6 +8,9 @@ import type { TokenPair, User } from "./types";
 
 const REFRESH_KEY = "codepair.refresh";
 const CANDIDATE_KEY = "codepair.candidate";
+// A sign-in check that gets no answer (offline, network coming back) is tried again.
+const VERIFY_ATTEMPTS = 5;
+const VERIFY_RETRY_MS = 1000;
 
 export interface CandidateSession {
   room_id: string;
@@ -112,11 +115,17 @@ export class Session {
    * Back online, or a socket was closed as unauthorized: ask the server whether this sign-in
    * still stands. A revoked session ends here, and the app sends the user to sign in again.
    */
-  async verify(): Promise<void> {
+  async verify(attempts = VERIFY_ATTEMPTS): Promise<void> {
     if (this.state.kind !== "user") return;
     const token = await this.bearer();
     const response = await fetch("/api/me", { headers: { authorization: `Bearer ${token ?? ""}` } }).catch(() => null);
-    if (response?.status === 401) await this.recover();
+    if (response === null) {
+      // No answer: still offline, or the network is only coming back (a socket's 4401 can
+      // arrive before requests go through again). Ask again shortly rather than never.
+      if (attempts > 1) setTimeout(() => void this.verify(attempts - 1), VERIFY_RETRY_MS);
+      return;
+    }
+    if (response.status === 401) await this.recover();
   }
 
   /** Called after a 401 with a user token: one refresh, shared by every caller waiting. */
