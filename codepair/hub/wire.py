@@ -14,7 +14,8 @@ uvicorn hands every WebSocket upgrade to the protocol class it is configured wit
 protocol, so the events socket and anything else stay on the ASGI app. The ASGI route for
 the Yjs socket (:mod:`codepair.hub.routes`) still serves other servers (granian); both
 check the handshake with :func:`~codepair.hub.admission.check_socket` and hand frames to
-:meth:`~codepair.hub.docroom.DocRoom.receive_limited`.
+:meth:`~codepair.hub.docroom.DocRoom.receive_limited`. Frames out, and closing, are
+:mod:`codepair.hub.wiresender`'s.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import asyncio
 import json
 import re
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
@@ -34,16 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from codepair import metrics
 from codepair.config import Settings
 from codepair.hub.admission import Refused, check_socket
-from codepair.hub.connection import (
-    CLOSE_DRAIN_TIMEOUT,
-    CLOSE_TIMEOUT,
-    QUIET_SECONDS,
-    Connection,
-)
+from codepair.hub.connection import CLOSE_TIMEOUT, QUIET_SECONDS
 from codepair.hub.docroom import DocRoom
 from codepair.hub.hub import Hub, RoomFull
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
+from codepair.hub.wiresender import WireConnection, WireSender
 from codepair.hub.wsframes import (
     MAX_REQUEST_BYTES,
     OP_BINARY,
@@ -56,14 +52,12 @@ from codepair.hub.wsframes import (
     HandshakeError,
     Request,
     accept_key,
-    close_payload,
     encode_frame,
     http_refusal,
     parse_close,
     parse_request,
     switching_protocols,
 )
-from codepair.security.tokens import Principal
 
 if TYPE_CHECKING:
     from uvicorn.config import Config
@@ -85,7 +79,7 @@ SWEEP_SECONDS = 10.0
 # Frames a client may send while its room is still loading (its STEP1 and awareness).
 MAX_EARLY_FRAMES = 64
 
-_OPENING, _OPEN, _CLOSING, _CLOSED = range(4)
+_OPENING, _OPEN, _REFUSED, _CLOSED = range(4)
 
 
 @dataclass
@@ -126,75 +120,25 @@ class HubSockets:
         )
 
 
-class WireConnection(Connection):
-    """A Yjs socket as the room sees it, writing through :class:`HubWebSocketProtocol`."""
-
-    __slots__ = ("_proto",)
-
-    def __init__(self, proto: HubWebSocketProtocol, principal: Principal, room_role: str) -> None:
-        super().__init__(principal, room_role)
-        self._proto = proto
-
-    def send(self, message: bytes | str) -> None:
-        if not self.closed:
-            self._proto.send_message(message)
-
-    def close(self, code: int, reason: str) -> None:
-        if not self.closed:
-            self.closed = True
-            self.close_code = code
-            self._proto.close_when_sent(code, reason)
-
-    def abort(self, code: int, reason: str) -> None:
-        if self._proto.close_sent:
-            return
-        log.info("socket_dropped", conn=self.id, code=code, reason=reason)
-        self.closed = True
-        self.close_code = code
-        self._proto.close_now(code, reason)
-
-
-# The relay hands the same frame object to every reader in turn: encode it once.
-_last_payload: bytes | str | None = None
-_last_frame = b""
-
-
-def _frame_for(message: bytes | str) -> bytes:
-    global _last_payload, _last_frame
-    if message is not _last_payload:
-        if isinstance(message, bytes):
-            _last_frame = encode_frame(OP_BINARY, message)
-        else:
-            _last_frame = encode_frame(OP_TEXT, message.encode())
-        _last_payload = message
-    return _last_frame
-
-
 class HubWebSocketProtocol(asyncio.Protocol):
     """One WebSocket under uvicorn: the Yjs socket itself, or uvicorn's protocol for others.
 
-    Writes go straight to the transport while it takes them; once the kernel's buffer and
-    the transport's fill up (``pause_writing``), frames wait in a deque of at most
-    ``outbox_max_messages``, and a client that lets it overflow is closed with 1013.
+    Reads here; writes through its :class:`~codepair.hub.wiresender.WireSender`, made when
+    the handshake is accepted.
     """
 
     __slots__ = (
         "_bucket",
-        "_close_timer",
-        "_cork",
         "_delegate",
         "_discard_until",
         "_early",
-        "_outbox",
-        "_paused",
-        "_queued_close",
         "_reader",
         "_request",
+        "_sender",
         "_sockets",
         "_state",
         "_task",
         "app_state",
-        "close_sent",
         "config",
         "conn",
         "last_seen",
@@ -216,7 +160,6 @@ class HubWebSocketProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.conn: WireConnection | None = None
         self.room: DocRoom | None = None
-        self.close_sent = False
         self.last_seen = time.monotonic()
         self._sockets: HubSockets | None = None
         self._delegate: asyncio.Protocol | None = None
@@ -226,12 +169,8 @@ class HubWebSocketProtocol(asyncio.Protocol):
         self._reader: FrameReader | None = None
         self._bucket: TokenBucket | None = None
         self._early: list[bytes] | None = None
-        self._outbox: deque[bytes] | None = None
-        self._paused = False
-        self._queued_close: tuple[int, str] | None = None
-        self._close_timer: asyncio.TimerHandle | None = None
+        self._sender: WireSender | None = None
         self._discard_until = 0.0
-        self._cork: list[bytes] | None = None
 
     # --- asyncio.Protocol -----------------------------------------------------------------
 
@@ -249,7 +188,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
                 self.last_seen = time.monotonic()
                 reader.feed(data)
                 self._read_frames(reader)
-            elif self._state == _CLOSING:
+            elif self._sender is not None and self._sender.close_sent:
                 self._discarding()
             return
         self._request += data
@@ -257,7 +196,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
             # The handshake is being checked and the client sends already: only a broken
             # client does, since it must wait for our 101. Hold a little, then give up.
             if len(self._request) > MAX_REQUEST_BYTES:
-                self._drop()
+                self._abort()
             return
         end = self._request.find(b"\r\n\r\n")
         if end < 0:
@@ -276,15 +215,14 @@ class HubWebSocketProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         if self._delegate is not None:
             self._delegate.pause_writing()
-        else:
-            self._paused = True
+        elif self._sender is not None:
+            self._sender.pause()
 
     def resume_writing(self) -> None:
         if self._delegate is not None:
             self._delegate.resume_writing()
-            return
-        self._paused = False
-        self._flush()
+        elif self._sender is not None:
+            self._sender.resume()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._delegate is not None:
@@ -292,8 +230,8 @@ class HubWebSocketProtocol(asyncio.Protocol):
             return
         self._state = _CLOSED
         self.server_state.connections.discard(self)
-        if self._close_timer is not None:
-            self._close_timer.cancel()
+        if self._sender is not None:
+            self._sender.connection_lost()
         if self._task is not None and not self._task.done():
             self._task.cancel()  # still opening: the hub forgets the half-joined socket
         sockets = self._sockets
@@ -303,18 +241,17 @@ class HubWebSocketProtocol(asyncio.Protocol):
                 self.conn.closed = True
                 if self.room is not None:
                     sockets.hub.leave_doc(self.room, self.conn)
-        self._outbox = None
 
     # --- uvicorn's graceful shutdown ------------------------------------------------------
 
     def shutdown(self) -> None:
         if self._delegate is not None:
             self._delegate.shutdown()  # type: ignore[attr-defined]
-        elif self.conn is not None:
+        elif self.conn is not None and self._sender is not None:
             self.conn.close(CloseCode.GOING_AWAY, "server shutting down")
             # uvicorn waits for every connection to end: a client that does not answer our
             # close holds the restart up for CLOSE_TIMEOUT at most, not the usual drain.
-            self._arm_timer(CLOSE_TIMEOUT, self._drop)
+            self._sender.arm(CLOSE_TIMEOUT, self._sender.drop)
         elif self.transport is not None:
             self.transport.close()
 
@@ -358,7 +295,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
             raise  # the connection was lost while opening
         except Exception:  # a bug: this socket goes, the server and the room stay
             log.exception("socket_open_failed", room=room_id, doc=doc)
-            self._drop()
+            self._abort()
 
     async def _join(self, sockets: HubSockets, request: Request, room_id: str, doc: str) -> None:
         settings = sockets.settings
@@ -382,10 +319,13 @@ class HubWebSocketProtocol(asyncio.Protocol):
             return
         if self._state != _OPENING or self.transport is None:
             return
+        sender = self._sender = WireSender(
+            self.transport, settings.outbox_max_messages, self._slow_consumer
+        )
         # The 101 waits for the room (its load, on a first join) and goes out with our STEP1
         # and the awareness states in one write: one send per socket opened, not three.
-        self._cork = [switching_protocols(accept, self.server_state.default_headers)]
-        conn = self.conn = WireConnection(self, principal, role)
+        sender.cork(switching_protocols(accept, self.server_state.default_headers))
+        conn = self.conn = WireConnection(sender, principal, role)
         self._state = _OPEN
         self._reader = FrameReader(settings.max_frame_bytes)
         self._bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
@@ -405,7 +345,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
             conn.abort(CloseCode.INTERNAL_ERROR, "document could not be loaded")
             return
         finally:
-            self._uncork()
+            sender.uncork()
         self.room = room
         queued, self._early = self._early, None
         for frame in queued or ():
@@ -413,16 +353,20 @@ class HubWebSocketProtocol(asyncio.Protocol):
                 break
             room.receive_limited(conn, frame, self._bucket)
 
-    def _uncork(self) -> None:
-        cork, self._cork = self._cork, None
-        if cork and self.transport is not None and self._state != _CLOSED:
-            self.transport.write(b"".join(cork))
+    def _abort(self) -> None:
+        if self.transport is not None and self._state != _CLOSED:
+            self.transport.abort()
+
+    def _slow_consumer(self) -> None:
+        assert self.conn is not None
+        metrics.SLOW_CONSUMERS.inc()
+        self.conn.abort(CloseCode.TRY_AGAIN_LATER, "slow consumer: outbox full")
 
     def _refuse(self, status: int, detail: str) -> None:
         """Answer the handshake with an HTTP error and end the connection."""
         if self.transport is None or self._state != _OPENING:
             return
-        self._state = _CLOSING
+        self._state = _REFUSED
         body = json.dumps({"detail": detail}).encode()
         self.transport.write(http_refusal(status, body, self.server_state.default_headers))
         self.transport.close()
@@ -430,8 +374,8 @@ class HubWebSocketProtocol(asyncio.Protocol):
     # --- frames in ------------------------------------------------------------------------
 
     def _read_frames(self, reader: FrameReader) -> None:
-        conn = self.conn
-        assert conn is not None
+        conn, sender = self.conn, self._sender
+        assert conn is not None and sender is not None
         while True:
             try:
                 item = reader.read()
@@ -459,134 +403,47 @@ class HubWebSocketProtocol(asyncio.Protocol):
             elif opcode == OP_TEXT:
                 conn.abort(CloseCode.UNSUPPORTED_DATA, "binary frames only")
             elif opcode == OP_PING:
-                if not self.close_sent:
-                    self._write(encode_frame(OP_PONG, payload))
+                if not sender.close_sent:
+                    sender.write(encode_frame(OP_PONG, payload))
             elif opcode == OP_CLOSE:
-                self._closed_by_client(payload)
+                self._closed_by_client(conn, sender, payload)
                 return
             # OP_PONG: last_seen is all it is for
 
-    def _closed_by_client(self, payload: bytes) -> None:
+    def _closed_by_client(self, conn: WireConnection, sender: WireSender, payload: bytes) -> None:
         """The client's close: answer it (unless it answers ours) and end the connection."""
-        assert self.transport is not None and self.conn is not None
         self._reader = None
         try:
             code = parse_close(payload)
         except FrameError as exc:
             code = exc.code
-        if not self.close_sent:
-            self.close_sent = True
-            self.conn.closed = True
-            self.conn.close_code = code
-            reply = b"" if code == 1005 else code.to_bytes(2, "big")
-            self.transport.write(encode_frame(OP_CLOSE, reply))
-        self.transport.close()
+        if not sender.close_sent:
+            conn.closed = True
+            conn.close_code = code
+        sender.answer_close(code)
 
     def _discarding(self) -> None:
         """After a protocol error: end the connection once the client pauses, with nothing
         unread (closing with unread data resets it, and the reset can destroy our close
         frame before the client reads it)."""
+        sender = self._sender
+        assert sender is not None
         loop = asyncio.get_running_loop()
         if self._discard_until == 0.0:
             self._discard_until = loop.time() + CLOSE_TIMEOUT
         if loop.time() > self._discard_until:
-            self._drop()
+            sender.drop()
         else:
-            self._arm_timer(QUIET_SECONDS, self._end)
-
-    def _end(self) -> None:
-        if self.transport is not None and self._state != _CLOSED:
-            self.transport.close()
+            sender.arm(QUIET_SECONDS, sender.end)
 
     def check_alive(self, now: float, ping_after: float, dead_after: float) -> None:
         """From the sweep: ping a quiet socket, close one that stopped answering."""
+        conn, sender = self.conn, self._sender
+        if conn is None or sender is None or sender.close_sent:
+            return
         quiet = now - self.last_seen
-        if self.conn is None or self.close_sent:
-            return
         if quiet > dead_after:
-            self.conn.abort(CloseCode.GOING_AWAY, "no answer to pings")
-            self._arm_timer(CLOSE_TIMEOUT, self._drop)  # it will not answer the close either
+            conn.abort(CloseCode.GOING_AWAY, "no answer to pings")
+            sender.arm(CLOSE_TIMEOUT, sender.drop)  # it will not answer the close either
         elif quiet > ping_after:
-            self._write(encode_frame(OP_PING, b""))
-
-    # --- frames out -----------------------------------------------------------------------
-
-    def send_message(self, message: bytes | str) -> None:
-        if self.close_sent or self._queued_close is not None:
-            return
-        self._write(_frame_for(message))
-
-    def _write(self, frame: bytes) -> None:
-        transport = self.transport
-        if transport is None or self._state == _CLOSED:
-            return
-        if not self._paused:
-            if self._cork is not None:
-                self._cork.append(frame)
-            else:
-                transport.write(frame)
-            return
-        outbox = self._outbox
-        if outbox is None:
-            outbox = self._outbox = deque()
-        assert self._sockets is not None
-        if len(outbox) >= self._sockets.settings.outbox_max_messages:
-            assert self.conn is not None
-            metrics.SLOW_CONSUMERS.inc()
-            self.conn.abort(CloseCode.TRY_AGAIN_LATER, "slow consumer: outbox full")
-            return
-        outbox.append(frame)
-
-    def _flush(self) -> None:
-        outbox = self._outbox
-        transport = self.transport
-        if transport is None:
-            return
-        while outbox and not self._paused:
-            transport.write(outbox.popleft())
-        if not outbox and self._queued_close is not None and not self._paused:
-            code, reason = self._queued_close
-            self._queued_close = None
-            self._send_close(code, reason)
-
-    def close_when_sent(self, code: int, reason: str) -> None:
-        """Close after what is queued; a client that does not read it in time is cut off."""
-        if self.close_sent or self._queued_close is not None:
-            return
-        if self._paused and self._outbox:
-            self._queued_close = (code, reason)
-            self._arm_timer(CLOSE_TIMEOUT, self.close_now, code, reason)
-        else:
-            self._send_close(code, reason)
-
-    def close_now(self, code: int, reason: str) -> None:
-        """Drop what is queued and send the close frame (behind what the kernel holds)."""
-        self._outbox = None
-        self._queued_close = None
-        if not self.close_sent:
-            self._send_close(code, reason)
-
-    def _send_close(self, code: int, reason: str) -> None:
-        transport = self.transport
-        if transport is None or self._state == _CLOSED:
-            return
-        self.close_sent = True
-        self._state = _CLOSING
-        close = encode_frame(OP_CLOSE, close_payload(code, reason))
-        if self._cork is not None:
-            self._cork.append(close)
-        else:
-            transport.write(close)
-        # The client answers with its close and we end the TCP connection then; one that
-        # never does is cut off. Reading on meanwhile matters: a socket closed with unread
-        # data is reset, and the reset can destroy our close frame before the client reads it.
-        self._arm_timer(CLOSE_DRAIN_TIMEOUT, self._drop)
-
-    def _arm_timer(self, delay: float, callback: Any, *args: Any) -> None:
-        if self._close_timer is not None:
-            self._close_timer.cancel()
-        self._close_timer = asyncio.get_running_loop().call_later(delay, callback, *args)
-
-    def _drop(self) -> None:
-        if self.transport is not None and self._state != _CLOSED:
-            self.transport.abort()
+            sender.write(encode_frame(OP_PING, b""))

@@ -9,8 +9,12 @@ import json
 import os
 import signal
 import subprocess
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+from tests.support.api import Actor, bootstrap_lead, create_room
+from tests.support.server import Server
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 DRIVER = NODE_DIR / "driver.mjs"
@@ -105,3 +109,17 @@ class NodeClients:
         self._reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._reader
+
+
+@contextlib.asynccontextmanager
+async def two_editors(srv: Server) -> AsyncIterator[tuple[Actor, dict[str, Any], NodeClients]]:
+    """A first lead on ``srv``, a new room, and clients ``a`` and ``b`` on its code document."""
+    lead = bootstrap_lead(srv)
+    room = create_room(srv, lead)
+    node = await NodeClients.start()
+    try:
+        await node.connect("a", srv.ws_url, room["id"], "code", lead.token)
+        await node.connect("b", srv.ws_url, room["id"], "code", lead.token)
+        yield lead, room, node
+    finally:
+        await node.close()

@@ -10,8 +10,7 @@ from collections.abc import Callable
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.hub.nodeclients import NodeClients
-from tests.support.api import bootstrap_lead, create_room
+from tests.hub.nodeclients import two_editors
 from tests.support.server import Server
 
 
@@ -32,12 +31,7 @@ async def test_rooms_sockets_messages_and_the_group_commit_are_counted(
     server_factory: Callable[..., Server],
 ) -> None:
     srv = server_factory({"CODEPAIR_LOG_JSON": "true"})  # its own: nothing else moves them
-    lead = bootstrap_lead(srv)
-    room = create_room(srv, lead)
-    node = await NodeClients.start()
-    try:
-        await node.connect("a", srv.ws_url, room["id"], "code", lead.token)
-        await node.connect("b", srv.ws_url, room["id"], "code", lead.token)
+    async with two_editors(srv) as (lead, room, node):
         assert value(srv, "codepair_sockets_open", doc="code") == 2
         assert value(srv, "codepair_rooms_open") == 1
         await node.call("type", client="a", text="hello")
@@ -54,8 +48,6 @@ async def test_rooms_sockets_messages_and_the_group_commit_are_counted(
         async with asyncio.timeout(5):
             while value(srv, "codepair_sockets_open", doc="code") != 0:
                 await asyncio.sleep(0.05)
-    finally:
-        await node.close()
 
     # One JSON line per socket opened and closed, with the room, the socket and who; never
     # the token, which came in the query string.

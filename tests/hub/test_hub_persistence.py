@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.models import YSnapshot, YUpdate
-from tests.hub.nodeclients import NodeClients
+from tests.hub.nodeclients import NodeClients, two_editors
 from tests.support.api import bootstrap_lead, create_room
 from tests.support.server import Server
 
@@ -54,12 +54,7 @@ async def test_text_survives_unload_restart_and_compaction(
     server_factory: Callable[..., Server],
 ) -> None:
     srv = server_factory(HUB_ENV)
-    lead = bootstrap_lead(srv)
-    room = create_room(srv, lead)
-    node = await NodeClients.start()
-    try:
-        await node.connect("a", srv.ws_url, room["id"], "code", lead.token)
-        await node.connect("b", srv.ws_url, room["id"], "code", lead.token)
+    async with two_editors(srv) as (lead, room, node):
         await node.call("type", client="a", text="print('hello')\n" * 6, delay=1)
         await node.call("type", client="b", text="# end\n", delay=1)
         total = len("print('hello')\n" * 6 + "# end\n")
@@ -67,8 +62,6 @@ async def test_text_survives_unload_restart_and_compaction(
             assert (await node.call("waitLength", client=name, length=total))["ok"]
         expected = await node.text("a")
         assert await node.text("b") == expected
-    finally:
-        await node.close()
     # Everyone left: the room unloads after 0.2 s.
     await asyncio.sleep(1.0)
     assert await _fresh_text(srv, room["id"], lead.token) == expected

@@ -19,10 +19,18 @@ from typing import Any
 
 import pytest
 import websockets
-from pycrdt import Doc, Text, create_sync_message, create_update_message
+from pycrdt import (
+    Doc,
+    Text,
+    YMessageType,
+    YSyncMessageType,
+    create_sync_message,
+    create_update_message,
+)
 
 from codepair.hub.wsframes import FrameError, FrameReader, _py_apply_mask, apply_mask
-from tests.hub.nodeclients import NodeClients
+from codepair.hub.yframes import sync_payload
+from tests.hub.nodeclients import two_editors
 from tests.support.api import Actor, bootstrap_lead, create_room
 from tests.support.server import Server
 
@@ -227,23 +235,23 @@ async def test_ping_fragments_and_close_handshake(
         assert await ws.read_until(0xA) == b"mid"
         async with websockets.connect(f"{server.ws_url}{yjs_path(room, lead.token)}") as other:
             await other.send(create_sync_message(Doc()))  # STEP1: the server answers STEP2
-            doc: Doc[Any] = Doc()
-            async with asyncio.timeout(10):
-                while str(doc.get("code", type=Text)) != "fragmented":
-                    message = await other.recv()
-                    assert isinstance(message, bytes)
-                    if message[:2] in (b"\x00\x01", b"\x00\x02"):
-                        doc.apply_update(message[2 + _varint_len(message, 2):])
+            await wait_for_text(other, "fragmented")
         ws.send(frame(0x8, (1000).to_bytes(2, "big") + b"bye"))
         assert await ws.close_code() == 1000  # echoed
         assert await ws.at_eof()  # and the server ends the TCP connection
 
 
-def _varint_len(data: bytes, at: int) -> int:
-    n = 1
-    while data[at + n - 1] & 0x80:
-        n += 1
-    return n
+async def wait_for_text(ws: websockets.ClientConnection, text: str) -> None:
+    """Apply the server's STEP2 and updates until the code document holds ``text``."""
+    doc: Doc[Any] = Doc()
+    async with asyncio.timeout(10):
+        while text not in str(doc.get("code", type=Text)):
+            message = await ws.recv()
+            assert isinstance(message, bytes)
+            if message[0] == YMessageType.SYNC:
+                sub, payload = sync_payload(message)
+                if sub != YSyncMessageType.SYNC_STEP1:
+                    doc.apply_update(payload)
 
 
 @pytest.mark.parametrize(
@@ -327,16 +335,9 @@ async def test_the_asgi_route_serves_the_same_clients(
 ) -> None:
     """Under granian the Yjs socket is the ASGI route: same clients, same refusals."""
     srv = server_factory(server_kind="granian")
-    lead = bootstrap_lead(srv)
-    room = create_room(srv, lead)
-    node = await NodeClients.start()
-    try:
-        await node.connect("a", srv.ws_url, room["id"], "code", lead.token)
-        await node.connect("b", srv.ws_url, room["id"], "code", lead.token)
+    async with two_editors(srv) as (_lead, room, node):
         await node.call("type", client="a", text="over asgi")
         assert (await node.call("waitText", client="b", text="over asgi"))["ok"]
-    finally:
-        await node.close()
     with pytest.raises(websockets.InvalidStatus) as err:
         async with websockets.connect(f"{srv.ws_url}{yjs_path(room, 'bad')}"):
             pass
@@ -369,10 +370,4 @@ async def test_a_graceful_stop_closes_with_1001_and_keeps_the_text(
     srv.start()
     async with websockets.connect(f"{srv.ws_url}{yjs_path(room, lead.token)}") as ws:
         await ws.send(create_sync_message(Doc()))
-        doc: Doc[Any] = Doc()
-        async with asyncio.timeout(10):
-            while "kept" not in str(doc.get("code", type=Text)):
-                message = await ws.recv()
-                assert isinstance(message, bytes)
-                if message[:2] in (b"\x00\x01", b"\x00\x02"):
-                    doc.apply_update(message[2 + _varint_len(message, 2) :])
+        await wait_for_text(ws, "kept")
