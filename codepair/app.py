@@ -20,6 +20,7 @@ from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
+from codepair.db.reads import Reads
 from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
@@ -62,8 +63,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         engine = create_engine(settings)
         app.state.db = session_factory(engine)
+        app.state.reads = Reads(settings, engine)
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
+            stack.callback(app.state.reads.close)
             bus = None
             if settings.redis_url:  # several instances: rooms and notices cross the bus
                 bus = create_bus(settings)
@@ -72,11 +75,11 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.bus = bus
             state: dict[str, Any] = {}
             if serve_peer:
-                app.state.hub = Hub(settings, app.state.db, bus=bus)
+                app.state.hub = Hub(settings, app.state.db, app.state.reads, bus=bus)
                 await app.state.hub.start()
                 stack.push_async_callback(app.state.hub.stop)
                 # For the Yjs socket's own protocol under uvicorn (codepair/hub/wire.py).
-                state[wire.STATE_KEY] = wire.HubSockets(app.state.hub, settings, app.state.db)
+                state[wire.STATE_KEY] = wire.HubSockets(app.state.hub, settings)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)

@@ -152,6 +152,7 @@ class Settings(BaseSettings):
                 )
 
 
+@lru_cache(maxsize=64)  # read on every token check otherwise
 def _dev_secret(data_dir: Path) -> str:
     path = data_dir / _SECRET_FILE
     try:

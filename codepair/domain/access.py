@@ -3,14 +3,15 @@
 The token's signature proves who issued it; this module checks what only the database knows:
 the user is still active, the sign-in session has not been revoked (logout, password change,
 deactivation), and a candidate's room has not ended and their invite has not been rotated.
-REST requests and socket handshakes both go through :func:`authenticate`.
+REST requests go through :func:`authenticate`; socket handshakes through
+:func:`access_to_room`, which asks the same and the room role in one query.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
@@ -19,44 +20,94 @@ from codepair.domain.errors import Unauthorized
 from codepair.security.tokens import InvalidToken, Principal, decode_token
 
 RoomRole = Literal["owner", "co", "lead", "candidate"]
+AnyRow = Row[*tuple[Any, ...]]
 
 INVALID_TOKEN = "Invalid or expired token"
 
 
-async def authenticate(db: AsyncSession, settings: Settings, token: str) -> Principal:
-    """The principal behind ``token``, or :class:`Unauthorized`."""
+def _decode(settings: Settings, token: str) -> Principal:
     try:
-        principal = decode_token(settings.signing_key(), token)
+        return decode_token(settings.signing_key(), token)
     except InvalidToken as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
-    if principal.kind == "access":
-        row = (
-            await db.execute(
-                select(User.is_active, User.role, User.name, AuthSession.revoked_at)
-                .join(AuthSession, AuthSession.user_id == User.id)
-                .where(User.id == principal.user_id, AuthSession.id == principal.session_id)
-            )
-        ).one_or_none()
-        if row is None or not row.is_active or row.revoked_at is not None:
-            raise Unauthorized(INVALID_TOKEN)
-        # The role and name may have changed since the token was issued: the database wins.
-        return Principal(
-            kind="access",
-            role=str(row.role),
-            name=row.name,
-            user_id=principal.user_id,
-            session_id=principal.session_id,
-        )
-    candidate = (
-        await db.execute(
-            select(Room.ended_at, Invite.revoked_at)
-            .join(Invite, Invite.room_id == Room.id)
-            .where(Room.id == principal.room_id, Invite.id == principal.invite_id)
-        )
-    ).one_or_none()
-    if candidate is None or candidate.ended_at is not None or candidate.revoked_at is not None:
+
+
+# Built once, with bound parameters: building a statement costs more than running it
+# (its operators and coercions), and a statement object keeps its compiled-cache key.
+_USER = (
+    select(User.is_active, User.role, User.name, AuthSession.revoked_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+)
+# The same, with the room's owner and whether the user is one of its interviewers.
+_USER_IN_ROOM = (
+    _USER.add_columns(Room.owner_id, RoomInterviewer.user_id.label("co_id"))
+    .outerjoin(Room, Room.id == bindparam("room_id"))
+    .outerjoin(
+        RoomInterviewer,
+        and_(RoomInterviewer.room_id == Room.id, RoomInterviewer.user_id == User.id),
+    )
+)
+_CANDIDATE = (
+    select(Room.ended_at, Invite.revoked_at)
+    .join(Invite, Invite.room_id == Room.id)
+    .where(Room.id == bindparam("room_id"), Invite.id == bindparam("invite_id"))
+)
+_OWNER = select(Room.owner_id).where(Room.id == bindparam("room_id"))
+_CO = select(RoomInterviewer.user_id).where(
+    RoomInterviewer.room_id == bindparam("room_id"),
+    RoomInterviewer.user_id == bindparam("user_id"),
+)
+
+
+def _user_params(principal: Principal) -> dict[str, Any]:
+    return {"user_id": principal.user_id, "session_id": principal.session_id}
+
+
+def _candidate_params(principal: Principal) -> dict[str, Any]:
+    return {"room_id": principal.room_id, "invite_id": principal.invite_id}
+
+
+def _current_user(principal: Principal, row: AnyRow | None) -> Principal:
+    if row is None or not row.is_active or row.revoked_at is not None:
+        raise Unauthorized(INVALID_TOKEN)
+    # The role and name may have changed since the token was issued: the database wins.
+    return Principal(
+        kind="access",
+        role=str(row.role),
+        name=row.name,
+        user_id=principal.user_id,
+        session_id=principal.session_id,
+    )
+
+
+def _current_candidate(principal: Principal, row: AnyRow | None) -> Principal:
+    if row is None or row.ended_at is not None or row.revoked_at is not None:
         raise Unauthorized(INVALID_TOKEN)
     return principal
+
+
+def _role(principal: Principal, room_id: str, owner_id: int | None, is_co: bool) -> RoomRole | None:
+    """The part in a room of the given owner: see :func:`room_role`."""
+    if principal.is_candidate:
+        return "candidate" if principal.room_id == room_id else None
+    if owner_id is None:
+        return None
+    if owner_id == principal.user_id:
+        return "owner"
+    if principal.is_lead:
+        return "lead"
+    return "co" if is_co else None
+
+
+async def authenticate(db: AsyncSession, settings: Settings, token: str) -> Principal:
+    """The principal behind ``token``, or :class:`Unauthorized`."""
+    principal = _decode(settings, token)
+    if principal.kind == "access":
+        user = (await db.execute(_USER, _user_params(principal))).one_or_none()
+        return _current_user(principal, user)
+    invite = (await db.execute(_CANDIDATE, _candidate_params(principal))).one_or_none()
+    return _current_candidate(principal, invite)
 
 
 async def room_role(db: AsyncSession, principal: Principal, room_id: str) -> RoomRole | None:
@@ -65,17 +116,24 @@ async def room_role(db: AsyncSession, principal: Principal, room_id: str) -> Roo
     A candidate belongs only to the room their token names. Leads see every room.
     """
     if principal.is_candidate:
-        return "candidate" if principal.room_id == room_id else None
-    owner_id = await db.scalar(select(Room.owner_id).where(Room.id == room_id))
-    if owner_id is None:
-        return None
-    if owner_id == principal.user_id:
-        return "owner"
-    if principal.is_lead:
-        return "lead"
-    is_co = await db.scalar(
-        select(RoomInterviewer.user_id).where(
-            RoomInterviewer.room_id == room_id, RoomInterviewer.user_id == principal.user_id
-        )
-    )
-    return "co" if is_co is not None else None
+        return _role(principal, room_id, None, False)
+    owner_id = await db.scalar(_OWNER, {"room_id": room_id})
+    if owner_id is None or owner_id == principal.user_id or principal.is_lead:
+        return _role(principal, room_id, owner_id, False)
+    is_co = await db.scalar(_CO, {"room_id": room_id, "user_id": principal.user_id})
+    return _role(principal, room_id, owner_id, is_co is not None)
+
+
+def access_to_room(
+    conn: Connection, settings: Settings, token: str, room_id: str
+) -> tuple[Principal, RoomRole | None]:
+    """:func:`authenticate` and :func:`room_role` in one query, for socket handshakes
+    (run through :class:`codepair.db.reads.Reads`)."""
+    principal = _decode(settings, token)
+    if principal.is_candidate:
+        invite = conn.execute(_CANDIDATE, _candidate_params(principal)).one_or_none()
+        return _current_candidate(principal, invite), _role(principal, room_id, None, False)
+    row = conn.execute(_USER_IN_ROOM, {**_user_params(principal), "room_id": room_id}).one_or_none()
+    user = _current_user(principal, row)
+    assert row is not None
+    return user, _role(user, room_id, row.owner_id, row.co_id is not None)

@@ -15,10 +15,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
-from codepair.domain.access import authenticate, room_role
+from codepair.db.reads import Reads
+from codepair.domain.access import access_to_room
 from codepair.domain.errors import DomainError
 from codepair.hub.docroom import DOCS
 from codepair.security.tokens import Principal
@@ -106,7 +106,7 @@ INTERVIEWER_DOCS = frozenset({"notes"})
 
 async def check_socket(
     cache: AdmissionCache,
-    db: async_sessionmaker[AsyncSession],
+    reads: Reads,
     settings: Settings,
     *,
     room_id: str,
@@ -128,9 +128,7 @@ async def check_socket(
         raise Refused(404, "No such document")
 
     async def check() -> Decision:
-        async with db() as session:
-            principal = await authenticate(session, settings, token)
-            return principal, await room_role(session, principal, room_id)
+        return await reads.run(lambda conn: access_to_room(conn, settings, token, room_id))
 
     try:
         principal, role = await cache.admit(token, room_id, check)

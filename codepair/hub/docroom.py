@@ -24,14 +24,13 @@ from pycrdt import (
     create_sync_message,
     create_update_message,
     handle_sync_message,
-    merge_updates,
 )
 
 from codepair import metrics
 from codepair.hub.connection import Connection
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
-from codepair.hub.store import EMPTY_UPDATE, PendingUpdate, StoredDoc
+from codepair.hub.store import EMPTY_UPDATE, PendingUpdate, StoredDoc, merge_all
 from codepair.hub.yframes import (
     KEEPALIVE,
     QUERY_AWARENESS,
@@ -93,7 +92,7 @@ class DocRoom:
     def restore(self, stored: StoredDoc) -> None:
         """Apply what the log holds; nothing of it goes back to the log."""
         if stored.updates:
-            self.doc.apply_update(_merge(stored.updates))
+            self.doc.apply_update(merge_all(stored.updates))
         self.log_length = stored.log_length
 
     def seed_language(self, language: str) -> None:
@@ -271,7 +270,3 @@ class DocRoom:
     def put_back(self, pending: list[PendingUpdate]) -> None:
         """A write failed: keep the updates, ahead of newer ones, for the next window."""
         self.pending[:0] = pending
-
-
-def _merge(updates: list[bytes]) -> bytes:
-    return updates[0] if len(updates) == 1 else merge_updates(*updates)

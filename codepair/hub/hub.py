@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from codepair import metrics
 from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
+from codepair.db.reads import Reads
 from codepair.hub.admission import AdmissionCache
 from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
@@ -59,11 +60,13 @@ class Hub:
         self,
         settings: Settings,
         db: async_sessionmaker[AsyncSession],
+        reads: Reads,
         *,
         bus: Bus | None = None,
     ) -> None:
         self.settings = settings
-        self.log = UpdateLog(db)
+        self.reads = reads
+        self.log = UpdateLog(db, reads)
         self.chat = ChatStore(db)
         self.bridge = HubBridge(self, bus) if bus is not None else None
         self.reconciler = LogReconciler(self)

@@ -70,7 +70,7 @@ async def _admit(websocket: WebSocket, room_id: str, doc: str | None) -> AsgiCon
     try:
         principal, role = await check_socket(
             hub.admissions,
-            websocket.app.state.db,
+            hub.reads,
             settings,
             room_id=room_id,
             doc=doc,

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair import metrics
 from codepair.config import Settings
@@ -84,11 +83,10 @@ _OPENING, _OPEN, _REFUSED, _CLOSED = range(4)
 
 @dataclass
 class HubSockets:
-    """What the protocol needs of the app: the hub, its settings, the database."""
+    """What the protocol needs of the app: the hub and its settings."""
 
     hub: Hub
     settings: Settings
-    db: async_sessionmaker[AsyncSession]
     open: set[HubWebSocketProtocol] = field(default_factory=set)
     _sweeper: asyncio.TimerHandle | None = None
 
@@ -307,7 +305,7 @@ class HubWebSocketProtocol(asyncio.Protocol):
                     token = value  # the last one, as Starlette reads it
             principal, role = await check_socket(
                 sockets.hub.admissions,
-                sockets.db,
+                sockets.hub.reads,
                 settings,
                 room_id=room_id,
                 doc=doc,

@@ -16,6 +16,7 @@ from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
 from codepair.db.models import Role, Room, User
+from codepair.db.reads import Reads
 from codepair.hub import Hub
 from codepair.hub.connection import AsgiConnection
 from codepair.security.tokens import Principal
@@ -51,6 +52,7 @@ async def two_hubs(tmp_path: Path) -> AsyncIterator[tuple[Hub, Hub, MemoryBroker
     upgrade(settings)
     engine = create_engine(settings)
     db = session_factory(engine)
+    reads = Reads(settings, engine)
     async with transaction(db) as session:
         session.add(User(id=1, email="l@example.com", name="Lena", role=Role.lead,
                          password_hash="x"))  # fmt: skip
@@ -61,13 +63,14 @@ async def two_hubs(tmp_path: Path) -> AsyncIterator[tuple[Hub, Hub, MemoryBroker
     for _ in range(2):
         bus = MemoryBus(broker)
         await bus.start()
-        hub = Hub(settings, db, bus=bus)
+        hub = Hub(settings, db, reads, bus=bus)
         await hub.start()
         hubs.append((hub, bus))
     yield hubs[0][0], hubs[1][0], broker
     for hub, bus in hubs:
         await hub.stop()
         await bus.close()
+    reads.close()
     await engine.dispose()
 
 

@@ -12,6 +12,7 @@ from pycrdt import Doc, Text, create_update_message
 from codepair.config import Settings
 from codepair.hub.ice import ice_servers
 from codepair.hub.limits import SlidingWindow, TokenBucket
+from codepair.hub.store import merge_all
 from codepair.hub.yframes import ProtocolError, awareness_payload, check_counts, sync_payload
 
 
@@ -63,3 +64,20 @@ def test_rate_caps() -> None:
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
     window = SlidingWindow(limit=2, window=60)
     assert [window.hit() for _ in range(3)] == [True, True, False]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 32, 33, 1025, 3000])
+def test_merge_all_holds_every_update(count: int) -> None:
+    """The tree of merges a load and a compaction use gives the document the log holds."""
+    source: Doc = Doc()  # type: ignore[type-arg]
+    text = source.get("code", type=Text)
+    updates: list[bytes] = []
+    source.observe(lambda event: updates.append(event.update))
+    for i in range(count):  # keystrokes at the end, and now and then at the start
+        text.insert(0 if i % 7 == 0 else len(text), chr(ord("a") + i % 26))
+    if count > 1:
+        del text[count // 2]  # and a deletion, which must survive the merge too
+    merged: Doc = Doc()  # type: ignore[type-arg]
+    merged.apply_update(merge_all(updates))
+    assert str(merged.get("code", type=Text)) == str(text)
+    assert merged.get_state() == source.get_state()

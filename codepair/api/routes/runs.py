@@ -147,7 +147,7 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
     if hub is not None:
         code_doc = await hub.document(room_id)
     else:
-        code_doc = await UpdateLog(app.state.db).read(room_id, "code")
+        code_doc = await UpdateLog(app.state.db, app.state.reads).read(room_id, "code")
     language = body.language or code_language(code_doc) or room.language
     if not service.executor.supports(language):
         notice = str(getattr(service.executor, "notice", ""))

@@ -1,0 +1,99 @@
+"""Short reads in one go, for the paths a rush of sockets takes (handshakes, room loads).
+
+``await reads.run(fn)`` calls ``fn(conn)`` with a synchronous SQLAlchemy ``Connection``
+inside one read-only transaction, so every query in ``fn`` sees the same snapshot, and a
+write through it is an error.
+
+On PostgreSQL ``fn`` runs in the async engine's greenlet on asyncpg, in a REPEATABLE READ,
+READ ONLY transaction.
+
+On SQLite ``fn`` runs at once, on the event loop's thread, on a plain sqlite3 connection of
+its own. The async session would go through aiosqlite, which hops to its thread and back for
+every cursor call (four per query, one more for the rollback at check-in): each hop is a GIL
+hand-off and two wake-ups, and under a busy loop the worker waits up to the 5 ms switch
+interval for the GIL at each of them. A handshake's check took 1.0-1.6 ms of CPU that way,
+and 10 ms or more of wall time in a reconnect storm. Here it takes about 0.2 ms. A thread of
+our own would bring back the hand-offs. What running here costs is the read itself: a
+handshake's check or a new room's load is 0.1-0.3 ms, and a room with the longest log
+compaction allows (10,000 rows) about 12 ms, no more than applying those rows takes on the
+loop anyway (docs/hub.md, "Opening a room").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import StaticPool
+
+from codepair.config import Settings
+
+T = TypeVar("T")
+
+# How long a read waits for a lock. In WAL mode readers do not wait for writers; only a
+# recovery or a WAL restart can hold one up, and the event loop waits with it.
+SQLITE_BUSY_MS = 250
+
+
+class Reads:
+    """Runs short synchronous reads (see the module's docstring)."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sqlite: Engine | None = _sqlite_reader(engine) if settings.is_sqlite else None
+        self._conn: Connection | None = None
+
+    async def run(self, fn: Callable[[Connection], T]) -> T:
+        """``fn(conn)`` in one read-only transaction; its exceptions are raised here."""
+        if self._sqlite is not None:
+            return self._run_sqlite(fn)
+        async with self._engine.connect() as conn:
+            await conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            return await conn.run_sync(fn)
+
+    def _run_sqlite(self, fn: Callable[[Connection], T]) -> T:
+        assert self._sqlite is not None
+        if self._conn is None or self._conn.closed:
+            self._conn = self._sqlite.connect()
+        conn = self._conn
+        transaction = conn.begin()  # BEGIN: the queries below share one snapshot
+        try:
+            return fn(conn)
+        finally:
+            transaction.rollback()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._sqlite is not None:
+            self._sqlite.dispose()
+
+
+def _sqlite_reader(engine: AsyncEngine) -> Engine:
+    """A pysqlite engine with one connection to the async engine's database file."""
+    sync = create_sync_engine(
+        engine.url.set(drivername="sqlite+pysqlite"),
+        poolclass=StaticPool,
+        connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+    )
+
+    @event.listens_for(sync, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The driver's own transaction handling would not BEGIN before a SELECT, and two
+        # queries could then see two states of the database; "begin" below does it instead.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.close()
+
+    @event.listens_for(sync, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
+
+    return sync
