@@ -75,6 +75,7 @@ class DocRoom:
         self.log_length = 0  # rows in the stored log after the snapshot
         self.last_seq: int | None = None  # the last seq written, once known
         self.loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._load_waiters: list[asyncio.Future[None]] = []
         self.unload_timer: asyncio.TimerHandle | None = None
         self.publish: Publisher | None = None
         # For the log reconciler (reconcile.py): updates applied here, when the last one was,
@@ -88,6 +89,32 @@ class DocRoom:
         return (self.room_id, self.doc_name)
 
     # --- loading --------------------------------------------------------------------------
+
+    def until_loaded(self) -> asyncio.Future[None]:
+        """The load's outcome, for one socket to await.
+
+        Each waiter has a future of its own, resolved by :meth:`finish_loading` itself:
+        a socket that goes away cancels only its own wait, as with ``asyncio.shield``, and
+        the wait ends one turn of the loop after the load, not shield's two (a rush of new
+        rooms spends its time in those turns).
+        """
+        if self.loaded.done():
+            return self.loaded
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._load_waiters.append(waiter)
+        return waiter
+
+    def finish_loading(self, error: Exception | None = None) -> None:
+        waiters, self._load_waiters = self._load_waiters, []
+        for future in (self.loaded, *waiters):
+            if future.done():  # a waiter that went away
+                continue
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+        if error is not None:
+            self.loaded.exception()  # retrieved: the waiters have it, maybe nobody else asks
 
     def restore(self, stored: StoredDoc) -> None:
         """Apply what the log holds; nothing of it goes back to the log."""

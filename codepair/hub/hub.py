@@ -132,7 +132,7 @@ class Hub:
             metrics.ROOMS_OPEN.inc()
             asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
         try:
-            await asyncio.shield(room.loaded)
+            await room.until_loaded()
         except asyncio.CancelledError:
             # The socket went away during the load: the room must not stay loaded for nobody.
             self._unload_later(room)
@@ -177,7 +177,7 @@ class Hub:
                 # Written with the next group commit, like any update: a rush of new rooms
                 # (everyone reconnecting after a deploy) costs one transaction, not one each.
                 room.seed_language(stored.language)
-            room.loaded.set_result(None)
+            room.finish_loading()
             if self.bridge is not None:
                 self.bridge.request_sync(room)
         except Exception as exc:
@@ -185,7 +185,7 @@ class Hub:
             if self.docs.get(room.key) is room:
                 del self.docs[room.key]
                 metrics.ROOMS_OPEN.dec()
-            room.loaded.set_exception(exc)
+            room.finish_loading(exc)
             if self.bridge is not None:
                 await self.bridge.unwatch_doc(room)
 
