@@ -15,8 +15,8 @@ interval for the GIL at each of them. A handshake's check took 1.0-1.6 ms of CPU
 and 10 ms or more of wall time in a reconnect storm. Here it takes about 0.2 ms. A thread of
 our own would bring back the hand-offs. What running here costs is the read itself: a
 handshake's check or a new room's load is 0.1-0.3 ms, and a room with the longest log
-compaction allows (10,000 rows) about 12 ms, no more than applying those rows takes on the
-loop anyway (docs/hub.md, "Opening a room").
+compaction allows (10,000 rows) about 25 ms, less than merging and applying those rows then
+takes on the loop anyway (``bench/room_open.py``; docs/hub.md, "Opening a room").
 """
 
 from __future__ import annotations
