@@ -58,7 +58,9 @@ class Reads:
 
     def _run_sqlite(self, fn: Callable[[Connection], T]) -> T:
         assert self._sqlite is not None
-        if self._conn is None or self._conn.closed:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            if self._conn is not None:
+                self._conn.close()
             self._conn = self._sqlite.connect()
         conn = self._conn
         transaction = conn.begin()  # BEGIN: the queries below share one snapshot
