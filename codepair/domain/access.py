@@ -53,10 +53,14 @@ _CANDIDATE = (
     .join(Invite, Invite.room_id == Room.id)
     .where(Room.id == bindparam("room_id"), Invite.id == bindparam("invite_id"))
 )
-_OWNER = select(Room.owner_id).where(Room.id == bindparam("room_id"))
-_CO = select(RoomInterviewer.user_id).where(
-    RoomInterviewer.room_id == bindparam("room_id"),
-    RoomInterviewer.user_id == bindparam("user_id"),
+# A room's owner and whether the user is one of its interviewers.
+_ROOM_FOR_USER = (
+    select(Room.owner_id, RoomInterviewer.user_id.label("co_id"))
+    .outerjoin(
+        RoomInterviewer,
+        and_(RoomInterviewer.room_id == Room.id, RoomInterviewer.user_id == bindparam("user_id")),
+    )
+    .where(Room.id == bindparam("room_id"))
 )
 
 
@@ -117,11 +121,11 @@ async def room_role(db: AsyncSession, principal: Principal, room_id: str) -> Roo
     """
     if principal.is_candidate:
         return _role(principal, room_id, None, False)
-    owner_id = await db.scalar(_OWNER, {"room_id": room_id})
-    if owner_id is None or owner_id == principal.user_id or principal.is_lead:
-        return _role(principal, room_id, owner_id, False)
-    is_co = await db.scalar(_CO, {"room_id": room_id, "user_id": principal.user_id})
-    return _role(principal, room_id, owner_id, is_co is not None)
+    params = {"room_id": room_id, "user_id": principal.user_id}
+    room = (await db.execute(_ROOM_FOR_USER, params)).one_or_none()
+    if room is None:
+        return None
+    return _role(principal, room_id, room.owner_id, room.co_id is not None)
 
 
 def access_to_room(

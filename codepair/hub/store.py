@@ -189,13 +189,8 @@ class UpdateLog:
         async with transaction(self._factory) as db:
             snapshot = await db.get(YSnapshot, (room_id, doc))
             after = snapshot.upto_seq if snapshot else -1
-            rows = (
-                await db.execute(
-                    select(YUpdate.seq, YUpdate.update)
-                    .where(YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq > after)
-                    .order_by(YUpdate.seq)
-                )
-            ).all()
+            params = {"room_id": room_id, "doc": doc, "after": after}
+            rows = (await db.execute(_ROWS_AFTER, params)).all()
             if not rows:
                 return 0
             parts = ([snapshot.state] if snapshot else []) + [row.update for row in rows]
