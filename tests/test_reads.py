@@ -65,7 +65,7 @@ async def reads(settings: Settings) -> AsyncIterator[Reads]:
 
 
 def external_write(settings: Settings, sql: str) -> None:
-    """Commit ``sql`` through a connection of another process's kind: not the app's pool."""
+    """Commit ``sql`` on a connection outside the app's engines (sqlite3 itself, or psql)."""
     if settings.is_sqlite:
         with sqlite3.connect(settings.data_dir / "codepair.db") as conn:
             conn.execute(sql)
@@ -77,8 +77,9 @@ def external_write(settings: Settings, sql: str) -> None:
 async def test_a_read_sees_one_snapshot_while_others_write(
     settings: Settings, reads: Reads
 ) -> None:
+    users = select(func.count()).select_from(User)
+
     def twice(conn: Connection) -> tuple[int, int]:
-        users = select(func.count()).select_from(User)
         before = conn.execute(users).scalar_one()
         external_write(
             settings,
@@ -90,8 +91,8 @@ async def test_a_read_sees_one_snapshot_while_others_write(
 
     before, after = await reads.run(twice)
     assert after == before, "the second query saw a write committed after the first"
-    now = await reads.run(lambda conn: conn.execute(select(func.count()).select_from(User)))
-    assert now.scalar_one() == before + 1, "a new read sees what was committed"
+    now = await reads.run(lambda conn: conn.execute(users).scalar_one())
+    assert now == before + 1, "a new read sees what was committed"
 
 
 async def test_a_read_cannot_write(reads: Reads) -> None:
