@@ -20,7 +20,7 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
+def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Bring the database at ``settings.database_url`` to ``revision``."""
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

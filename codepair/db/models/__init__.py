@@ -1,60 +1,30 @@
-"""The relational schema. Every change here comes with an Alembic migration."""
+"""The relational schema. Every change here comes with an Alembic migration.
+
+The core tables (users, sessions, rooms, chat, the Yjs log, runs) live here; each later
+concept keeps its tables in a module of its own in this package, imported at the bottom so
+that ``Base.metadata`` (and Alembic) sees every table.
+"""
 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on SQLite (which has no zone) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from codepair.db.models.base import NAMING, Base, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -234,3 +204,25 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     __table_args__ = (Index("ix_runs_room_id_created_at", "room_id", "created_at"),)
+
+
+# Each concept's tables, in modules of their own (they import Base from .base). Importing
+# them here puts their tables in Base.metadata for Alembic and for tests that walk every table.
+# (One import line per concept module, added by the change that adds the module.)
+__all__ = [
+    "NAMING",
+    "AuthSession",
+    "Base",
+    "ChatMessage",
+    "Invite",
+    "RefreshToken",
+    "Role",
+    "Room",
+    "RoomInterviewer",
+    "Run",
+    "UTCDateTime",
+    "User",
+    "YSnapshot",
+    "YUpdate",
+    "utcnow",
+]
