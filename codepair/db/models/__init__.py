@@ -85,6 +85,9 @@ class Room(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     runs_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the invitation goes (integrations, migration 0006); the zone shows its time.
+    candidate_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    candidate_timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -226,3 +229,7 @@ __all__ = [
     "YUpdate",
     "utcnow",
 ]
+from codepair.db.models import timeline as timeline  # noqa: E402
+from codepair.db.models import history as history  # noqa: E402
+from codepair.db.models import integrations as integrations  # noqa: E402
+from codepair.db.models import audit as audit  # noqa: E402

@@ -1,0 +1,62 @@
+"""the interview record: room events (the timeline) and keyframes of the update log
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "room_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("room_id", sa.String(length=24), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("actor_name", sa.String(length=100), nullable=True),
+        sa.Column("actor_role", sa.String(length=20), nullable=True),
+        sa.Column("actor_user_id", sa.Integer(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_room_events_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_user_id"], ["users.id"], name=op.f("fk_room_events_actor_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_room_events")),
+    )
+    with op.batch_alter_table("room_events", schema=None) as batch_op:
+        batch_op.create_index("ix_room_events_room_id_at", ["room_id", "at"], unique=False)
+
+    op.create_table(
+        "yjs_keyframes",
+        sa.Column("room_id", sa.String(length=24), nullable=False),
+        sa.Column("doc", sa.String(length=16), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_yjs_keyframes_room_id_rooms"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("room_id", "doc", "seq", name=op.f("pk_yjs_keyframes")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("yjs_keyframes")
+    with op.batch_alter_table("room_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_room_events_room_id_at")
+    op.drop_table("room_events")
