@@ -233,3 +233,4 @@ from codepair.db.models import timeline as timeline  # noqa: E402
 from codepair.db.models import history as history  # noqa: E402
 from codepair.db.models import integrations as integrations  # noqa: E402
 from codepair.db.models import audit as audit  # noqa: E402
+from codepair.db.models import audit as audit  # noqa: E402
