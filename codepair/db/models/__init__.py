@@ -234,3 +234,4 @@ from codepair.db.models import history as history  # noqa: E402
 from codepair.db.models import integrations as integrations  # noqa: E402
 from codepair.db.models import audit as audit  # noqa: E402
 from codepair.db.models import audit as audit  # noqa: E402
+from codepair.db.models import questions as questions  # noqa: E402
