@@ -13,6 +13,7 @@ ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
+.PHONY: api-types api-types-check
 
 run: $(VENV)/.run-installed web toolchains migrate
 	@echo
@@ -74,7 +75,30 @@ system-deps:
 	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; \
 	fi
 
-lint: $(VENV)/.dev-installed
+# The web client's REST types come from the server's OpenAPI schema (no server needed):
+# `make api-types` after changing an endpoint or a schema, and commit both files.
+API_SCHEMA := web/src/api/openapi.json
+API_TYPES := web/src/api/schema.d.ts
+OPENAPI_TS := node_modules/.bin/openapi-typescript
+
+api-types: $(VENV)/.run-installed web/node_modules/.package-lock.json
+	$(BIN)/python -m codepair.api.openapi $(API_SCHEMA)
+	cd web && $(OPENAPI_TS) ../$(API_SCHEMA) -o ../$(API_TYPES)
+
+# Fails when the committed schema or types differ from a fresh generation (drift).
+api-types-check: $(VENV)/.run-installed web/node_modules/.package-lock.json
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/python -m codepair.api.openapi "$$tmp/openapi.json" && \
+	(cd web && $(OPENAPI_TS) "$$tmp/openapi.json" -o "$$tmp/schema.d.ts" >/dev/null 2>&1) && \
+	if cmp -s "$$tmp/openapi.json" $(API_SCHEMA) && cmp -s "$$tmp/schema.d.ts" $(API_TYPES); then \
+	  echo "api types: up to date"; \
+	else \
+	  diff -u $(API_SCHEMA) "$$tmp/openapi.json" | head -n 40; \
+	  echo "$(API_SCHEMA) or $(API_TYPES) is out of date: run 'make api-types' and commit both"; \
+	  exit 1; \
+	fi
+
+lint: $(VENV)/.dev-installed api-types-check
 	$(BIN)/ruff check codepair tests bench
 	$(BIN)/mypy
 	$(if $(wildcard web/package.json),cd web && npm run check)

@@ -109,7 +109,11 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     if serve_peer:
         app.include_router(hub_routes.router)
 
-    @app.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @app.api_route(
+        "/api/{path:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
     async def api_not_found(path: str) -> JSONResponse:
         return JSONResponse({"detail": "Not found"}, status_code=404)
 
