@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     room_unload_seconds: float = 30.0
     yjs_compact_after_updates: int = 10_000  # the log is replay's history: keep a session's
     max_event_frame_bytes: int = 64 * 1024
+    # The board document (codepair/hub/boardcap.py): its encoded state and its elements.
+    board_max_bytes: int = 8 * 1024 * 1024
+    board_max_elements: int = 5000
     # A Yjs socket silent this long is pinged; one silent (no pong either) for the second is
     # closed: a client gone without a FIN (laptop lid, dropped network).
     # Under uvicorn the Yjs socket runs on the hub's own protocol (ADR 6); false puts it back

@@ -21,6 +21,7 @@ from codepair.bus import (
     publish_room_event,
     publish_user_revoked,
 )
+from codepair.hub.events import wrap_for_interviewers
 
 log = structlog.get_logger("codepair.notify")
 
@@ -62,6 +63,18 @@ class RoomNotices:
             await self.hub.broadcast(room_id, event)
         elif self.bus is not None:
             await publish_room_event(self.bus, room_id, event)
+
+    async def room_message(
+        self, room_id: str, message: dict[str, Any], interviewers_only: bool = False
+    ) -> None:
+        """Send ``message`` (with a ``type``) on the room's events sockets: to everyone, or
+        with ``interviewers_only`` to every socket but the candidate's."""
+        if self.hub is not None:
+            await self.hub.broadcast(room_id, message, interviewers_only=interviewers_only)
+        elif self.bus is not None:
+            await publish_room_event(
+                self.bus, room_id, wrap_for_interviewers(message, interviewers_only)
+            )
 
 
 def notices(request: Request) -> RoomNotices:

@@ -18,6 +18,7 @@ from pycrdt import (
     Awareness,
     Doc,
     Map,
+    Text,
     YMessageType,
     YSyncMessageType,
     create_awareness_message,
@@ -121,6 +122,22 @@ class DocRoom:
         if stored.updates:
             self.doc.apply_update(merge_all(stored.updates))
         self.log_length = stored.log_length
+
+    def replace_text(self, name: str, text: str, author: str) -> None:
+        """Replace the content of ``Y.Text`` ``name`` as ONE update made by the server for
+        ``author`` (a presented question's starter code): applied, relayed to every socket,
+        logged under that author and shared with the other instances, like a client's."""
+        before = self.doc.get_state()
+        ytext = self.doc.get(name, type=Text)
+        with self.doc.transaction(origin=author):
+            del ytext[:]
+            ytext.insert(0, text)
+        update = self.doc.get_update(before)
+        frame = create_update_message(update)
+        self._relay(frame, None)
+        self._log(update, author)
+        if self.publish is not None:
+            self.publish(self.key, frame)
 
     def seed_language(self, language: str) -> None:
         """Give a brand-new ``code`` doc its ``meta.language``, as a logged update.

@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -24,6 +25,8 @@ from codepair.hub.limits import SlidingWindow, TokenBucket
 from codepair.hub.protocol import (
     CLIENT_MESSAGE,
     CLIENT_TYPES,
+    ActivityOut,
+    ActivitySend,
     ChatHistory,
     ChatMessageOut,
     ChatSend,
@@ -37,11 +40,20 @@ from codepair.hub.protocol import (
     Welcome,
     encode,
 )
+from codepair.hub.recorder import Recorder
 from codepair.hub.store import ChatStore
 
 log = structlog.get_logger("codepair.hub")
 
 CHAT_HISTORY_ON_JOIN = 200
+# On the bus, an event for interviewers' sockets only travels wrapped in one of this type,
+# so that an instance that does not know the event still cannot hand it to a candidate.
+INTERVIEWERS_ONLY = "interviewers_only"
+
+
+def wrap_for_interviewers(event: dict[str, Any], interviewers_only: bool) -> dict[str, Any]:
+    """``event`` as published on the bus: wrapped when it is for interviewers only."""
+    return {"type": INTERVIEWERS_ONLY, "event": event} if interviewers_only else event
 # Instances announce their peers every keep-alive tick (10 s); a silent instance's peers are
 # dropped after this long.
 PRESENCE_TIMEOUT = 35.0
@@ -54,6 +66,10 @@ class EventPeer:
         self.conn = conn
         self.messages = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
         self.chat = SlidingWindow(settings.chat_messages_per_window, settings.chat_window_seconds)
+        self.activity = SlidingWindow(
+            settings.activity_messages_per_window, settings.activity_window_seconds
+        )
+        self.focus_lost_at: float | None = None  # monotonic, for "left the tab for 40 s"
 
     @property
     def peer(self) -> Peer:
@@ -77,6 +93,8 @@ class EventRoom:
         # Set by the hub when there is a bus: sends an event to the room on other instances.
         self.publish: Callable[[dict[str, Any]], None] | None = None
         self._heard: dict[str, float] = {}  # instance -> when it last said anything here
+        # Set by the hub: where joins, leaves and activity go on the room's timeline.
+        self.recorder: Recorder | None = None
         self._chat_lock = asyncio.Lock()
 
     async def join(self, conn: Connection) -> EventPeer:
@@ -101,6 +119,7 @@ class EventRoom:
             other.conn.send(text)
         self.peers[conn.peer_id] = peer
         self._share(joined.model_dump())
+        self._record("joined", peer, {"peer_id": conn.peer_id})
         return peer
 
     def leave(self, peer: EventPeer) -> None:
@@ -109,6 +128,7 @@ class EventRoom:
         left = PeerLeft(peer_id=peer.conn.peer_id)
         self.broadcast(encode(left))
         self._share(left.model_dump())
+        self._record("left", peer, {"peer_id": peer.conn.peer_id})
 
     def broadcast(self, text: str) -> None:
         for p in self.peers.values():
@@ -138,6 +158,8 @@ class EventRoom:
         metrics.MESSAGES_IN.labels(kind=kind).inc()
         if isinstance(message, ChatSend):
             await self._chat(peer, message)
+        elif isinstance(message, ActivitySend):
+            self._activity(peer, message)
         else:
             self._signal(peer, message)
 
@@ -166,6 +188,49 @@ class EventRoom:
             self.broadcast(encode(out))
             self._share(out.model_dump(mode="json"))
 
+    def _record(self, type: str, peer: EventPeer, data: dict[str, Any]) -> None:
+        if self.recorder is not None:
+            self.recorder.record(self.room_id, type, peer.conn.principal, data)
+
+    def _activity(self, peer: EventPeer, message: ActivitySend) -> None:
+        """Stamp, record and show interviewers a signal from a browser (time and actor are
+        the server's; only the kind and a size come from the message)."""
+        if not peer.activity.hit():
+            peer.error(ErrorCode.RATE_LIMITED, "Too many activity messages")
+            return
+        data: dict[str, Any] = {"peer_id": peer.conn.peer_id}
+        now = time.monotonic()
+        if message.kind == "paste":
+            data["chars"] = message.chars or 0
+            if message.external is not None:
+                data["external"] = message.external
+        elif message.kind == "focus_lost":
+            peer.focus_lost_at = now
+        elif peer.focus_lost_at is not None:
+            data["away_seconds"] = round(now - peer.focus_lost_at, 1)
+            peer.focus_lost_at = None
+        stamp = datetime.now(UTC)
+        if self.recorder is not None:
+            stamp = self.recorder.record(self.room_id, message.kind, peer.conn.principal, data)
+        out = ActivityOut(
+            kind=message.kind,
+            peer_id=peer.conn.peer_id,
+            name=peer.conn.principal.name,
+            at=stamp,
+            chars=data.get("chars"),
+            external=data.get("external"),
+            away_seconds=data.get("away_seconds"),
+        )
+        text = out.model_dump_json(exclude_none=True)
+        self.to_interviewers(text)
+        self._share({**out.model_dump(mode="json", exclude_none=True)})
+
+    def to_interviewers(self, text: str) -> None:
+        """Send to the sockets of everyone but candidates."""
+        for p in self.peers.values():
+            if not p.conn.is_candidate:
+                p.conn.send(text)
+
     def _signal(self, peer: EventPeer, message: SignalSend) -> None:
         target = self.peers.get(message.to)
         if target is not None and target is not peer:
@@ -186,9 +251,16 @@ class EventRoom:
         if self.publish is not None:
             self.publish(event)
 
-    def deliver(self, event: dict[str, Any]) -> None:
-        """An event from another feature: to everyone, as JSON."""
-        self.broadcast(json.dumps(event, separators=(",", ":"), default=str))
+    def deliver(self, event: dict[str, Any], *, interviewers_only: bool = False) -> None:
+        """An event from another feature: to everyone (or to everyone but the candidate),
+        as JSON."""
+        text = json.dumps(event, separators=(",", ":"), default=str)
+        if not interviewers_only:
+            self.broadcast(text)
+            return
+        for p in self.peers.values():
+            if not p.conn.is_candidate:
+                p.conn.send(text)
 
     def deliver_remote(self, event: dict[str, Any], *, origin: str) -> None:
         """An event published by another hub instance for this room."""
@@ -212,11 +284,15 @@ class EventRoom:
                 self._remote_joined(Peer.model_validate(event["peer"]), origin)
             elif kind == "peer.left":
                 self._remote_left(str(event["peer_id"]))
+            elif kind == "activity":  # interviewers only, as on the instance it came from
+                self.to_interviewers(json.dumps(event, separators=(",", ":"), default=str))
             elif kind == "signal":
                 target = self.peers.get(str(event["to"]))
                 if target is not None:
                     out = SignalOut(from_=str(event["from"]), data=dict(event["data"]))
                     target.conn.send(encode(out))
+            elif kind == INTERVIEWERS_ONLY:
+                self.deliver(dict(event["event"]), interviewers_only=True)
             else:
                 self.deliver(event)
         except (KeyError, TypeError, ValueError) as exc:

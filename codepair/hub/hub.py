@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from pycrdt import Doc, Map, Text
+from pycrdt import Doc, Map, Text, create_update_message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair import metrics
@@ -30,10 +30,10 @@ from codepair.hub.admission import AdmissionCache
 from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
 from codepair.hub.docroom import DocRoom
-from codepair.hub.events import EventPeer, EventRoom
+from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
 from codepair.hub.protocol import CloseCode, RoomEnded, encode
 from codepair.hub.reconcile import LogReconciler
-from codepair.hub.store import Batch, ChatStore, UpdateLog
+from codepair.hub.store import Batch, ChatStore, PendingUpdate, UpdateLog
 
 log = structlog.get_logger("codepair.hub")
 
@@ -296,6 +296,36 @@ class Hub:
         """``meta.language`` of the room's code document: what the editor shows."""
         return code_language(await self.document(room_id, "code"))
 
+    async def replace_text(
+        self, room_id: str, doc: str, name: str, text: str, *, author: str
+    ) -> None:
+        """Replace a ``Y.Text``'s content with ``text`` as one update attributed to ``author``.
+
+        A room loaded here changes live (every socket gets the update). Otherwise the update
+        is made against the stored document, written at once and shared with the instances
+        that have the room open; a room that loaded here meanwhile gets it applied too.
+        """
+        room = self.docs.get((room_id, doc))
+        if room is not None and room.loaded.done() and not room.loaded.exception():
+            room.replace_text(name, text, author)
+            return
+        stored = await self.document(room_id, doc)
+        before = stored.get_state()
+        ytext = stored.get(name, type=Text)
+        with stored.transaction(origin=author):
+            del ytext[:]
+            ytext.insert(0, text)
+        update = stored.get_update(before)
+        async with self._flush_lock:
+            pending = [PendingUpdate(update, datetime.now(UTC), author)]
+            await self.log.append([Batch(room_id, doc, pending, None)])
+        frame = create_update_message(update)
+        if self.bridge is not None:
+            self.bridge.publish_frame((room_id, doc), frame)
+        room = self.docs.get((room_id, doc))
+        if room is not None and room.loaded.done() and not room.loaded.exception():
+            room.apply_remote(frame)  # already in the log: applied and relayed, not logged
+
     # --- events ---------------------------------------------------------------------------
 
     async def join_events(self, room_id: str, conn: Connection) -> tuple[EventRoom, EventPeer]:
@@ -326,13 +356,16 @@ class Hub:
             if self.bridge is not None:
                 self.bridge.unwatch_events(room.room_id)
 
-    async def broadcast(self, room_id: str, event: dict[str, Any]) -> None:
-        """Send ``event`` (JSON-serializable, with a ``type``) to every events socket."""
+    async def broadcast(
+        self, room_id: str, event: dict[str, Any], *, interviewers_only: bool = False
+    ) -> None:
+        """Send ``event`` (JSON-serializable, with a ``type``) to every events socket, or
+        with ``interviewers_only`` to every socket but the candidate's."""
         room = self.events.get(room_id)
         if room is not None:
-            room.deliver(event)
+            room.deliver(event, interviewers_only=interviewers_only)
         if self.bridge is not None:
-            self.bridge.publish_event(room_id, event)
+            self.bridge.publish_event(room_id, wrap_for_interviewers(event, interviewers_only))
 
     # --- notices from core ----------------------------------------------------------------
 

@@ -36,6 +36,7 @@ class CloseCode:
     ROOM_ENDED = 4410
     ROOM_FULL = 4429  # max_sockets_per_doc reached
     RATE_LIMITED = 4430  # too many Yjs messages a second
+    DOC_FULL = 4413  # an update would take the board over board_max_bytes
 
 
 class ErrorCode:

@@ -96,6 +96,21 @@ const ops = {
     })
     return { states, clientID: mine }
   },
+  // The board document: a Y.Map `elements` of Excalidraw element id -> element.
+  async setElements ({ client, elements }) {
+    const c = get(client)
+    const map = c.ydoc.getMap('elements')
+    c.ydoc.transact(() => { for (const el of elements) map.set(el.id, el) })
+    return {}
+  },
+  async elements ({ client }) {
+    return { elements: get(client).ydoc.getMap('elements').toJSON() }
+  },
+  async waitElements ({ client, count, timeout = 10000 }) {
+    const map = get(client).ydoc.getMap('elements')
+    const ok = await waitFor(() => map.size === count, timeout)
+    return { ok, elements: map.toJSON() }
+  },
   async setCursor ({ client, cursor }) {
     get(client).provider.awareness.setLocalStateField('cursor', cursor)
     return {}
