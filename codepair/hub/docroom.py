@@ -28,6 +28,7 @@ from pycrdt import (
 )
 
 from codepair import metrics
+from codepair.hub.boardcap import BoardGuard
 from codepair.hub.connection import Connection
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
@@ -43,7 +44,7 @@ from codepair.hub.yframes import (
 
 log = structlog.get_logger("codepair.hub")
 
-DOCS = ("code", "notes")
+DOCS = ("code", "notes", "board")
 # Awareness states that a client has not renewed for this long are dropped (y-protocols' own
 # outdatedTimeout; live clients renew every 15 s).
 AWARENESS_TIMEOUT_MS = 30_000
@@ -84,6 +85,7 @@ class DocRoom:
         self.applied = 0
         self.last_applied = 0.0
         self.remote_unchecked = False
+        self.guard: BoardGuard | None = None  # the board's own caps (boardcap.py)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -122,6 +124,8 @@ class DocRoom:
         if stored.updates:
             self.doc.apply_update(merge_all(stored.updates))
         self.log_length = stored.log_length
+        if self.guard is not None:
+            self.guard.measure(self.doc)
 
     def replace_text(self, name: str, text: str, author: str) -> None:
         """Replace the content of ``Y.Text`` ``name`` as ONE update made by the server for
@@ -225,6 +229,12 @@ class DocRoom:
         if payload == EMPTY_UPDATE:
             return
         check_counts(payload, 3)
+        guard = self.guard
+        if guard is not None:
+            if not guard.admit(self.doc, len(payload)):
+                conn.abort(CloseCode.DOC_FULL, "the board is full")
+                return
+            guard.start_update()
         try:
             self.doc.apply_update(payload)
         except Exception as exc:  # pycrdt raises ValueError; be safe with Rust panics too
@@ -235,6 +245,22 @@ class DocRoom:
         self._log(payload, conn.principal.identity)
         if self.publish is not None:
             self.publish(self.key, relay)
+        if guard is not None:
+            self._trim_board(guard)
+
+    def _trim_board(self, guard: BoardGuard) -> None:
+        """Delete what the last update added beyond the board's element cap, for everyone
+        (the sender too): the update cannot be refused once applied (boardcap.py)."""
+        excess = guard.excess()
+        if not excess:
+            return
+        log.info("board_trimmed", room=self.room_id, elements=len(excess))
+        update = guard.delete(self.doc, excess, SYSTEM_AUTHOR)
+        frame = create_update_message(update)
+        self._relay(frame, None)
+        self._log(update, SYSTEM_AUTHOR)
+        if self.publish is not None:
+            self.publish(self.key, frame)
 
     def _receive_awareness(self, conn: Connection, frame: bytes) -> None:
         _IN_AWARENESS.inc()

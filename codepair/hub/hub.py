@@ -27,6 +27,7 @@ from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
 from codepair.db.reads import Reads
 from codepair.hub.admission import AdmissionCache
+from codepair.hub.boardcap import BoardGuard
 from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
 from codepair.hub.docroom import DocRoom
@@ -126,6 +127,12 @@ class Hub:
         room = self.docs.get(key)
         if room is None:
             room = DocRoom(room_id, doc)
+            if doc == "board":
+                room.guard = BoardGuard(
+                    room.doc,
+                    max_bytes=self.settings.board_max_bytes,
+                    max_elements=self.settings.board_max_elements,
+                )
             if self.bridge is not None:
                 room.publish = self.bridge.publish_frame
             self.docs[key] = room
