@@ -16,11 +16,13 @@ from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
+from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
+from codepair.domain.retention import PurgeTask
 from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
@@ -86,6 +88,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 await app.state.runner.start()
                 # Closed before the hub and the database: runs record how they ended.
                 stack.push_async_callback(runs.shutdown, app)
+                # Ended interviews past their retention go (docs/operations.md).
+                app.state.purge = _purge_task(app, settings)
+                await app.state.purge.start()
+                stack.push_async_callback(app.state.purge.stop)
             yield state
 
     app = FastAPI(
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
             auth.router, me.router, users.router, users.directory, rooms.router, runs.router
         ):
             app.include_router(router)
+        app.include_router(audit_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 
@@ -124,6 +131,14 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(AccessLog)
     return app
+
+
+def _purge_task(app: FastAPI, settings: Settings) -> PurgeTask:
+    async def deleted(room_ids: list[str]) -> None:
+        for room_id in room_ids:  # sockets still open on a purged room close
+            await app.state.notices.room_ended(room_id)
+
+    return PurgeTask(settings, app.state.db, deleted)
 
 
 def _mount_web(app: FastAPI, settings: Settings) -> None:

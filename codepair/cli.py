@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 
+from codepair import operations
 from codepair.config import Settings, get_settings
 
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     sub.add_parser("migrate", help="apply database migrations")
+    operations.add_commands(sub)
 
     create = sub.add_parser("create-user", help="create a user account")
     create.add_argument("email")
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return _create_user(settings, args)
+    done = operations.run(settings, args)
+    if done is not None:
+        return done
     if not args.no_migrate and args.only != "peer" and settings.is_sqlite:
         from codepair.db.migrate import upgrade
 

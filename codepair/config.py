@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     runner_work_dir: str | None = None
     runner_wait_seconds: float = 20.0
 
+    # Retention (docs/operations.md): ended interviews older than this many days are deleted
+    # whole, by a task in the server and by `codepair purge` (0: kept for ever). Leads can
+    # override it in the app. Audit rows hold staff addresses, so they expire too.
+    retention_days: int = Field(default=0, ge=0, le=36500)
+    audit_retention_days: int = Field(default=730, ge=0, le=36500)
+    purge_interval_seconds: float = Field(default=3600.0, gt=0)
+
     log_json: bool | None = None
     log_level: str = "INFO"
 

@@ -7,8 +7,10 @@ from fastapi import APIRouter, Request, Response
 from codepair.api.deps import DbSession, SettingsDep, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import LoginIn, RefreshIn, TokenPairOut, UserOut
-from codepair.domain import auth
+from codepair.domain import audit, auth
 from codepair.domain.auth import TokenPair
+from codepair.domain.errors import Unauthorized
+from codepair.security.tokens import Principal
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -28,7 +30,19 @@ async def login(
     limits = request.app.state.limits
     limits.login_ip.hit(client_ip(request))
     limits.login_account.hit(auth.normalize_email(body.email))
-    return _out(await auth.login(db, settings, body.email, body.password))
+    ip = client_ip(request)
+    try:
+        pair = await auth.login(db, settings, body.email, body.password)
+    except Unauthorized as exc:
+        # The refusal is kept: the failed attempt's audit row commits, nothing else changed.
+        await audit.record(
+            db, "auth.login_failed", actor=None, ip=ip, target=auth.normalize_email(body.email)
+        )
+        raise Unauthorized(exc.detail, keep_changes=True) from None
+    user = pair.user
+    actor = Principal(kind="access", role=user.role.value, name=user.name, user_id=user.id)
+    await audit.record(db, "auth.login", actor=actor, ip=ip, target=user.email)
+    return _out(pair)
 
 
 @router.post("/refresh")

@@ -28,7 +28,7 @@ from codepair.api.schemas import (
 )
 from codepair.config import Settings
 from codepair.db.models import Room, User
-from codepair.domain import rooms
+from codepair.domain import audit, rooms
 from codepair.domain.access import RoomRole
 from codepair.domain.errors import Conflict, Forbidden
 
@@ -113,6 +113,14 @@ async def create_room(
         duration_minutes=body.duration_minutes,
         language=body.language,
     )
+    await audit.record(
+        db,
+        "room.created",
+        actor=principal,
+        ip=client_ip(request),
+        room_id=room.id,
+        detail={"language": room.language},
+    )
     return room_out(room, "owner", settings)
 
 
@@ -148,6 +156,13 @@ async def delete_room(
     room_id: str, principal: CurrentUser, db: DbSession, request: Request
 ) -> Response:
     room, _role = await rooms.room_for(db, principal, room_id)
+    await audit.record(
+        db,
+        "room.deleted",
+        actor=principal,
+        ip=client_ip(request),
+        room_id=room_id,
+    )
     await db.delete(room)
     after_commit_room_ended(request, room_id)
     return Response(status_code=204)
@@ -159,6 +174,9 @@ async def end_room(
 ) -> RoomOut:
     room, role = await rooms.room_for(db, principal, room_id)
     if await rooms.end_room(db, room):
+        await audit.record(
+            db, "room.ended", actor=principal, ip=client_ip(request), room_id=room_id
+        )
         after_commit_room_ended(request, room_id)
     return room_out(room, role, settings)
 
@@ -170,6 +188,9 @@ async def rotate_invite(
     """A new invite link; the old one and candidate sessions from it stop working."""
     room, role = await rooms.room_for(db, principal, room_id)
     rotated = await rooms.rotate_invite(db, room)
+    await audit.record(
+        db, "invite.rotated", actor=principal, ip=client_ip(request), room_id=room_id
+    )
     after_commit_candidates_revoked(request, room_id)
     return room_out(rotated, role, settings)
 

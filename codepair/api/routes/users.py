@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from codepair.api.deps import CurrentLead, CurrentUser, DbSession
+from codepair.api.deps import CurrentLead, CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import PersonOut, UserCreate, UserList, UserOut, UserUpdate
 from codepair.db.models import Role
-from codepair.domain import users
+from codepair.domain import audit, users
 from codepair.domain.errors import Conflict
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -29,9 +29,19 @@ async def list_users(
 
 
 @router.post("", status_code=201)
-async def create_user(body: UserCreate, _lead: CurrentLead, db: DbSession) -> UserOut:
+async def create_user(
+    body: UserCreate, lead: CurrentLead, db: DbSession, request: Request
+) -> UserOut:
     user = await users.create_user(
         db, email=body.email, name=body.name, role=Role(body.role), password=body.password
+    )
+    await audit.record(
+        db,
+        "user.created",
+        actor=lead,
+        ip=client_ip(request),
+        target=f"user:{user.id}",
+        detail={"email": user.email, "name": user.name, "role": user.role.value},
     )
     return UserOut.model_validate(user)
 
@@ -51,6 +61,7 @@ async def update_user(
     )
     if demotes_lead and user.is_active and await users.count_active_leads(db) <= 1:
         raise Conflict("The last active lead cannot be demoted or deactivated")
+    before = {"name": user.name, "role": user.role.value, "is_active": user.is_active}
     if body.name is not None:
         user.name = body.name
     if body.role is not None:
@@ -58,6 +69,17 @@ async def update_user(
     if body.is_active is not None and await users.set_active(db, user, body.is_active):
         after_commit_user_revoked(request, user.id)
     await db.flush()
+    after = {"name": user.name, "role": user.role.value, "is_active": user.is_active}
+    changes = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+    if changes:
+        await audit.record(
+            db,
+            "user.updated",
+            actor=lead,
+            ip=client_ip(request),
+            target=f"user:{user.id}",
+            detail={"email": user.email, "changes": changes},
+        )
     return UserOut.model_validate(user)
 
 
@@ -68,6 +90,14 @@ async def delete_user(user_id: int, lead: CurrentLead, db: DbSession, request: R
     user = await users.get_user(db, user_id)
     if user.role == Role.lead and user.is_active and await users.count_active_leads(db) <= 1:
         raise Conflict("The last active lead cannot be deleted")
+    await audit.record(
+        db,
+        "user.deleted",
+        actor=lead,
+        ip=client_ip(request),
+        target=f"user:{user.id}",
+        detail={"email": user.email, "name": user.name, "role": user.role.value},
+    )
     await users.delete_user(db, user)
     after_commit_user_revoked(request, user_id)
     return Response(status_code=204)
