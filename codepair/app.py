@@ -18,6 +18,7 @@ from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
 from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
+from codepair.api.routes import scorecards as scorecard_routes
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         ):
             app.include_router(router)
         app.include_router(audit_routes.router)
+        app.include_router(scorecard_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 

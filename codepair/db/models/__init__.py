@@ -235,3 +235,4 @@ from codepair.db.models import integrations as integrations  # noqa: E402
 from codepair.db.models import audit as audit  # noqa: E402
 from codepair.db.models import audit as audit  # noqa: E402
 from codepair.db.models import questions as questions  # noqa: E402
+from codepair.db.models import scorecards as scorecards  # noqa: E402
