@@ -19,10 +19,12 @@ from codepair.api.notify import RoomNotices
 from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.api.routes import scorecards as scorecard_routes
+from codepair.api.routes import webhooks as webhook_routes
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
+from codepair.domain.outbox import OutboxWorker
 from codepair.domain.retention import PurgeTask
 from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
@@ -93,6 +95,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.purge = _purge_task(app, settings)
                 await app.state.purge.start()
                 stack.push_async_callback(app.state.purge.stop)
+                # Webhook deliveries and emails, sent after their request committed.
+                app.state.outbox = OutboxWorker(settings, app.state.db)
+                await app.state.outbox.start()
+                stack.push_async_callback(app.state.outbox.stop)
             yield state
 
     app = FastAPI(
@@ -115,6 +121,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
             app.include_router(router)
         app.include_router(audit_routes.router)
         app.include_router(scorecard_routes.router)
+        app.include_router(webhook_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     chat_max_chars: int = 4000
     chat_messages_per_window: int = 20
     chat_window_seconds: float = 10.0
+    # Activity signals (pastes, focus) per events socket: a real candidate sends a few a
+    # minute; more is a script, refused with an error and never recorded.
+    activity_messages_per_window: int = 30
+    activity_window_seconds: float = 60.0
     outbox_max_messages: int = 1024
     group_commit_ms: int = 50
     room_unload_seconds: float = 30.0
@@ -97,6 +101,25 @@ class Settings(BaseSettings):
     runner_work_dir: str | None = None
     runner_wait_seconds: float = 20.0
 
+    # Integrations (docs/integrations.md): webhooks, mail, single sign-on, API tokens.
+    webhook_allow_private: bool = False  # loopback and private targets; off in production
+    # Seconds before each retry (Standard Webhooks' schedule); a delivery fails after the last.
+    webhook_retry_seconds: CommaList = Field(
+        default_factory=lambda: ["5", "300", "1800", "7200", "18000", "36000"]
+    )
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_endpoints: int = 50
+    outbox_poll_seconds: float = 2.0
+    smtp_url: SecretStr = SecretStr("")  # smtp://user:pass@host:port or smtps://...
+    mail_from: str = "CodePair <codepair@localhost>"
+    mail_retry_seconds: CommaList = Field(default_factory=lambda: ["30", "120", "600", "3600"])
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_allowed_domains: CommaList = Field(default_factory=list)
+    oidc_provider_name: str = "single sign-on"  # the button says "Sign in with <this>"
+    api_tokens_per_user: int = 20
+
     # Retention (docs/operations.md): ended interviews older than this many days are deleted
     # whole, by a task in the server and by `codepair purge` (0: kept for ever). Leads can
     # override it in the app. Audit rows hold staff addresses, so they expire too.
@@ -106,6 +129,15 @@ class Settings(BaseSettings):
 
     log_json: bool | None = None
     log_level: str = "INFO"
+
+    @field_validator(
+        "webhook_retry_seconds", "mail_retry_seconds", "oidc_allowed_domains", mode="before"
+    )
+    @classmethod
+    def _split_integration_lists(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("stun_urls", "turn_urls", "trusted_proxies", mode="before")
     @classmethod

@@ -28,11 +28,12 @@ from codepair.api.schemas import (
 )
 from codepair.config import Settings
 from codepair.db.models import Room, User
-from codepair.domain import audit, rooms
+from codepair.domain import audit, integrations, rooms
 from codepair.domain.access import RoomRole
 from codepair.domain.errors import Conflict, Forbidden
 
 router = APIRouter(tags=["rooms"])
+CONTACT = set(integrations.CONTACT_FIELDS)
 
 
 def _person(user: User) -> PersonOut:
@@ -66,6 +67,8 @@ def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
         invite_token=token,
         invite_url=f"{settings.public_url}/join/{token}" if token else None,
         my_role=role,
+        candidate_email=room.candidate_email,
+        candidate_timezone=room.candidate_timezone,
     )
 
 
@@ -121,6 +124,7 @@ async def create_room(
         room_id=room.id,
         detail={"language": room.language},
     )
+    await integrations.room_created(db, settings, room, body.model_dump(include=CONTACT))
     return room_out(room, "owner", settings)
 
 
@@ -148,12 +152,13 @@ async def update_room(
     if "scheduled_at" in changes:
         room.scheduled_at = body.scheduled_at
     await db.flush()
+    await integrations.room_updated(db, settings, room, changes)
     return room_out(room, role, settings)
 
 
 @router.delete("/api/rooms/{room_id}", status_code=204)
 async def delete_room(
-    room_id: str, principal: CurrentUser, db: DbSession, request: Request
+    room_id: str, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
 ) -> Response:
     room, _role = await rooms.room_for(db, principal, room_id)
     await audit.record(
@@ -163,6 +168,7 @@ async def delete_room(
         ip=client_ip(request),
         room_id=room_id,
     )
+    await integrations.room_deleted(db, settings, room)
     await db.delete(room)
     after_commit_room_ended(request, room_id)
     return Response(status_code=204)
@@ -177,6 +183,7 @@ async def end_room(
         await audit.record(
             db, "room.ended", actor=principal, ip=client_ip(request), room_id=room_id
         )
+        await integrations.room_ended(db, settings, room)
         after_commit_room_ended(request, room_id)
     return room_out(room, role, settings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
@@ -28,6 +29,19 @@ def _to_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("unknown time zone (use an IANA name such as Europe/Paris)") from exc
+    return value
+
+
+TimeZone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64), AfterValidator(_known_zone)
+]
 
 
 class Strict(BaseModel):
@@ -100,6 +114,8 @@ class RoomCreate(Strict):
     scheduled_at: UtcDatetime | None = None
     duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 60
     language: Language = "python"
+    candidate_email: Email | None = None  # with mail configured, the invitation goes here
+    candidate_timezone: TimeZone | None = None
 
 
 class RoomUpdate(Strict):
@@ -109,6 +125,8 @@ class RoomUpdate(Strict):
     duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] | None = None
     language: Language | None = None
     runs_enabled: bool | None = None
+    candidate_email: Email | None = None
+    candidate_timezone: TimeZone | None = None
 
 
 class CandidateRoomOut(BaseModel):
@@ -135,6 +153,8 @@ class RoomOut(CandidateRoomOut):
     invite_token: str | None
     invite_url: str | None
     my_role: Literal["owner", "co", "lead"]
+    candidate_email: str | None = None
+    candidate_timezone: str | None = None
 
 
 class RoomList(BaseModel):
