@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from codepair.config import Settings
 from codepair.db.models import Invite, Room, RoomInterviewer, User
+from codepair.domain import timeline
 from codepair.domain.access import RoomRole, room_role
 from codepair.domain.errors import Conflict, Forbidden, Gone, NotFound
 from codepair.security.tokens import (
@@ -28,10 +29,19 @@ ROOM_NOT_FOUND = "Room not found"
 
 def status_of(room: Room, now: datetime | None = None) -> RoomStatus:
     """Ended once ended; scheduled while its start is ahead and nobody has joined; else live."""
-    now = now or datetime.now(UTC)
-    if room.ended_at is not None:
+    return status_at(room.ended_at, room.started_at, room.scheduled_at, now or datetime.now(UTC))
+
+
+def status_at(
+    ended_at: datetime | None,
+    started_at: datetime | None,
+    scheduled_at: datetime | None,
+    now: datetime,
+) -> RoomStatus:
+    """:func:`status_of` from the room's three times (for rows read without the ORM)."""
+    if ended_at is not None:
         return "ended"
-    if room.started_at is None and room.scheduled_at is not None and room.scheduled_at > now:
+    if started_at is None and scheduled_at is not None and scheduled_at > now:
         return "scheduled"
     return "live"
 
@@ -168,6 +178,10 @@ async def end_room(db: AsyncSession, room: Room) -> bool:
         return False
     room.ended_at = datetime.now(UTC)
     await db.flush()
+    # Who ended it is in the audit log; the timeline shows the moment.
+    await timeline.add_event(
+        db, room.id, "ended", actor_name=None, actor_role=None, at=room.ended_at
+    )
     return True
 
 

@@ -86,6 +86,10 @@ class DocRoom:
         self.last_applied = 0.0
         self.remote_unchecked = False
         self.guard: BoardGuard | None = None  # the board's own caps (boardcap.py)
+        # The code document's meta.language, watched for the timeline (set by the hub).
+        self.on_language: Callable[[Connection, str], None] | None = None
+        self._meta: Map[Any] | None = self.doc.get("meta", type=Map) if doc == "code" else None
+        self.language: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -124,6 +128,7 @@ class DocRoom:
         if stored.updates:
             self.doc.apply_update(merge_all(stored.updates))
         self.log_length = stored.log_length
+        self.language = self._language()
         if self.guard is not None:
             self.guard.measure(self.doc)
 
@@ -152,6 +157,7 @@ class DocRoom:
         meta = self.doc.get("meta", type=Map)
         with self.doc.transaction(origin=SYSTEM_AUTHOR):
             meta["language"] = language
+        self.language = language
         self._log(self.doc.get_update(), SYSTEM_AUTHOR)
 
     # --- sockets --------------------------------------------------------------------------
@@ -243,10 +249,24 @@ class DocRoom:
         relay = frame if sub == YSyncMessageType.SYNC_UPDATE else create_update_message(payload)
         self._relay(relay, conn)
         self._log(payload, conn.principal.identity)
+        if self._meta is not None:
+            self._check_language(conn)
         if self.publish is not None:
             self.publish(self.key, relay)
         if guard is not None:
             self._trim_board(guard)
+
+    def _language(self) -> str | None:
+        value = self._meta.get("language") if self._meta is not None else None
+        return value if isinstance(value, str) else None
+
+    def _check_language(self, conn: Connection) -> None:
+        """Tell the timeline when an update from ``conn`` changed meta.language."""
+        language = self._language()
+        if language != self.language:
+            self.language = language
+            if language is not None and self.on_language is not None:
+                self.on_language(conn, language)
 
     def _trim_board(self, guard: BoardGuard) -> None:
         """Delete what the last update added beyond the board's element cap, for everyone

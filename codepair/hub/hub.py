@@ -34,9 +34,12 @@ from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
 from codepair.hub.protocol import CloseCode, RoomEnded, encode
 from codepair.hub.reconcile import LogReconciler
+from codepair.hub.recorder import Recorder
 from codepair.hub.store import Batch, ChatStore, PendingUpdate, UpdateLog
 
 log = structlog.get_logger("codepair.hub")
+
+KEYFRAME_EVERY = 500  # codepair/domain/history.py: write keyframes once this many rows wait
 
 # Garbage collector thresholds (generation 0, 1, 2) while a hub runs; see Hub.start.
 GC_THRESHOLDS = (50_000, 20, 100)
@@ -69,12 +72,15 @@ class Hub:
         self.reads = reads
         self.log = UpdateLog(db, reads)
         self.chat = ChatStore(db)
+        self.recorder = Recorder(db, settings.group_commit_ms / 1000)
         self.bridge = HubBridge(self, bus) if bus is not None else None
         self.reconciler = LogReconciler(self)
         self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
         self._flush_lock = asyncio.Lock()
+        # Rows written per document since its keyframes were last brought up to date.
+        self._since_keyframe: dict[tuple[str, str], int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -92,6 +98,7 @@ class Hub:
         gc.set_threshold(*GC_THRESHOLDS)
         if self.bridge is not None:
             await self.bridge.start()
+        self.recorder.start()
         self._tasks = [
             asyncio.create_task(self._flush_loop(), name="hub-group-commit"),
             asyncio.create_task(self._keepalive_loop(), name="hub-keepalive"),
@@ -116,6 +123,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.flush()
+        await self.recorder.stop()
         if self.bridge is not None:
             await self.bridge.stop()
 
@@ -135,6 +143,10 @@ class Hub:
                 )
             if self.bridge is not None:
                 room.publish = self.bridge.publish_frame
+            if doc == "code":
+                room.on_language = lambda conn, language: self._language_changed(
+                    room_id, conn, language
+                )
             self.docs[key] = room
             metrics.ROOMS_OPEN.inc()
             asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
@@ -153,6 +165,9 @@ class Hub:
             who=conn.principal.identity, role=conn.room_role,
         )
         return room
+
+    def _language_changed(self, room_id: str, conn: Connection, language: str) -> None:
+        self.recorder.record(room_id, "language", conn.principal, {"language": language})
 
     def leave_doc(self, room: DocRoom, conn: Connection) -> None:
         if conn in room.clients:
@@ -215,6 +230,7 @@ class Hub:
         # room stays) or comes after (and loads what was just written).
         if not room.clients and not room.pending and self.docs.get(room.key) is room:
             del self.docs[room.key]
+            self._since_keyframe.pop(room.key, None)
             metrics.ROOMS_OPEN.dec()
             log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
             if self.bridge is not None:
@@ -258,9 +274,17 @@ class Hub:
         for (room, pending), batch in zip(taken, batches, strict=True):
             room.log_length += len(pending)
             room.last_seq = batch.last_seq
-        for room, _ in taken:
+        for room, pending in taken:
             if room.log_length >= self.settings.yjs_compact_after_updates:
                 await self._compact(room)
+            since = self._since_keyframe.get(room.key, 0) + len(pending)
+            self._since_keyframe[room.key] = since
+            if since >= KEYFRAME_EVERY:
+                self._since_keyframe[room.key] = 0
+                try:
+                    await self.log.write_keyframes(room.room_id, room.doc_name)
+                except Exception as exc:  # another instance wrote them first: no harm
+                    log.warning("keyframes_failed", room=room.room_id, error=type(exc).__name__)
 
     async def _compact(self, room: DocRoom) -> None:
         removed = await self.log.compact(room.room_id, room.doc_name)
@@ -339,6 +363,7 @@ class Hub:
         room = self.events.get(room_id)
         if room is None:
             room = self.events[room_id] = EventRoom(room_id, self.settings, self.chat)
+            room.recorder = self.recorder
             if self.bridge is not None:
                 bridge = self.bridge
                 room.publish = lambda event: bridge.publish_event(room_id, event)

@@ -72,9 +72,23 @@ class SignalSend(_Message):
     data: dict[str, Any]
 
 
-ClientMessage = Annotated[ChatSend | SignalSend, Field(discriminator="type")]
-CLIENT_MESSAGE: TypeAdapter[ChatSend | SignalSend] = TypeAdapter(ClientMessage)
-CLIENT_TYPES = frozenset({"chat.send", "signal"})
+class ActivitySend(_Message):
+    """A signal from the candidate's browser (a paste, the tab losing or regaining focus).
+
+    Only the kind and a size come from the client: the time and the actor are the server's
+    (the token's), so nobody can make an event about someone else or at another moment.
+    """
+
+    type: Literal["activity"]
+    kind: Literal["paste", "focus_lost", "focus_returned"]
+    chars: int | None = Field(default=None, ge=0, le=10_000_000)
+    # Whether a paste came from outside the editor (the browser knows; the server cannot).
+    external: bool | None = None
+
+
+ClientMessage = Annotated[ChatSend | SignalSend | ActivitySend, Field(discriminator="type")]
+CLIENT_MESSAGE: TypeAdapter[ChatSend | SignalSend | ActivitySend] = TypeAdapter(ClientMessage)
+CLIENT_TYPES = frozenset({"chat.send", "signal", "activity"})
 
 
 # --- server to client -------------------------------------------------------------------
@@ -138,6 +152,19 @@ class SignalOut(_Message):
     type: Literal["signal"] = "signal"
     from_: str = Field(serialization_alias="from")
     data: dict[str, Any]
+
+
+class ActivityOut(_Message):
+    """An activity signal as interviewers' sockets get it (never candidates')."""
+
+    type: Literal["activity"] = "activity"
+    kind: str
+    peer_id: str
+    name: str
+    at: datetime
+    chars: int | None = None
+    external: bool | None = None
+    away_seconds: float | None = None  # focus_returned: how long the tab was away
 
 
 class RoomEnded(_Message):

@@ -11,13 +11,15 @@ living instance has long written its window). Quiet is checked again after the r
 update that arrived meanwhile (and that its own instance will log) is never logged twice; the
 room is then looked at again later.
 
-What it finds decides what it writes. When the log lacks only deletions or a tail of some
-client's edits, the difference is appended as one update. When it lacks edits in the middle of
-a client's history (the dead instance's window, with later edits of the same client logged by
-the instance the client moved to), no state-vector difference can express the hole without
-repeating what follows it; the log is then rebased: the live state becomes the snapshot, in
-one transaction with the deletion of the rows it covers. Nothing is lost and nothing is logged
-twice; the keystroke-level history before that point is merged, as compaction would do.
+What it finds is appended as one update, by ``reconcile``: the live document's difference from
+the log's state vector. When the log lacks only deletions or a tail of some client's edits,
+that difference is exactly what is missing. When it lacks edits in the middle of a client's
+history (the dead instance's window, with later edits of the same client logged by the
+instance the client moved to), no state-vector difference can express the hole without
+repeating what follows it, and the appended update repeats those later edits. That costs
+bytes, not correctness (applying a Yjs update twice changes nothing), and it keeps the log
+what it must stay: history that nothing rewrites (the rows are replay's record; an earlier
+version rebased the log here, deleting the keystroke-level history before the hole).
 """
 
 from __future__ import annotations
@@ -73,19 +75,15 @@ class LogReconciler:
         live = room.doc.get_update()
         if stored.get_update() == live:
             return False
-        stored_sv = decode_state_vector(stored.get_state())
-        live_sv = decode_state_vector(room.doc.get_state())
-        if all(stored_sv.get(c, 0) >= clock for c, clock in live_sv.items()):
-            # Only deletions are missing: the difference repeats no edit.
-            missing = room.doc.get_update(stored.get_state())
-            room.pending.append(PendingUpdate(missing, datetime.now(UTC), AUTHOR))
-            log.info("reconcile_logged", room=room.room_id, doc=room.doc_name, bytes=len(missing))
-            return True
-        if await self.hub.log.rebase(room.room_id, room.doc_name, live, expect_rows=stored_rows):
-            log.info("reconcile_rebased", room=room.room_id, doc=room.doc_name, bytes=len(live))
-            return True
-        room.remote_unchecked = True  # the log moved under us: look again later
-        return False
+        # The stored state vector stops at a hole (Yrs keeps what follows one as pending), so
+        # the difference holds the hole and, when there is one, what follows it again.
+        missing = room.doc.get_update(stored.get_state())
+        room.pending.append(PendingUpdate(missing, datetime.now(UTC), AUTHOR))
+        log.info(
+            "reconcile_logged", room=room.room_id, doc=room.doc_name, bytes=len(missing),
+            rows=stored_rows,
+        )
+        return True
 
 
 def decode_state_vector(data: bytes) -> dict[int, int]:

@@ -1,9 +1,11 @@
 """The hub's durable state: the Yjs update log with its snapshots, and the chat.
 
-The log is append-only: each row is one update as a client sent it, with its time and
-author (replay is built on it). Compaction merges the oldest rows into the document's snapshot
-and deletes them in the same transaction, so a crash between the two cannot lose or double
-anything. Loading a document is its snapshot plus every later row, in order.
+The log is append-only and never cut: each row is one update as a client sent it, with its
+time and author, kept as long as the room is (it is the interview's history: replay and
+history-at-a-moment read it, codepair/domain/history.py). Compaction merges the rows into the
+document's snapshot so that a load reads the snapshot plus the rows after it, and writes the
+keyframes history reads start from; it deletes nothing. Loading a document is its snapshot plus
+every later row, in order.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from pycrdt import Doc, merge_updates
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.db.engine import transaction
 from codepair.db.models import ChatMessage, Room, YSnapshot, YUpdate
 from codepair.db.reads import Reads
+from codepair.domain.timeline import actor, add_event
 from codepair.hub.protocol import Author, ChatEntry
 from codepair.security.tokens import Principal
 
@@ -136,26 +139,6 @@ class UpdateLog:
             ydoc.apply_update(update)
         return stored.log_length, ydoc
 
-    async def rebase(self, room_id: str, doc: str, state: bytes, *, expect_rows: int) -> bool:
-        """Make ``state`` (which holds everything the log holds) the snapshot and drop the rows
-        it covers, in one transaction; False, changing nothing, if the log no longer has
-        ``expect_rows`` rows after the snapshot (someone wrote since it was read)."""
-        async with transaction(self._factory) as db:
-            snapshot = await db.get(YSnapshot, (room_id, doc), with_for_update=True)
-            after = snapshot.upto_seq if snapshot else -1
-            seqs = (
-                await db.scalars(
-                    select(YUpdate.seq).where(
-                        YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq > after
-                    )
-                )
-            ).all()
-            if len(seqs) != expect_rows:
-                return False
-            upto = max(seqs, default=max(after, 0))
-            await _snapshot_up_to(db, snapshot, room_id, doc, state, upto)
-            return True
-
     async def append(self, batches: list[Batch]) -> None:
         """Write every batch in one transaction (the group commit).
 
@@ -185,7 +168,8 @@ class UpdateLog:
             await db.execute(insert(YUpdate), rows)
 
     async def compact(self, room_id: str, doc: str) -> int:
-        """Merge the whole log into the snapshot; returns how many rows it removed."""
+        """Merge the log into the snapshot (the rows stay: they are history); returns how many
+        rows the snapshot newly covers."""
         async with transaction(self._factory) as db:
             snapshot = await db.get(YSnapshot, (room_id, doc))
             after = snapshot.upto_seq if snapshot else -1
@@ -199,17 +183,31 @@ class UpdateLog:
             return len(rows)
 
     async def log_length(self, room_id: str, doc: str) -> int:
-        """Rows in the log (after the snapshot) for one document."""
+        """Rows in the log after the snapshot for one document (what a load reads)."""
         async with self._factory() as db:
+            upto = await db.scalar(
+                select(YSnapshot.upto_seq).where(YSnapshot.room_id == room_id, YSnapshot.doc == doc)
+            )
             count: int = (
                 await db.scalar(
                     select(func.count())
                     .select_from(YUpdate)
-                    .where(YUpdate.room_id == room_id, YUpdate.doc == doc)
+                    .where(
+                        YUpdate.room_id == room_id,
+                        YUpdate.doc == doc,
+                        YUpdate.seq > (upto if upto is not None else -1),
+                    )
                 )
                 or 0
             )
             return count
+
+    async def write_keyframes(self, room_id: str, doc: str) -> int:
+        """Add the keyframes the log is due (codepair/domain/history.py)."""
+        from codepair.domain.history import write_keyframes
+
+        async with transaction(self._factory) as db:
+            return await write_keyframes(db, room_id, doc)
 
 
 async def _snapshot_up_to(
@@ -220,15 +218,12 @@ async def _snapshot_up_to(
     state: bytes,
     upto: int,
 ) -> None:
-    """Make ``state`` the snapshot of every update up to ``upto`` and drop those rows."""
+    """Make ``state`` the snapshot of every update up to ``upto``; the rows stay (history)."""
     if snapshot is None:
         db.add(YSnapshot(room_id=room_id, doc=doc, state=state, upto_seq=upto))
     else:
         snapshot.state = state
         snapshot.upto_seq = upto
-    await db.execute(
-        delete(YUpdate).where(YUpdate.room_id == room_id, YUpdate.doc == doc, YUpdate.seq <= upto)
-    )
 
 
 async def _last_seq(db: AsyncSession, room_id: str, doc: str) -> int:
@@ -261,6 +256,10 @@ class ChatStore:
             )
             db.add(row)
             await db.flush()
+            await add_event(
+                db, room_id, "chat", **actor(principal), data={"text": text, "message_id": row.id},
+                at=row.sent_at,
+            )
             return chat_entry(row)
 
     async def history(self, room_id: str, limit: int) -> list[ChatEntry]:

@@ -23,6 +23,7 @@ from codepair.config import Settings
 from codepair.db.engine import transaction
 from codepair.db.models import Run
 from codepair.domain.errors import RateLimited
+from codepair.domain.timeline import add_event
 from codepair.ratelimit import RateLimiter
 from codepair.runner.executor import (
     PENDING_STATUSES,
@@ -111,6 +112,12 @@ class RoomRuns:
         try:
             async with transaction(self.db) as db:
                 db.add(run)
+                await db.flush()
+                await add_event(
+                    db, run.room_id, "run", actor_name=run.author_name,
+                    actor_role=run.author_role, actor_user_id=run.author_user_id,
+                    data={"run_id": run.id}, at=run.created_at,
+                )
         except BaseException:
             ticket.release()
             raise

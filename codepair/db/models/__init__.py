@@ -229,10 +229,9 @@ __all__ = [
     "YUpdate",
     "utcnow",
 ]
-from codepair.db.models import timeline as timeline  # noqa: E402
+from codepair.db.models import audit as audit  # noqa: E402
 from codepair.db.models import history as history  # noqa: E402
 from codepair.db.models import integrations as integrations  # noqa: E402
-from codepair.db.models import audit as audit  # noqa: E402
-from codepair.db.models import audit as audit  # noqa: E402
 from codepair.db.models import questions as questions  # noqa: E402
 from codepair.db.models import scorecards as scorecards  # noqa: E402
+from codepair.db.models import timeline as timeline  # noqa: E402

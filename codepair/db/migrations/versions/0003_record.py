@@ -53,6 +53,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("room_id", "doc", "seq", name=op.f("pk_yjs_keyframes")),
     )
+    # Compaction used to delete the rows it merged: for such a document its snapshot is the
+    # earliest state history can start from, so it becomes the first keyframe.
+    op.execute(
+        "INSERT INTO yjs_keyframes (room_id, doc, seq, at, state) "
+        "SELECT room_id, doc, upto_seq, at, state FROM yjs_snapshots"
+    )
 
 
 def downgrade() -> None:
