@@ -29,7 +29,7 @@ def _bounded(value: Any, depth: int = 0) -> Any:
         return value[:MAX_DETAIL_STR]
     if isinstance(value, bool | int | float) or value is None:
         return value
-    if depth >= 2:
+    if depth >= 3:
         return str(value)[:MAX_DETAIL_STR]
     if isinstance(value, dict):
         items = list(value.items())[:MAX_DETAIL_KEYS]
