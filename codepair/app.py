@@ -16,6 +16,7 @@ from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
+from codepair.api.routes import api_tokens as api_token_routes
 from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
 from codepair.api.routes import scorecards as scorecard_routes
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(audit_routes.router)
         app.include_router(scorecard_routes.router)
         app.include_router(webhook_routes.router)
+        app.include_router(api_token_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.api.notify import run_after_commit
 from codepair.config import Settings
+from codepair.domain import api_tokens
 from codepair.domain.access import authenticate
 from codepair.domain.errors import DomainError, Forbidden, Unauthorized
 from codepair.security.tokens import Principal
@@ -57,7 +58,22 @@ def bearer_token(request: Request) -> str:
 
 async def get_principal(request: Request, db: DbSession, settings: SettingsDep) -> Principal:
     """Anyone with a valid token: a user or a candidate."""
-    principal = await authenticate(db, settings, bearer_token(request))
+    token = bearer_token(request)
+    if api_tokens.looks_like_api_token(token):  # INTERFACES.md item 9
+        return await _api_token_principal(request, token)
+    principal = await authenticate(db, settings, token)
+    request.state.principal = principal
+    return principal
+
+
+async def _api_token_principal(request: Request, token: str) -> Principal:
+    """A personal API token: its user, within its scopes, on the rooms API only. In a
+    session of its own, which records the token's last use."""
+    async with request.app.state.db() as db:
+        principal = await api_tokens.authenticate_api_token(
+            db, token, request.method, request.url.path
+        )
+        await db.commit()
     request.state.principal = principal
     return principal
 
