@@ -7,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs.
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go
+# chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs;
+# pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go \
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 

@@ -198,6 +198,8 @@ def test_strangers_candidates_and_other_rooms_are_refused(panel: Panel) -> None:
             ("PUT", panel.url("/me"), _card()),
             ("POST", panel.url("/me/submit"), None),
             ("POST", reopen, None),
+            ("GET", f"/api/rooms/{panel.room['id']}/report?format=json", None),
+            ("GET", f"/api/rooms/{panel.room['id']}/report?format=pdf", None),
         ]
         for method, url, body in calls:
             r = c.request(method, url, json=body)
