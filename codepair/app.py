@@ -19,6 +19,9 @@ from codepair.api.notify import RoomNotices
 from codepair.api.routes import api_tokens as api_token_routes
 from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
+from codepair.api.routes import mail as mail_routes
+from codepair.api.routes import questions as question_routes
+from codepair.api.routes import record as record_routes
 from codepair.api.routes import report as report_routes
 from codepair.api.routes import scorecards as scorecard_routes
 from codepair.api.routes import webhooks as webhook_routes
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
             app.include_router(router)
         app.include_router(audit_routes.router)
         app.include_router(scorecard_routes.router)
+        app.include_router(record_routes.router)
         app.include_router(report_routes.router)
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)

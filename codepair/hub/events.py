@@ -119,7 +119,7 @@ class EventRoom:
             other.conn.send(text)
         self.peers[conn.peer_id] = peer
         self._share(joined.model_dump())
-        self._record("joined", peer, {"peer_id": conn.peer_id})
+        self._record("joined", peer, {"peer_id": conn.peer_id, "who": conn.principal.identity})
         return peer
 
     def leave(self, peer: EventPeer) -> None:

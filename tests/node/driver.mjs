@@ -76,6 +76,16 @@ const ops = {
   async meta ({ client }) {
     return { meta: get(client).ydoc.getMap('meta').toJSON() }
   },
+  async setMeta ({ client, key, value }) {
+    get(client).ydoc.getMap('meta').set(key, value)
+    return {}
+  },
+  // Delete `length` characters at `index` (the end when omitted).
+  async remove ({ client, index, length }) {
+    const c = get(client)
+    c.text.delete(index ?? c.text.length - length, length)
+    return {}
+  },
   async waitText ({ client, text, timeout = 10000 }) {
     const c = get(client)
     const ok = await waitFor(() => c.text.toString() === text, timeout)
