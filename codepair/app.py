@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
             auth.router, me.router, users.router, users.directory, rooms.router, runs.router
         ):
             app.include_router(router)
+        app.include_router(question_routes.router)
         app.include_router(audit_routes.router)
         app.include_router(scorecard_routes.router)
         app.include_router(record_routes.router)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,8 +107,14 @@ class RoomRuns:
         self.per_room.hit(room_id)
         return ticket
 
-    async def start(self, run: Run, ticket: Ticket) -> asyncio.Task[None]:
-        """Store ``run`` as queued and execute it in the background."""
+    async def start(
+        self,
+        run: Run,
+        ticket: Ticket,
+        execute: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    ) -> asyncio.Task[None]:
+        """Store ``run`` as queued and execute it in the background (``execute``, when given,
+        instead of one plain run: a question's tests, codepair/domain/question_runs.py)."""
         try:
             async with transaction(self.db) as db:
                 db.add(run)
@@ -122,7 +128,10 @@ class RoomRuns:
             ticket.release()
             raise
         request = RunRequest(language=run.language, code=run.code, stdin=run.stdin)
-        task = asyncio.create_task(self._execute(run.id, run.room_id, request, ticket))
+        work = execute() if execute is not None else self._execute(
+            run.id, run.room_id, request, ticket
+        )
+        task = asyncio.create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task

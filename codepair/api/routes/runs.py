@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from pycrdt import Text
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.api.deps import CurrentPrincipal, DbSession, bearer_token
 from codepair.db.engine import transaction
-from codepair.domain import rooms
+from codepair.db.models import Run
+from codepair.domain import question_runs, rooms
 from codepair.domain.access import authenticate
 from codepair.domain.errors import (
     Conflict,
@@ -40,6 +42,8 @@ class RunIn(BaseModel):
     language: Annotated[str | None, Field(max_length=32)] = None
     code: str | None = None
     stdin: str = ""
+    # Run against the presented question's tests (codepair/domain/question_runs.py).
+    tests: bool = False
 
 
 class RunAuthor(BaseModel):
@@ -66,6 +70,11 @@ class RunOut(BaseModel):
     author: RunAuthor
     created_at: str | None
     finished_at: str | None
+    # A tests run only: per-test results as the caller may see them, and the counts.
+    tests: list[dict[str, Any]] | None = None
+    passed: int | None = None
+    total: int | None = None
+    room_question_id: str | None = None
 
 
 class RunList(BaseModel):
@@ -144,6 +153,7 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         raise Conflict("This interview has ended")
     if not room.runs_enabled:
         raise Forbidden("Running code is turned off in this room")
+    tested = await question_runs.tests_question(app.state.db, room_id) if body.tests else None
     if hub is not None:
         code_doc = await hub.document(room_id)
     else:
@@ -167,13 +177,14 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         code=code,
         stdin=body.stdin,
     )
-    task = await service.start(run, ticket)
+    execute = question_runs.tests_execution(app, run, tested, ticket) if tested else None
+    task = await service.start(run, ticket, execute)
     # The run goes on if the client leaves (shield); past the wait it is polled instead.
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(task), timeout=settings.runner_wait_seconds)
     stored = await service.get(room_id, run.id)
     assert stored is not None
-    return RunOut.model_validate(run_event(stored))
+    return (await runs_out(app.state.db, [stored], candidate=principal.is_candidate))[0]
 
 
 @router.get("/api/rooms/{room_id}/runs")
@@ -188,7 +199,8 @@ async def list_runs(
     """The room's runs, newest first."""
     await rooms.room_for(db, principal, room_id, interviewer=False)
     runs = await room_runs(request.app).for_room(room_id, limit=limit, offset=offset)
-    return RunList(items=[RunOut.model_validate(run_event(run)) for run in runs])
+    return RunList(items=await runs_out(request.app.state.db, runs,
+                                        candidate=principal.is_candidate))
 
 
 @router.get("/api/rooms/{room_id}/runs/{run_id}")
@@ -199,4 +211,20 @@ async def read_run(
     run = await room_runs(request.app).get(room_id, run_id)
     if run is None:
         raise NotFound("Run not found")
-    return RunOut.model_validate(run_event(run))
+    return (await runs_out(request.app.state.db, [run], candidate=principal.is_candidate))[0]
+
+
+async def runs_out(
+    factory: async_sessionmaker[AsyncSession], runs: list[Run], *, candidate: bool
+) -> list[RunOut]:
+    """Runs as the caller may see them: a tests run with its results (a candidate's view
+    of hidden tests is their name and outcome only)."""
+    async with factory() as db:
+        tested = await question_runs.tests_of_runs(db, [run.id for run in runs])
+    out = []
+    for run in runs:
+        view = run_event(run)
+        if run.id in tested:
+            view.update(question_runs.summary(tested[run.id], candidate=candidate))
+        out.append(RunOut.model_validate(view))
+    return out
