@@ -19,6 +19,7 @@ from codepair.api.notify import RoomNotices
 from codepair.api.routes import api_tokens as api_token_routes
 from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
+from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
 from codepair.api.routes import report as report_routes
 from codepair.api.routes import scorecards as scorecard_routes
