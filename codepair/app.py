@@ -19,6 +19,7 @@ from codepair.api.notify import RoomNotices
 from codepair.api.routes import api_tokens as api_token_routes
 from codepair.api.routes import audit as audit_routes
 from codepair.api.routes import auth, health, me, rooms, runs, users
+from codepair.api.routes import mail as mail_routes
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
 from codepair.api.routes import report as report_routes
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(report_routes.router)
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)
+        app.include_router(mail_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
 from codepair.db.models.integrations import MailMessage, WebhookDelivery, WebhookEndpoint
-from codepair.domain import webhooks
+from codepair.domain import mail, webhooks
 
 log = structlog.get_logger("codepair.outbox")
 
@@ -86,9 +86,11 @@ class OutboxWorker:
     async def run_once(self) -> bool:
         """One pass over both outboxes; True when a full batch was found (look again)."""
         hooks = await self._claim(WebhookDelivery)
+        mails = await self._claim(MailMessage)
         jobs: list[Awaitable[None]] = [self._deliver(i) for i in hooks]
+        jobs += [self._send_mail(i) for i in mails]
         await asyncio.gather(*jobs)
-        return len(hooks) >= BATCH
+        return len(hooks) >= BATCH or len(mails) >= BATCH
 
     async def _claim(self, table: Table) -> list[Any]:
         now = datetime.now(UTC)
@@ -147,3 +149,7 @@ class OutboxWorker:
                 status_code=code,
                 error=error or None,
             )
+
+    async def _send_mail(self, message_id: int) -> None:
+        async with self._limit:
+            await mail.send_claimed(self.sessions, self.settings, message_id)

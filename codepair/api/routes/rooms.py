@@ -151,8 +151,8 @@ async def update_room(
             setattr(room, field, changes[field])
     if "scheduled_at" in changes:
         room.scheduled_at = body.scheduled_at
+    await integrations.room_updated(db, settings, room, changes)  # before the flush
     await db.flush()
-    await integrations.room_updated(db, settings, room, changes)
     return room_out(room, role, settings)
 
 
@@ -198,6 +198,7 @@ async def rotate_invite(
     await audit.record(
         db, "invite.rotated", actor=principal, ip=client_ip(request), room_id=room_id
     )
+    await integrations.invite_rotated(db, settings, rotated)
     after_commit_candidates_revoked(request, room_id)
     return room_out(rotated, role, settings)
 
@@ -213,7 +214,9 @@ async def add_interviewer(
     room, role = await rooms.room_for(db, principal, room_id)
     if not rooms.may_manage_interviewers(role):
         raise Forbidden("Only the room's owner or a lead can change its interviewers")
-    return room_out(await rooms.add_interviewer(db, room, body.user_id), role, settings)
+    room = await rooms.add_interviewer(db, room, body.user_id)
+    await integrations.interviewer_added(db, settings, room, body.user_id)
+    return room_out(room, role, settings)
 
 
 @router.delete("/api/rooms/{room_id}/interviewers/{user_id}")
