@@ -54,6 +54,8 @@ def _tool(name: str) -> str:
 def backup(settings: Settings, target: Path) -> None:
     """Write a backup of the configured database to ``target`` (replaced only when complete)."""
     target = target.resolve()
+    if not target.parent.is_dir():
+        raise BackupError(f"no directory {target.parent} to write the backup in")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
