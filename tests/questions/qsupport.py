@@ -22,8 +22,9 @@ from tests.support.api import Actor, client
 from tests.support.server import Server
 
 # Strings that must never reach a candidate: each secret part of a question carries one.
-SECRET_STDIN = "SENTINEL-HIDDEN-STDIN-7f3a"
-SECRET_EXPECTED = "SENTINEL-HIDDEN-EXPECTED-9c2e"
+# The hidden test's expected output is its input upper-cased (what the question asks for).
+SECRET_STDIN = "sentinel-hidden-stdin-7031"
+SECRET_EXPECTED = SECRET_STDIN.upper()
 SECRET_SOLUTION = "SENTINEL-SOLUTION-4b81"
 SECRET_GUIDANCE = "SENTINEL-GUIDANCE-d15e"
 SECRET_RUBRIC = "SENTINEL-RUBRIC-a6c0"
@@ -46,7 +47,7 @@ def secret_question(**overrides: Any) -> dict[str, Any]:
             {"name": "hello", "stdin": "hello\n", "expected_stdout": "HELLO\n"},
             {"name": "two words", "stdin": "ab cd\n", "expected_stdout": "AB CD\n",
              "compare": "exact"},
-            {"name": "secret", "stdin": SECRET_STDIN.lower() + "\n",
+            {"name": "secret", "stdin": SECRET_STDIN + "\n",
              "expected_stdout": SECRET_EXPECTED + "\n", "hidden": True},
         ],
         "solution": f"# {SECRET_SOLUTION}\n{ECHO_UPPER}",
