@@ -24,6 +24,7 @@ from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
 from codepair.api.routes import report as report_routes
 from codepair.api.routes import scorecards as scorecard_routes
+from codepair.api.routes import sso as sso_routes
 from codepair.api.routes import webhooks as webhook_routes
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)
         app.include_router(mail_routes.router)
+        app.include_router(sso_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from codepair.api.deps import DbSession, SettingsDep, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import LoginIn, RefreshIn, TokenPairOut, UserOut
-from codepair.domain import audit, auth
+from codepair.domain import audit, auth, sso
 from codepair.domain.auth import TokenPair
 from codepair.domain.errors import Unauthorized
 from codepair.security.tokens import Principal
@@ -31,6 +31,7 @@ async def login(
     limits.login_ip.hit(client_ip(request))
     limits.login_account.hit(auth.normalize_email(body.email))
     ip = client_ip(request)
+    await sso.check_password_login(db, settings)  # a lead may have turned passwords off
     try:
         pair = await auth.login(db, settings, body.email, body.password)
     except Unauthorized as exc:
