@@ -138,3 +138,32 @@ async def test_present_shows_everyone_and_puts_the_starter_in_the_editor(
         history = c.get(f"/api/rooms/{room['id']}/history/code/updates", headers=me.headers)
         assert history.status_code == 200, history.text
         assert me.name in [a["name"] for a in history.json()["authors"]], history.json()
+
+
+def test_plan_on_room_create_and_edit(server: Server, lead: Actor) -> None:
+    me = create_user(server, lead)
+    a, b, c_ = (create_question(server, me, title=t) for t in ("A", "B", "C"))
+    with api(server) as c:
+        r = c.post("/api/rooms", headers=me.headers,
+                   json={"candidate_name": "Pat", "question_ids": [b["id"], a["id"]]})
+        assert r.status_code == 201, r.text
+        room_id = r.json()["id"]
+        base = f"/api/rooms/{room_id}/questions"
+        assert [i["title"] for i in c.get(base, headers=me.headers).json()["items"]] == ["B", "A"]
+        # Edit: reorder, add one, drop one (the kept copy is the same row).
+        before = {i["title"]: i["id"] for i in c.get(base, headers=me.headers).json()["items"]}
+        r = c.patch(f"/api/rooms/{room_id}", headers=me.headers,
+                    json={"question_ids": [a["id"], c_["id"]]})
+        assert r.status_code == 200, r.text
+        items = c.get(base, headers=me.headers).json()["items"]
+        assert [i["title"] for i in items] == ["A", "C"] and items[0]["id"] == before["A"]
+        # A presented question is never dropped from the record.
+        c.post(f"{base}/{items[1]['id']}/present", headers=me.headers)
+        c.patch(f"/api/rooms/{room_id}", headers=me.headers, json={"question_ids": []})
+        assert [i["title"] for i in c.get(base, headers=me.headers).json()["items"]] == ["C"]
+        r = c.post("/api/rooms", headers=me.headers,
+                   json={"candidate_name": "Pat", "question_ids": ["missing"]})
+        assert r.status_code == 404
+        r = c.post("/api/rooms", headers=me.headers,
+                   json={"candidate_name": "Pat", "question_ids": ["x"] * 21})
+        assert r.status_code == 422

@@ -29,6 +29,7 @@ from codepair.api.schemas import (
 from codepair.config import Settings
 from codepair.db.models import Room, User
 from codepair.domain import audit, integrations, rooms
+from codepair.domain import questions as room_plan
 from codepair.domain.access import RoomRole
 from codepair.domain.errors import Conflict, Forbidden
 
@@ -125,6 +126,8 @@ async def create_room(
         detail={"language": room.language},
     )
     await integrations.room_created(db, settings, room, body.model_dump(include=CONTACT))
+    if body.question_ids:
+        await room_plan.set_plan(db, room.id, body.question_ids)
     return room_out(room, "owner", settings)
 
 
@@ -151,6 +154,8 @@ async def update_room(
             setattr(room, field, changes[field])
     if "scheduled_at" in changes:
         room.scheduled_at = body.scheduled_at
+    if body.question_ids is not None:  # the plan, in this order (presented ones are kept)
+        await room_plan.set_plan(db, room.id, body.question_ids)
     await integrations.room_updated(db, settings, room, changes)  # before the flush
     await db.flush()
     return room_out(room, role, settings)

@@ -17,6 +17,7 @@ Password = Annotated[
 ]
 AnyPassword = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+QuestionId = Annotated[str, StringConstraints(min_length=1, max_length=24)]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 LANGUAGES = ("python", "javascript", "typescript", "c", "cpp", "java", "rust", "go", "shell")
 Language = Literal["python", "javascript", "typescript", "c", "cpp", "java", "rust", "go", "shell"]
@@ -116,6 +117,8 @@ class RoomCreate(Strict):
     language: Language = "python"
     candidate_email: Email | None = None  # with mail configured, the invitation goes here
     candidate_timezone: TimeZone | None = None
+    # The room's plan: bank questions, in order (the room keeps its own copies).
+    question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
 
 
 class RoomUpdate(Strict):
@@ -127,6 +130,7 @@ class RoomUpdate(Strict):
     runs_enabled: bool | None = None
     candidate_email: Email | None = None
     candidate_timezone: TimeZone | None = None
+    question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
 
 
 class CandidateRoomOut(BaseModel):
