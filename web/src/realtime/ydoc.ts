@@ -40,7 +40,7 @@ export class RoomDoc {
 
   constructor(
     roomId: string,
-    name: "code" | "notes",
+    name: "code" | "notes" | "board",
     getToken: () => Promise<string | null>,
     storage: Storage | null,
     user: AwarenessUser,

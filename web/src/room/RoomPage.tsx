@@ -24,6 +24,8 @@ import { useTitle } from "../lib/useTitle";
 
 // TipTap is only for interviewers: a candidate's browser never downloads the notes editor.
 const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
+// Excalidraw is large: its chunk and the board's socket load when the Board tab first opens.
+const BoardPanel = lazy(() => import("./BoardPanel").then((m) => ({ default: m.BoardPanel })));
 
 export interface Identity {
   name: string;
@@ -106,6 +108,8 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [ending, setEnding] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const [seen, setSeen] = useState(0);
   const [showRuns, setShowRuns] = useState(true);
+  const [view, setView] = useState<"code" | "board">("code");
+  const [boardOpened, setBoardOpened] = useState(false);
   const ended = live.ended || room.status === "ended";
   useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
@@ -204,13 +208,41 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
       <div className="flex min-h-0 flex-1">
         <main className="flex min-w-0 flex-1 flex-col">
           <div className="flex h-10 shrink-0 items-center gap-3 border-b border-slate-800 px-3">
-            <LanguagePicker roomDoc={code.doc} language={language} disabled={ended} />
-            <span className="text-xs text-slate-500">Everyone in the room edits this file together.</span>
-            <button type="button" className="ml-auto text-xs text-slate-400 hover:text-slate-200" onClick={() => setShowRuns((v) => !v)} aria-expanded={showRuns}>
-              {showRuns ? "Hide output" : "Show output"}
-            </button>
+            <div role="tablist" aria-label="Workspace" className="flex gap-1" onKeyDown={onTabListKeys}>
+              {(["code", "board"] as const).map((v) => (
+                <button
+                  key={v}
+                  type="button"
+                  role="tab"
+                  aria-selected={view === v}
+                  tabIndex={view === v ? 0 : -1}
+                  onClick={() => {
+                    setView(v);
+                    if (v === "board") setBoardOpened(true);
+                  }}
+                  className={`rounded px-2.5 py-1 text-xs font-medium ${view === v ? "bg-slate-700 text-white" : "text-slate-400 hover:text-slate-200"}`}
+                >
+                  {v === "code" ? "Code" : "Board"}
+                </button>
+              ))}
+            </div>
+            <div className={view === "code" ? "contents" : "hidden"}>
+              <LanguagePicker roomDoc={code.doc} language={language} disabled={ended} />
+              <span className="text-xs text-slate-500">Everyone in the room edits this file together.</span>
+              <button type="button" className="ml-auto text-xs text-slate-400 hover:text-slate-200" onClick={() => setShowRuns((v) => !v)} aria-expanded={showRuns}>
+                {showRuns ? "Hide output" : "Show output"}
+              </button>
+            </div>
+            {view === "board" && <span className="text-xs text-slate-500">Everyone in the room draws on this board together.</span>}
           </div>
-          <div className="min-h-0 flex-1">
+          {boardOpened && (
+            <div className={view === "board" ? "min-h-0 flex-1" : "hidden"} role="tabpanel" aria-label="Board">
+              <Suspense fallback={<FullPageSpinner label="Loading the board…" />}>
+                <BoardPanel roomId={room.id} user={awarenessUser} storage={storage} readOnly={ended} />
+              </Suspense>
+            </div>
+          )}
+          <div className={view === "code" ? "min-h-0 flex-1" : "hidden"}>
             {code.doc ? (
               <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} readOnly={ended} runRef={runRef} />
             ) : (
@@ -218,7 +250,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             )}
           </div>
           {showRuns && (
-            <div className="h-52 shrink-0 border-t border-slate-800 bg-slate-900">
+            <div className={view === "code" ? "h-52 shrink-0 border-t border-slate-800 bg-slate-900" : "hidden"}>
               <RunPanel roomId={room.id} language={language} liveRuns={live.runs} enabled={room.runs_enabled && !ended} runRef={runRef} />
             </div>
           )}

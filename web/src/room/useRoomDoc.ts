@@ -6,7 +6,7 @@ import { RoomDoc, type AwarenessUser, type DocState } from "../realtime/ydoc";
 const OFF: DocState = { status: "disconnected", synced: false, unsynced: false };
 
 /** One of the room's Yjs documents for as long as the component is mounted. */
-export function useRoomDoc(roomId: string, name: "code" | "notes", user: AwarenessUser, storage: Storage | null, enabled = true) {
+export function useRoomDoc(roomId: string, name: "code" | "notes" | "board", user: AwarenessUser, storage: Storage | null, enabled = true) {
   const [doc, setDoc] = useState<RoomDoc | null>(null);
   const { name: userName, color, role } = user;
   useEffect(() => {
