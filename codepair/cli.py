@@ -8,7 +8,7 @@ import getpass
 import os
 import sys
 
-from codepair import operations
+from codepair import operations, question_commands
 from codepair.config import Settings, get_settings
 
 
@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("migrate", help="apply database migrations")
     operations.add_commands(sub)
+    question_commands.add_commands(sub)
 
     create = sub.add_parser("create-user", help="create a user account")
     create.add_argument("email")
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "create-user":
         return _create_user(settings, args)
     done = operations.run(settings, args)
+    if done is not None:
+        return done
+    done = question_commands.run(settings, args)
     if done is not None:
         return done
     if not args.no_migrate and args.only != "peer" and settings.is_sqlite:
