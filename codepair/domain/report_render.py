@@ -511,19 +511,20 @@ def _html_board(board: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def _only_data_urls(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """WeasyPrint's fetcher for the report: the images it embeds, nothing from the network."""
-    if not url.startswith("data:"):
-        raise ValueError("the report fetches no external resources")
-    from weasyprint.urls import default_url_fetcher  # type: ignore[import-untyped]
+def _only_data_urls() -> Any:
+    """WeasyPrint's fetcher for the report: the images it embeds, nothing from the network.
 
-    result: dict[str, Any] = default_url_fetcher(url, *args, **kwargs)
-    return result
+    WeasyPrint 70 takes a ``URLFetcher`` (a plain function fails on the first image, such as
+    the whiteboard's SVG); ``allowed_protocols`` refuses every URL that is not ``data:``.
+    """
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+    return URLFetcher(allowed_protocols={"data"})
 
 
 def to_pdf(report: dict[str, Any]) -> bytes:
     """The PDF (blocking: call it in a worker thread)."""
     from weasyprint import HTML  # type: ignore[import-untyped]
 
-    pdf: bytes = HTML(string=to_html(report), url_fetcher=_only_data_urls).write_pdf()
+    pdf: bytes = HTML(string=to_html(report), url_fetcher=_only_data_urls()).write_pdf()
     return pdf
