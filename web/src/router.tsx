@@ -5,6 +5,7 @@ import { createBrowserRouter } from "react-router";
 import { AppShell, RequireUser } from "./components/AppShell";
 import { FullPageSpinner } from "./components/ui";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
+import { AuditPage } from "./pages/AuditPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { JoinPage } from "./pages/JoinPage";
 import { LoginPage } from "./pages/LoginPage";
@@ -35,6 +36,7 @@ export const router = createBrowserRouter([
       { path: "/", element: <DashboardPage /> },
       { path: "/settings", element: <SettingsPage /> },
       { path: "/admin/users", element: <AdminUsersPage /> },
+      { path: "/admin/audit", element: <AuditPage /> },
     ],
   },
   { path: "*", element: <NotFoundPage /> },

@@ -407,6 +407,648 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Questions */
+        get: operations["list_questions_api_questions_get"];
+        put?: never;
+        /** Create Question */
+        post: operations["create_question_api_questions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/questions/{question_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Question */
+        get: operations["read_question_api_questions__question_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Question
+         * @description Deletes a question no room has used; archives one that a room used (200 either way).
+         */
+        delete: operations["delete_question_api_questions__question_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Question */
+        patch: operations["update_question_api_questions__question_id__patch"];
+        trace?: never;
+    };
+    "/api/questions/{question_id}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try Question
+         * @description Run the reference solution (or ``code``) against the question's tests; nothing is
+         *     stored. Counts against the person's run rate limit.
+         */
+        post: operations["try_question_api_questions__question_id__try_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/questions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Room Questions
+         * @description The room's plan in order; a candidate gets only presented questions, reduced.
+         */
+        get: operations["list_room_questions_api_rooms__room_id__questions_get"];
+        put?: never;
+        /** Add Room Question */
+        post: operations["add_room_question_api_rooms__room_id__questions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/questions/{rq_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove Room Question */
+        delete: operations["remove_room_question_api_rooms__room_id__questions__rq_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/questions/{rq_id}/present": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Present Room Question
+         * @description Show the question to everyone in the room and put its starter code in the editor.
+         *
+         *     The starter replaces the editor's code only when the editor is empty or holds a starter,
+         *     or when the interviewer confirmed with ``{"replace_code": true}``; otherwise 409.
+         */
+        post: operations["present_room_question_api_rooms__room_id__questions__rq_id__present_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description Newest first. ``action``: an exact name, or a prefix ending in a dot (``room.``);
+         *     ``actor``: a user id, or part of a name; ``room``: a room id; ``since``/``until``: ISO 8601.
+         */
+        get: operations["list_audit_api_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Retention */
+        get: operations["read_retention_api_settings_retention_get"];
+        /**
+         * Update Retention
+         * @description How long ended interviews are kept; the server's purge task applies it within the hour.
+         */
+        put: operations["update_retention_api_settings_retention_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/candidates/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase Candidate
+         * @description Delete every interview of one candidate (exact name or email, case aside) at once,
+         *     live or ended, with all their rows; ``dry_run`` lists what would go and deletes nothing.
+         */
+        post: operations["erase_candidate_api_candidates_erase_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/scorecards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Scorecards
+         * @description Your own card always, the others' once yours is submitted; a lead sees all.
+         */
+        get: operations["list_scorecards_api_rooms__room_id__scorecards_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/scorecards/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save My Scorecard
+         * @description Save your draft (409 once submitted).
+         */
+        put: operations["save_my_scorecard_api_rooms__room_id__scorecards_me_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/scorecards/me/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit My Scorecard
+         * @description Lock your card (422 without a recommendation); the others' cards become visible.
+         */
+        post: operations["submit_my_scorecard_api_rooms__room_id__scorecards_me_submit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/scorecards/{user_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopen Scorecard
+         * @description A lead turns a submitted card back into a draft its author can change.
+         */
+        post: operations["reopen_scorecard_api_rooms__room_id__scorecards__user_id__reopen_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scorecard-criteria": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Default Criteria
+         * @description The organization's default criteria, which every room's rubric includes.
+         */
+        get: operations["read_default_criteria_api_scorecard_criteria_get"];
+        /**
+         * Replace Default Criteria
+         * @description Leads set the default criteria, in order; cards already written keep theirs.
+         */
+        put: operations["replace_default_criteria_api_scorecard_criteria_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scorecards/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scorecard Status
+         * @description For the dashboard: each room's "n of m submitted", your card's state, and the
+         *     recommendations once you may see them. Rooms you may not see are left out.
+         */
+        get: operations["scorecard_status_api_scorecards_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scorecards/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Waiting For Me
+         * @description Ended interviews of yours whose scorecard you have not submitted.
+         */
+        get: operations["waiting_for_me_api_scorecards_waiting_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Room Timeline
+         * @description Everything that happened in the room, oldest first, on the server's clock.
+         */
+        get: operations["room_timeline_api_rooms__room_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/history/{doc}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Document At
+         * @description The document as it stood at ``at`` (ISO 8601; without it: now).
+         */
+        get: operations["document_at_api_rooms__room_id__history__doc__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/history/{doc}/updates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Document Updates
+         * @description A page of the document's updates with their time and author, for replay clients.
+         */
+        get: operations["document_updates_api_rooms__room_id__history__doc__updates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replay
+         * @description The whole record in one answer: keyframes and updates of the code and the notes, the
+         *     timeline and the runs. Viewing it is audited.
+         */
+        get: operations["replay_api_rooms__room_id__replay_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Room Report
+         * @description The report of the interview as Markdown, PDF or JSON.
+         */
+        get: operations["room_report_api_rooms__room_id__report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Webhooks */
+        get: operations["list_webhooks_api_webhooks_get"];
+        put?: never;
+        /** Create Webhook */
+        post: operations["create_webhook_api_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Webhook */
+        get: operations["read_webhook_api_webhooks__webhook_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Webhook */
+        delete: operations["delete_webhook_api_webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test Event
+         * @description Queue a ``webhook.test`` event for this endpoint; its delivery shows in the list.
+         */
+        post: operations["send_test_event_api_webhooks__webhook_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Deliveries */
+        get: operations["list_deliveries_api_webhooks__webhook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tokens */
+        get: operations["list_tokens_api_me_tokens_get"];
+        put?: never;
+        /** Create Token */
+        post: operations["create_token_api_me_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke Token */
+        delete: operations["revoke_token_api_me_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Room Mail
+         * @description For the room's interviewers and leads: every message, newest first (the last 100).
+         */
+        get: operations["room_mail_api_rooms__room_id__mail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign In Options
+         * @description What the sign-in page shows: the single sign-on button, the password form.
+         */
+        get: operations["sign_in_options_api_auth_options_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oidc Login
+         * @description Start single sign-on: off to the provider, with state, nonce and a PKCE challenge.
+         */
+        get: operations["oidc_login_api_auth_oidc_login_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Oidc Callback
+         * @description The provider sends the browser back here. Success lands on the sign-in page with a
+         *     refresh token in the URL fragment (never sent to a server, and rotated by the page at
+         *     once); a refusal lands there with the reason.
+         */
+        get: operations["oidc_callback_api_auth_oidc_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/settings/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Sign In Settings */
+        get: operations["read_sign_in_settings_api_settings_sign_in_get"];
+        /**
+         * Update Sign In Settings
+         * @description Turn password sign-in off (or on). Off holds only while single sign-on is set up.
+         */
+        put: operations["update_sign_in_settings_api_settings_sign_in_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rooms/{room_id}/messages": {
         parameters: {
             query?: never;
@@ -431,12 +1073,141 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Actor */
+        Actor: {
+            /** Name */
+            name: string;
+            /** Role */
+            role: string | null;
+        };
+        /** ApiTokenCreate */
+        ApiTokenCreate: {
+            /** Name */
+            name: string;
+            /** Scopes */
+            scopes: ("rooms:read" | "rooms:write")[];
+        };
+        /**
+         * ApiTokenCreated
+         * @description Answered once, at creation: the token itself is never shown again.
+         */
+        ApiTokenCreated: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Hint */
+            hint: string;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Token */
+            token: string;
+        };
+        /** ApiTokenList */
+        ApiTokenList: {
+            /** Items */
+            items: components["schemas"]["ApiTokenOut"][];
+        };
+        /** ApiTokenOut */
+        ApiTokenOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Hint */
+            hint: string;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Revoked At */
+            revoked_at: string | null;
+        };
+        /** AuditActorOut */
+        AuditActorOut: {
+            /** User Id */
+            user_id: number | null;
+            /** Name */
+            name: string | null;
+            /** Role */
+            role: string | null;
+        };
+        /** AuditEventOut */
+        AuditEventOut: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Action */
+            action: string;
+            actor: components["schemas"]["AuditActorOut"] | null;
+            /** Ip */
+            ip: string | null;
+            /** Room Id */
+            room_id: string | null;
+            /** Target */
+            target: string | null;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** AuditList */
+        AuditList: {
+            /** Items */
+            items: components["schemas"]["AuditEventOut"][];
+            /** Total */
+            total: number;
+        };
         /** Author */
         Author: {
             /** Name */
             name: string;
             /** Role */
             role: string;
+        };
+        /** AuthorOut */
+        AuthorOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /**
+         * CandidateQuestionOut
+         * @description What a candidate may see of a presented question: never hidden tests' contents, the
+         *     solution, the guidance or the rubric.
+         */
+        CandidateQuestionOut: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Prompt */
+            prompt: string;
+            /** Starters */
+            starters: {
+                [key: string]: string;
+            };
+            /** Tests */
+            tests: components["schemas"]["VisibleTest"][];
         };
         /**
          * CandidateRoomOut
@@ -483,15 +1254,157 @@ export interface components {
             /** Items */
             items: components["schemas"]["ChatEntry"][];
         };
+        /** CriteriaIn */
+        CriteriaIn: {
+            /** Items */
+            items: components["schemas"]["CriterionIn"][];
+        };
+        /** CriteriaOut */
+        CriteriaOut: {
+            /** Items */
+            items: components["schemas"]["CriterionOut"][];
+        };
+        /** Criterion */
+        Criterion: {
+            /** Criterion */
+            criterion: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /** CriterionIn */
+        CriterionIn: {
+            /** Criterion */
+            criterion: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /** CriterionOut */
+        CriterionOut: {
+            /** Criterion */
+            criterion: string;
+            /** Description */
+            description: string;
+        };
+        /** DeliveryList */
+        DeliveryList: {
+            /** Items */
+            items: components["schemas"]["DeliveryOut"][];
+            /** Total */
+            total: number;
+        };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Id */
+            id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /** Last Error */
+            last_error: string;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
+        /** ErasedRoomOut */
+        ErasedRoomOut: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Candidate Name */
+            candidate_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Ended At */
+            ended_at: string | null;
+        };
+        /** ErasureIn */
+        ErasureIn: {
+            /** Candidate Name */
+            candidate_name?: string | null;
+            /** Candidate Email */
+            candidate_email?: string | null;
+            /**
+             * Dry Run
+             * @default false
+             */
+            dry_run: boolean;
+        };
+        /** ErasureOut */
+        ErasureOut: {
+            /** Rooms */
+            rooms: components["schemas"]["ErasedRoomOut"][];
+            /** Rows */
+            rows: {
+                [key: string]: number;
+            };
+            /** Erased */
+            erased: boolean;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * HistoryOut
+         * @description A document as it stood at ``at``: the last update applied is ``seq``.
+         */
+        HistoryOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Seq */
+            seq: number;
+            /** Doc */
+            doc: string;
+            /** Text */
+            text: string;
+            /** Language */
+            language?: string | null;
+            /** Elements */
+            elements?: {
+                [key: string]: unknown;
+            }[] | null;
+        };
         /** InterviewerAdd */
         InterviewerAdd: {
             /** User Id */
             user_id: number;
+        };
+        /** InterviewerRef */
+        InterviewerRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /** InviteStatusOut */
         InviteStatusOut: {
@@ -524,6 +1437,18 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** Keyframe */
+        Keyframe: {
+            /** Seq */
+            seq: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** State */
+            state: string;
+        };
         /** LanguageList */
         LanguageList: {
             /** Items */
@@ -553,6 +1478,40 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** MailOut */
+        MailOut: {
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "invitation" | "update" | "cancel";
+            /** To */
+            to: string;
+            /** Subject */
+            subject: string;
+            /** Calendar */
+            calendar: ("REQUEST" | "CANCEL") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed";
+            /** Attempts */
+            attempts: number;
+            /** Last Error */
+            last_error: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+        };
         /** MeUpdate */
         MeUpdate: {
             /** Name */
@@ -574,10 +1533,329 @@ export interface components {
             /** Email */
             email: string;
         };
+        /** PresentIn */
+        PresentIn: {
+            /**
+             * Replace Code
+             * @default false
+             */
+            replace_code: boolean;
+        };
+        /** PresentOut */
+        PresentOut: {
+            question: components["schemas"]["RoomQuestionOut"];
+            /** Code Replaced */
+            code_replaced: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** Progress */
+        Progress: {
+            /** Submitted */
+            submitted: number;
+            /** Expected */
+            expected: number;
+        };
+        /** QuestionDeleted */
+        QuestionDeleted: {
+            /** Id */
+            id: string;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "deleted" | "archived";
+        };
+        /** QuestionIn */
+        QuestionIn: {
+            /** Title */
+            title: string;
+            /**
+             * Prompt
+             * @default
+             */
+            prompt: string;
+            /**
+             * Difficulty
+             * @default medium
+             * @enum {string}
+             */
+            difficulty: "easy" | "medium" | "hard";
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+            /**
+             * Starters
+             * @default {}
+             */
+            starters: {
+                [key: string]: string;
+            };
+            /**
+             * Tests
+             * @default []
+             */
+            tests: components["schemas"]["TestCase"][];
+            /**
+             * Solution
+             * @default
+             */
+            solution: string;
+            /**
+             * Solution Language
+             * @default python
+             * @enum {string}
+             */
+            solution_language: "python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell";
+            /**
+             * Guidance
+             * @default
+             */
+            guidance: string;
+            /**
+             * Rubric
+             * @default []
+             */
+            rubric: components["schemas"]["Criterion"][];
+        };
+        /** QuestionList */
+        QuestionList: {
+            /** Items */
+            items: components["schemas"]["QuestionOut"][];
+            /** Total */
+            total: number;
+        };
+        /** QuestionOut */
+        QuestionOut: {
+            /** Id */
+            id: string;
+            /** Slug */
+            slug: string | null;
+            /** Title */
+            title: string;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Difficulty
+             * @enum {string}
+             */
+            difficulty: "easy" | "medium" | "hard";
+            /** Tags */
+            tags: string[];
+            /** Starters */
+            starters: {
+                [key: string]: string;
+            };
+            /** Tests */
+            tests: components["schemas"]["TestCase"][];
+            /** Solution */
+            solution: string;
+            /** Solution Language */
+            solution_language: string;
+            /** Guidance */
+            guidance: string;
+            /** Rubric */
+            rubric: components["schemas"]["Criterion"][];
+            author: components["schemas"]["AuthorOut"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Archived */
+            archived: boolean;
+            /** Used */
+            used: number;
+        };
+        /** QuestionPatch */
+        QuestionPatch: {
+            /** Title */
+            title?: string | null;
+            /** Prompt */
+            prompt?: string | null;
+            /** Difficulty */
+            difficulty?: ("easy" | "medium" | "hard") | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Starters */
+            starters?: {
+                [key: string]: string;
+            } | null;
+            /** Tests */
+            tests?: components["schemas"]["TestCase"][] | null;
+            /** Solution */
+            solution?: string | null;
+            /** Solution Language */
+            solution_language?: ("python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell") | null;
+            /** Guidance */
+            guidance?: string | null;
+            /** Rubric */
+            rubric?: components["schemas"]["Criterion"][] | null;
+            /** Archived */
+            archived?: boolean | null;
+        };
+        /** RatingIn */
+        RatingIn: {
+            /** Criterion */
+            criterion: string;
+            /** Score */
+            score?: number | null;
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /** RatingOut */
+        RatingOut: {
+            /** Criterion */
+            criterion: string;
+            /** Score */
+            score: number | null;
+            /** Comment */
+            comment: string;
+        };
+        /** RecommendationOut */
+        RecommendationOut: {
+            interviewer: components["schemas"]["InterviewerRef"];
+            /** Recommendation */
+            recommendation: ("strong_no" | "no" | "yes" | "strong_yes") | null;
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /** ReplayAuthor */
+        ReplayAuthor: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+        };
+        /** ReplayDoc */
+        ReplayDoc: {
+            /** Keyframes */
+            keyframes: components["schemas"]["Keyframe"][];
+            /** Updates */
+            updates: [
+                number,
+                number,
+                number,
+                string
+            ][];
+        };
+        /**
+         * ReplayOut
+         * @description Everything the replay page needs, in one answer: the page rebuilds any moment itself
+         *     (the last keyframe before it plus the updates up to it).
+         */
+        ReplayOut: {
+            room: components["schemas"]["ReplayRoom"];
+            /**
+             * Now
+             * Format: date-time
+             */
+            now: string;
+            /** Authors */
+            authors: components["schemas"]["ReplayAuthor"][];
+            /** Docs */
+            docs: {
+                [key: string]: components["schemas"]["ReplayDoc"];
+            };
+            /** Events */
+            events: components["schemas"]["TimelineEvent"][];
+            /** Runs */
+            runs: components["schemas"]["ReplayRun"][];
+        };
+        /** ReplayRoom */
+        ReplayRoom: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Candidate Name */
+            candidate_name: string;
+            /** Language */
+            language: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+        };
+        /** ReplayRun */
+        ReplayRun: {
+            /** Id */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Status */
+            status: string;
+            /** Language */
+            language: string;
+            author: components["schemas"]["Actor"];
+            /** Code */
+            code: string;
+            /** Stdin */
+            stdin: string;
+            /** Stdout */
+            stdout: string;
+            /** Stderr */
+            stderr: string;
+            /** Compile Output */
+            compile_output: string;
+            /** Exit Code */
+            exit_code: number | null;
+        };
+        /** RetentionIn */
+        RetentionIn: {
+            /**
+             * Retention Days
+             * @description null: back to the configured default
+             */
+            retention_days: number | null;
+        };
+        /** RetentionOut */
+        RetentionOut: {
+            /**
+             * Retention Days
+             * @description Ended interviews older than this are deleted; 0: never
+             */
+            retention_days: number;
+            /**
+             * Default Days
+             * @description CODEPAIR_RETENTION_DAYS, used when no lead set one
+             */
+            default_days: number;
+            /**
+             * Source
+             * @description org (set in the app) or config
+             */
+            source: string;
+            /** Audit Retention Days */
+            audit_retention_days: number;
         };
         /** RoomCreate */
         RoomCreate: {
@@ -601,6 +1879,12 @@ export interface components {
              * @enum {string}
              */
             language: "python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell";
+            /** Candidate Email */
+            candidate_email?: string | null;
+            /** Candidate Timezone */
+            candidate_timezone?: string | null;
+            /** Question Ids */
+            question_ids?: string[] | null;
         };
         /** RoomList */
         RoomList: {
@@ -608,6 +1892,13 @@ export interface components {
             items: components["schemas"]["RoomOut"][];
             /** Total */
             total: number;
+        };
+        /** RoomMailList */
+        RoomMailList: {
+            /** Configured */
+            configured: boolean;
+            /** Items */
+            items: components["schemas"]["MailOut"][];
         };
         /**
          * RoomOut
@@ -654,6 +1945,74 @@ export interface components {
              * @enum {string}
              */
             my_role: "owner" | "co" | "lead";
+            /** Candidate Email */
+            candidate_email?: string | null;
+            /** Candidate Timezone */
+            candidate_timezone?: string | null;
+        };
+        /** RoomQuestionAdd */
+        RoomQuestionAdd: {
+            /** Question Id */
+            question_id: string;
+        };
+        /** RoomQuestionList */
+        RoomQuestionList: {
+            /** Items */
+            items: (components["schemas"]["RoomQuestionOut"] | components["schemas"]["CandidateQuestionOut"])[];
+        };
+        /** RoomQuestionOut */
+        RoomQuestionOut: {
+            /** Id */
+            id: string;
+            /** Question Id */
+            question_id: string | null;
+            /** Position */
+            position: number;
+            /** Title */
+            title: string;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Difficulty
+             * @enum {string}
+             */
+            difficulty: "easy" | "medium" | "hard";
+            /** Tags */
+            tags: string[];
+            /** Starters */
+            starters: {
+                [key: string]: string;
+            };
+            /** Tests */
+            tests: components["schemas"]["TestCase"][];
+            /** Solution */
+            solution: string;
+            /** Solution Language */
+            solution_language: string;
+            /** Guidance */
+            guidance: string;
+            /** Rubric */
+            rubric: components["schemas"]["Criterion"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Presented At */
+            presented_at: string | null;
+        };
+        /** RoomScorecardStatus */
+        RoomScorecardStatus: {
+            /** Room Id */
+            room_id: string;
+            /** Submitted */
+            submitted: number;
+            /** Expected */
+            expected: number;
+            /** Mine */
+            mine: ("draft" | "submitted") | null;
+            /** Recommendations */
+            recommendations: components["schemas"]["RecommendationOut"][] | null;
         };
         /** RoomUpdate */
         RoomUpdate: {
@@ -669,6 +2028,24 @@ export interface components {
             language?: ("python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell") | null;
             /** Runs Enabled */
             runs_enabled?: boolean | null;
+            /** Candidate Email */
+            candidate_email?: string | null;
+            /** Candidate Timezone */
+            candidate_timezone?: string | null;
+            /** Question Ids */
+            question_ids?: string[] | null;
+        };
+        /** RubricItem */
+        RubricItem: {
+            /** Criterion */
+            criterion: string;
+            /** Description */
+            description: string;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "question" | "default";
         };
         /** RunAuthor */
         RunAuthor: {
@@ -688,6 +2065,11 @@ export interface components {
              * @default
              */
             stdin: string;
+            /**
+             * Tests
+             * @default false
+             */
+            tests: boolean;
         };
         /** RunList */
         RunList: {
@@ -731,6 +2113,167 @@ export interface components {
             created_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /** Tests */
+            tests?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Passed */
+            passed?: number | null;
+            /** Total */
+            total?: number | null;
+            /** Room Question Id */
+            room_question_id?: string | null;
+        };
+        /** ScorecardIn */
+        ScorecardIn: {
+            /** Ratings */
+            ratings: components["schemas"]["RatingIn"][];
+            /** Recommendation */
+            recommendation?: ("strong_no" | "no" | "yes" | "strong_yes") | null;
+            /** Summary */
+            summary?: string | null;
+        };
+        /**
+         * ScorecardList
+         * @description The cards the caller may read, the room's rubric and how far the room's cards are.
+         *
+         *     ``others_hidden``: other interviewers' cards are withheld until the caller submits.
+         */
+        ScorecardList: {
+            /** Items */
+            items: components["schemas"]["ScorecardOut"][];
+            /** Criteria */
+            criteria: components["schemas"]["RubricItem"][];
+            progress: components["schemas"]["Progress"];
+            /** Others Hidden */
+            others_hidden: boolean;
+        };
+        /** ScorecardOut */
+        ScorecardOut: {
+            interviewer: components["schemas"]["InterviewerRef"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "submitted";
+            /** Recommendation */
+            recommendation: ("strong_no" | "no" | "yes" | "strong_yes") | null;
+            /** Ratings */
+            ratings: components["schemas"]["RatingOut"][];
+            /** Summary */
+            summary: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ScorecardStatusList */
+        ScorecardStatusList: {
+            /** Items */
+            items: components["schemas"]["RoomScorecardStatus"][];
+        };
+        /**
+         * SignInOptions
+         * @description What the sign-in page offers (public).
+         */
+        SignInOptions: {
+            /** Oidc Enabled */
+            oidc_enabled: boolean;
+            /** Oidc Name */
+            oidc_name: string;
+            /** Password Login Enabled */
+            password_login_enabled: boolean;
+        };
+        /** SignInSettingsIn */
+        SignInSettingsIn: {
+            /** Password Login Enabled */
+            password_login_enabled: boolean;
+        };
+        /** SignInSettingsOut */
+        SignInSettingsOut: {
+            /** Password Login Enabled */
+            password_login_enabled: boolean;
+            /** Oidc Enabled */
+            oidc_enabled: boolean;
+            /** Oidc Issuer */
+            oidc_issuer: string;
+            /** Oidc Allowed Domains */
+            oidc_allowed_domains: string[];
+        };
+        /** TestCase */
+        TestCase: {
+            /** Name */
+            name: string;
+            /**
+             * Stdin
+             * @default
+             */
+            stdin: string;
+            /**
+             * Expected Stdout
+             * @default
+             */
+            expected_stdout: string;
+            /**
+             * Hidden
+             * @default false
+             */
+            hidden: boolean;
+            /**
+             * Compare
+             * @default trailing_whitespace
+             * @enum {string}
+             */
+            compare: "exact" | "trailing_whitespace";
+        };
+        /** TestResultOut */
+        TestResultOut: {
+            /** Name */
+            name: string;
+            /** Hidden */
+            hidden: boolean;
+            /** Passed */
+            passed: boolean;
+            /** Status */
+            status?: string | null;
+            /** Wall Ms */
+            wall_ms?: number | null;
+            /** Cpu Ms */
+            cpu_ms?: number | null;
+            /** Stdin */
+            stdin?: string | null;
+            /** Expected Stdout */
+            expected_stdout?: string | null;
+            /** Actual Stdout */
+            actual_stdout?: string | null;
+            /** Stderr */
+            stderr?: string | null;
+        };
+        /**
+         * TimelineEvent
+         * @description One event; each type adds its own fields (``text``, ``run_id``, ``chars``...).
+         */
+        TimelineEvent: {
+            /** Id */
+            id: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Type */
+            type: string;
+            actor: components["schemas"]["Actor"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** TimelineOut */
+        TimelineOut: {
+            /** Events */
+            events: components["schemas"]["TimelineEvent"][];
         };
         /** TokenPairOut */
         TokenPairOut: {
@@ -745,6 +2288,48 @@ export interface components {
              */
             token_type: "bearer";
             user: components["schemas"]["UserOut"];
+        };
+        /** TryIn */
+        TryIn: {
+            /** Language */
+            language?: ("python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell") | null;
+            /** Code */
+            code?: string | null;
+        };
+        /** TryOut */
+        TryOut: {
+            /** Status */
+            status: string;
+            /** Compile Output */
+            compile_output: string;
+            /** Passed */
+            passed: number;
+            /** Total */
+            total: number;
+            /** Wall Ms */
+            wall_ms: number | null;
+            /** Tests */
+            tests: components["schemas"]["TestResultOut"][];
+        };
+        /**
+         * UpdatesOut
+         * @description A page of a document's log: ``[seq, at (ms since the epoch), author index, base64]``
+         *     per update, oldest first; ``next_after`` is the seq to ask after, or null at the end.
+         */
+        UpdatesOut: {
+            /** Doc */
+            doc: string;
+            /** Authors */
+            authors: components["schemas"]["ReplayAuthor"][];
+            /** Updates */
+            updates: [
+                number,
+                number,
+                number,
+                string
+            ][];
+            /** Next After */
+            next_after: number | null;
         };
         /** UserCreate */
         UserCreate: {
@@ -812,6 +2397,91 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /** VisibleTest */
+        VisibleTest: {
+            /** Name */
+            name: string;
+            /** Stdin */
+            stdin: string;
+            /** Expected Stdout */
+            expected_stdout: string;
+            /**
+             * Hidden
+             * @default false
+             * @constant
+             */
+            hidden: false;
+        };
+        /** WaitingList */
+        WaitingList: {
+            /** Items */
+            items: components["schemas"]["WaitingRoom"][];
+        };
+        /** WaitingRoom */
+        WaitingRoom: {
+            /** Room Id */
+            room_id: string;
+            /** Title */
+            title: string;
+            /** Candidate Name */
+            candidate_name: string;
+            /** Ended At */
+            ended_at: string | null;
+        };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /** Url */
+            url: string;
+            /** Events */
+            events: ("interview.created" | "interview.ended" | "scorecard.submitted")[];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /**
+         * WebhookCreated
+         * @description Answered once, at creation: the signing secret is shown here and never again.
+         */
+        WebhookCreated: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Description */
+            description: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Secret */
+            secret: string;
+        };
+        /** WebhookList */
+        WebhookList: {
+            /** Items */
+            items: components["schemas"]["WebhookOut"][];
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /** Events */
+            events: string[];
+            /** Description */
+            description: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
     };
     responses: never;
@@ -1721,6 +3391,1273 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_questions_api_questions_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                tag?: string | null;
+                difficulty?: ("easy" | "medium" | "hard") | null;
+                archived?: boolean;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_question_api_questions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_question_api_questions__question_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_question_api_questions__question_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionDeleted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_question_api_questions__question_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuestionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    try_question_api_questions__question_id__try_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                question_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TryIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_room_questions_api_rooms__room_id__questions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomQuestionList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_room_question_api_rooms__room_id__questions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoomQuestionAdd"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomQuestionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_room_question_api_rooms__room_id__questions__rq_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+                rq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    present_room_question_api_rooms__room_id__questions__rq_id__present_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+                rq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PresentIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresentOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_audit_api_audit_get: {
+        parameters: {
+            query?: {
+                action?: string | null;
+                actor?: string | null;
+                room?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_retention_api_settings_retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionOut"];
+                };
+            };
+        };
+    };
+    update_retention_api_settings_retention_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    erase_candidate_api_candidates_erase_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_scorecards_api_rooms__room_id__scorecards_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    save_my_scorecard_api_rooms__room_id__scorecards_me_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScorecardIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_my_scorecard_api_rooms__room_id__scorecards_me_submit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reopen_scorecard_api_rooms__room_id__scorecards__user_id__reopen_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_default_criteria_api_scorecard_criteria_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaOut"];
+                };
+            };
+        };
+    };
+    replace_default_criteria_api_scorecard_criteria_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CriteriaIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CriteriaOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scorecard_status_api_scorecards_status_get: {
+        parameters: {
+            query: {
+                room_id: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardStatusList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    waiting_for_me_api_scorecards_waiting_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingList"];
+                };
+            };
+        };
+    };
+    room_timeline_api_rooms__room_id__timeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    document_at_api_rooms__room_id__history__doc__get: {
+        parameters: {
+            query?: {
+                at?: string | null;
+            };
+            header?: never;
+            path: {
+                room_id: string;
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    document_updates_api_rooms__room_id__history__doc__updates_get: {
+        parameters: {
+            query?: {
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                room_id: string;
+                doc: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpdatesOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    replay_api_rooms__room_id__replay_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    room_report_api_rooms__room_id__report_get: {
+        parameters: {
+            query?: {
+                format?: "md" | "pdf" | "json";
+            };
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_webhooks_api_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+        };
+    };
+    create_webhook_api_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_webhook_api_webhooks__webhook_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    send_test_event_api_webhooks__webhook_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_deliveries_api_webhooks__webhook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tokens_api_me_tokens_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenList"];
+                };
+            };
+        };
+    };
+    create_token_api_me_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiTokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_token_api_me_tokens__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    room_mail_api_rooms__room_id__mail_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomMailList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sign_in_options_api_auth_options_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
+                };
+            };
+        };
+    };
+    oidc_login_api_auth_oidc_login_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    oidc_callback_api_auth_oidc_callback_get: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_sign_in_settings_api_settings_sign_in_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInSettingsOut"];
+                };
+            };
+        };
+    };
+    update_sign_in_settings_api_settings_sign_in_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignInSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInSettingsOut"];
                 };
             };
             /** @description Validation Error */

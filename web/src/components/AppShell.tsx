@@ -55,6 +55,11 @@ export function AppShell() {
                 Users
               </NavLink>
             )}
+            {user.role === "lead" && (
+              <NavLink to="/admin/audit" className={navClass}>
+                Audit
+              </NavLink>
+            )}
             <NavLink to="/settings" className={navClass}>
               Settings
             </NavLink>
