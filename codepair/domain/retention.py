@@ -207,9 +207,9 @@ async def erase_candidate(
 class PurgeTask:
     """The server's own purge: every ``purge_interval_seconds``, one short transaction.
 
-    Cheap when there is nothing to do (one indexed count-free query for the expired rooms and
-    one for old audit rows). Several core instances may each run it: a room deleted twice is
-    simply not found the second time.
+    Cheap when there is nothing to do: one query for ended rooms past the retention and one
+    delete of audit rows past theirs. Several core instances may each run it: a room deleted
+    by one is simply not found by the other.
     """
 
     def __init__(
