@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -97,19 +98,62 @@ def test_two_people_draw_on_one_board(server: Server, lead: Actor, new_context: 
         cand.mouse.move(860 + _ * 4, 480)
         time.sleep(0.1)
     wait_for(
-        lambda: host.get_by_test_id("board-panel").get_attribute("data-pointers") == "1"
-        and cand.get_by_test_id("board-panel").get_attribute("data-pointers") == "1",
+        lambda: (
+            host.get_by_test_id("board-panel").get_attribute("data-pointers") == "1"
+            and cand.get_by_test_id("board-panel").get_attribute("data-pointers") == "1"
+        ),
         "each other's pointer",
     )
     time.sleep(0.5)
     screenshot(host, "board-host")
     screenshot(cand, "board-candidate")
 
+    # A deletion reaches the other side (Excalidraw marks the element deleted).
+    host.get_by_test_id("toolbar-selection").click(force=True)
+    host.mouse.click(300, 315)  # the rectangle's left edge
+    host.keyboard.press("Delete")
+    wait_for(lambda: elements(host) == 3 and elements(cand) == 3, "the deletion on both boards")
+
     # A reload keeps the board (from the server: the host's page starts empty).
     host.reload()
     expect(host.locator("[data-testid=code-editor] .view-lines")).to_be_visible()
     open_board(host)
-    wait_for(lambda: elements(host) == 4, "the board after a reload")
+    wait_for(lambda: elements(host) == 3, "the board after a reload")
     time.sleep(0.5)
     screenshot(host, "board-after-reload")
     assert not host_errors and not cand_errors, (host_errors, cand_errors)
+
+
+def test_the_replay_shows_the_board_at_an_earlier_moment(
+    server: Server, lead: Actor, new_context: NewContext
+) -> None:
+    room = create_room(server, lead, candidate_name="Cody")
+    page = new_context().new_page()
+    errors = console_errors(page)
+    assert lead.email
+    sign_in(page, lead.email)
+    page.goto(f"/rooms/{room['id']}")
+    open_board(page)
+    draw(page, "rectangle", (300, 250), (520, 380))
+    wait_for(lambda: elements(page) == 1, "the first shape")
+    time.sleep(1.5)  # the log's group commit, and a moment between the two shapes
+    between = int(time.time() * 1000)
+    time.sleep(1.5)
+    draw(page, "ellipse", (700, 250), (900, 400))
+    wait_for(lambda: elements(page) == 2, "the second shape")
+    time.sleep(1.0)
+    with httpx.Client(base_url=server.url) as http:
+        r = http.post(f"/api/rooms/{room['id']}/end", headers=lead.headers)
+        assert r.status_code == 200, r.text
+
+    page.goto(f"/rooms/{room['id']}/replay")
+    expect(page.get_by_test_id("replay")).to_be_visible()
+    page.get_by_role("tab", name="Board").click()
+    board = page.get_by_test_id("replay-board")
+    expect(board).to_have_attribute("data-elements", "2")  # opens at the end
+    screenshot(page, "board-replay-end")
+    page.evaluate(f"() => window.codepairReplay.seek({between})")
+    expect(board).to_have_attribute("data-elements", "1")
+    time.sleep(0.5)
+    screenshot(page, "board-replay-earlier")
+    assert not errors, errors
