@@ -14,10 +14,20 @@ import { SettingsPage } from "./pages/SettingsPage";
 import { loadRoomPage } from "./roomChunk";
 
 const RoomPage = lazy(loadRoomPage);
+// The replay brings Monaco too: a chunk of its own.
+const ReplayPage = lazy(() => import("./record/ReplayPage"));
 
 export const router = createBrowserRouter([
   { path: "/login", element: <LoginPage /> },
   { path: "/join/:inviteToken", element: <JoinPage /> },
+  {
+    path: "/rooms/:roomId/replay",
+    element: (
+      <Suspense fallback={<FullPageSpinner label="Loading the replay…" />}>
+        <ReplayPage />
+      </Suspense>
+    ),
+  },
   {
     path: "/rooms/:roomId",
     element: (

@@ -243,6 +243,15 @@ function RoomRow({ room, onEdit, onEnd, onDelete }: { room: Room; onEdit: () => 
           >
             {room.status === "ended" ? "View" : "Open"}
           </Link>
+          {room.status !== "scheduled" && (
+            <Link
+              to={`/rooms/${room.id}/replay`}
+              className="rounded-md px-2.5 py-1 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50"
+              aria-label={`Replay interview with ${room.candidate_name}`}
+            >
+              Replay
+            </Link>
+          )}
           <Button size="sm" variant="ghost" onClick={onEdit} aria-label={`Edit interview with ${room.candidate_name}`}>
             Edit
           </Button>

@@ -7,6 +7,7 @@ import { session } from "../api/session";
 import type { JoinResult } from "../api/types";
 import { Logo } from "../components/AppShell";
 import { Alert, Button, Field, inputClass } from "../components/ui";
+import { RecordingNotice } from "../record/RecordingNotice";
 import { listDevices, openMedia, PROBLEM_TEXT, readMediaChoice, saveMediaChoice, type MediaChoice, type MediaProblem } from "../lib/media";
 import { useTitle } from "../lib/useTitle";
 
@@ -113,6 +114,7 @@ export function JoinPage() {
                 />
               )}
             </Field>
+            <RecordingNotice />
             <Button type="submit" variant="primary" busy={busy} disabled={!name.trim()}>
               Join interview
             </Button>

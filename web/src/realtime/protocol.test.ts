@@ -13,6 +13,7 @@ const empty: RoomLive = {
   ended: false,
   remotes: [],
   lastError: null,
+  activity: [],
 };
 
 const apply = (state: RoomLive, ...messages: ServerMessage[]) =>

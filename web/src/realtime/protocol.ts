@@ -18,11 +18,27 @@ export type ServerMessage =
   | { type: "run.started"; run: Run }
   | { type: "run.output"; run_id: string | number; stream: "stdout" | "stderr"; text: string }
   | { type: "run.finished"; run: Run }
-  | { type: "error"; code: string; message: string };
+  | { type: "error"; code: string; message: string }
+  | ActivityMessage;
+
+/** A candidate's browser signal as interviewers get it (stamped by the server). */
+export interface ActivityMessage {
+  type: "activity";
+  kind: ActivityKind;
+  peer_id: string;
+  name: string;
+  at: string;
+  chars?: number;
+  external?: boolean;
+  away_seconds?: number;
+}
+
+export type ActivityKind = "paste" | "focus_lost" | "focus_returned";
 
 export type ClientMessage =
   | { type: "chat.send"; text: string }
-  | { type: "signal"; to: string; data: SignalData };
+  | { type: "signal"; to: string; data: SignalData }
+  | { type: "activity"; kind: ActivityKind; chars?: number; external?: boolean };
 
 /**
  * What peers send each other through `signal`: SDP and ICE as the browser makes them, and the
@@ -50,6 +66,7 @@ const SERVER_TYPES = new Set([
   "run.output",
   "run.finished",
   "error",
+  "activity",
 ]);
 
 /** Parses one text frame; unknown or malformed frames give null and are ignored. */

@@ -21,6 +21,10 @@ import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
 import { useTitle } from "../lib/useTitle";
+import { watchFocus, watchPastes } from "../record/activity";
+import { ActivityIndicator } from "../record/ActivityIndicator";
+import { RecordingNotice } from "../record/RecordingNotice";
+import type { monaco } from "./monaco";
 
 // TipTap is only for interviewers: a candidate's browser never downloads the notes editor.
 const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
@@ -97,7 +101,8 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const queryClient = useQueryClient();
   const tracks = useRef<Record<TrackKind, MediaStreamTrack | null>>({ audio: null, video: null });
   const runRef = useRef<(() => void) | null>(null);
-  const { live, mesh, sendChat } = useRoomRealtime(room.id, tracks);
+  const { live, mesh, sendChat, send } = useRoomRealtime(room.id, tracks);
+  const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null);
   const awarenessUser = useMemo(() => ({ name: identity.name, color: identity.color, role: identity.role }), [identity]);
   const code = useRoomDoc(room.id, "code", awarenessUser, storage);
   const notes = useRoomDoc(room.id, "notes", awarenessUser, localStorage, identity.interviewer);
@@ -138,6 +143,15 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   }, [needsStart, room.id, queryClient]);
 
   const onLanguage = useCallback((value: string) => setLanguage(value), []);
+  // The candidate's browser tells interviewers about pastes and tab switches (they are told so).
+  useEffect(() => {
+    if (identity.interviewer || ended || !editor) return;
+    return watchPastes(editor, send);
+  }, [identity.interviewer, ended, editor, send]);
+  useEffect(() => {
+    if (identity.interviewer || ended) return;
+    return watchFocus(send);
+  }, [identity.interviewer, ended, send]);
 
   if (ended && !identity.interviewer) {
     return <Closing title="The interview has ended" text="Thank you for your time. Your interviewers will be in touch. You can close this tab." />;
@@ -183,6 +197,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
         </div>
         <InterviewTimer startedAt={room.started_at ?? null} scheduledAt={room.scheduled_at} durationMinutes={room.duration_minutes} ended={ended} />
         {!ended && <ConnectionBadge events={live.status} code={code.state} notes={identity.interviewer ? notes.state : null} />}
+        {identity.interviewer ? <ActivityIndicator items={live.activity} /> : <RecordingNotice compact />}
         <div className="ml-auto flex items-center gap-1.5" aria-label="People in the room" data-testid="presence">
           <span title={`${identity.name} (you)`}>
             <Avatar name={identity.name} size="sm" seed={personSeed(identity.role, identity.name)} />
@@ -203,6 +218,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           </Button>
         )}
         {identity.interviewer && ended && <span className="rounded bg-slate-800 px-2 py-1 text-xs text-slate-300">Interview ended</span>}
+        {identity.interviewer && ended && (
+          <Link to={`/rooms/${room.id}/replay`} className="rounded bg-indigo-600 px-2.5 py-1 text-xs font-medium text-white hover:bg-indigo-500" data-testid="open-replay">
+            Open replay
+          </Link>
+        )}
       </header>
 
       <div className="flex min-h-0 flex-1">
@@ -244,7 +264,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           )}
           <div className={view === "code" ? "min-h-0 flex-1" : "hidden"}>
             {code.doc ? (
-              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} readOnly={ended} runRef={runRef} />
+              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} />
             ) : (
               <FullPageSpinner label="Loading the editor…" />
             )}

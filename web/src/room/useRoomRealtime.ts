@@ -2,13 +2,13 @@
  * The room's live state from the events socket: who is here, chat, runs, the end of the
  * interview, and the WebRTC mesh that rides on its `signal` messages.
  */
-import { useEffect, useReducer, useRef } from "react";
+import { useCallback, useEffect, useReducer, useRef } from "react";
 
 import { session } from "../api/session";
 import type { ChatMessage, PeerRole, Run } from "../api/types";
 import { EventsSocket, type EventsStatus } from "../realtime/events";
 import { PeerMesh, type RemotePeer, type TrackKind } from "../realtime/mesh";
-import type { Peer, ServerMessage } from "../realtime/protocol";
+import type { ActivityMessage, ClientMessage, Peer, ServerMessage } from "../realtime/protocol";
 
 export interface LiveRun extends Run {
   live?: boolean;
@@ -25,6 +25,8 @@ export interface RoomLive {
   remotes: RemotePeer[];
   /** The server's last complaint about something we sent (e.g. chat too fast), with when. */
   lastError: { message: string; at: number } | null;
+  /** The candidate's pastes and tab switches (interviewers only get these), latest last. */
+  activity: ActivityMessage[];
 }
 
 type Action =
@@ -42,6 +44,7 @@ const initial: RoomLive = {
   ended: false,
   remotes: [],
   lastError: null,
+  activity: [],
 };
 
 export function roomReducer(state: RoomLive, action: Action): RoomLive {
@@ -104,6 +107,8 @@ function applyMessage(state: RoomLive, message: ServerMessage): RoomLive {
       return { ...state, lastError: { message: message.message, at: Date.now() } };
     case "signal":
       return state;
+    case "activity":
+      return { ...state, activity: [...state.activity.slice(-49), message] };
   }
 }
 
@@ -152,8 +157,10 @@ export function useRoomRealtime(roomId: string, tracks: React.RefObject<Record<T
     };
   }, [roomId, tracks]);
 
+  const send = useCallback((message: ClientMessage) => socketRef.current?.send(message), []);
   return {
     live: state,
+    send,
     mesh: meshRef,
     sendChat: (text: string) => socketRef.current?.send({ type: "chat.send", text }),
   };
