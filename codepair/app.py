@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.state.reads = Reads(settings, engine)
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
-            stack.callback(app.state.reads.close)
+            stack.push_async_callback(app.state.reads.aclose)
             bus = None
             if settings.redis_url:  # several instances: rooms and notices cross the bus
                 bus = create_bus(settings)

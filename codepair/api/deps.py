@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,13 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.api.notify import run_after_commit
 from codepair.config import Settings
+from codepair.db.reads import Reads
 from codepair.domain import api_tokens
-from codepair.domain.access import authenticate
+from codepair.domain.access import authenticate_conn
 from codepair.domain.errors import DomainError, Forbidden, Unauthorized
 from codepair.security.tokens import Principal
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
+    # async: FastAPI runs a plain def dependency in a worker thread, on every request.
     settings: Settings = request.app.state.settings
     return settings
 
@@ -56,12 +59,18 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def get_principal(request: Request, db: DbSession, settings: SettingsDep) -> Principal:
-    """Anyone with a valid token: a user or a candidate."""
+async def get_principal(request: Request, settings: SettingsDep) -> Principal:
+    """Anyone with a valid token: a user or a candidate.
+
+    One prebuilt query through ``Reads`` (ADR 8): on SQLite it runs on the loop on a plain
+    sqlite3 connection instead of aiosqlite's thread hops, and a handler that reads only
+    opens no session at all.
+    """
     token = bearer_token(request)
     if api_tokens.looks_like_api_token(token):  # INTERFACES.md item 9
         return await _api_token_principal(request, token)
-    principal = await authenticate(db, settings, token)
+    reads: Reads = request.app.state.reads
+    principal = await reads.run(partial(authenticate_conn, settings=settings, token=token))
     request.state.principal = principal
     return principal
 

@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from codepair.config import Settings
@@ -45,16 +46,48 @@ class Reads:
         self._engine = engine
         self._sqlite: Engine | None = _sqlite_reader(engine) if settings.is_sqlite else None
         self._conn: Connection | None = None
+        self._autocommit: AsyncEngine | None = None  # PostgreSQL, snapshot=False (ADR 8)
 
-    async def run(self, fn: Callable[[Connection], T]) -> T:
-        """``fn(conn)`` in one read-only transaction; its exceptions are raised here."""
+    async def run(self, fn: Callable[[Connection], T], *, snapshot: bool = True) -> T:
+        """``fn(conn)`` in one read-only transaction; its exceptions are raised here.
+
+        ``snapshot=False`` is for ``fn`` whose queries need not see one state of the
+        database (a REST request's principal check and its one listing query): on
+        PostgreSQL they then run in autocommit, without the BEGIN and ROLLBACK round trips
+        and the pool's pre-ping (together half of a room list's CPU there; ADR 8). In
+        autocommit nothing refuses a write: pass only functions that run prebuilt SELECTs.
+        """
         if self._sqlite is not None:
             return self._run_sqlite(fn)
+        if not snapshot:
+            return await self._run_autocommit(fn)
         async with self._engine.connect() as conn:
             await conn.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
             )
             return await conn.run_sync(fn)
+
+    async def _run_autocommit(self, fn: Callable[[Connection], T]) -> T:
+        """On a pool of its own without pre-ping: asyncpg's ping is a transaction around an
+        empty query, three round trips on every checkout, as much CPU as the read. A read is
+        safe to repeat, so a connection found dead (the server restarted) is replaced and
+        the read tried once more instead."""
+        if self._autocommit is None:
+            self._autocommit = create_async_engine(
+                self._engine.url,
+                pool_size=5,
+                max_overflow=10,
+                pool_pre_ping=False,
+                isolation_level="AUTOCOMMIT",
+            )
+        for attempt in (1, 2):
+            try:
+                async with self._autocommit.connect() as conn:
+                    return await conn.run_sync(fn)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def _run_sqlite(self, fn: Callable[[Connection], T]) -> T:
         assert self._sqlite is not None
@@ -74,6 +107,12 @@ class Reads:
             self._conn.close()
         if self._sqlite is not None:
             self._sqlite.dispose()
+
+    async def aclose(self) -> None:
+        """:meth:`close`, and the PostgreSQL autocommit pool's connections."""
+        self.close()
+        if self._autocommit is not None:
+            await self._autocommit.dispose()
 
 
 def _sqlite_reader(engine: AsyncEngine) -> Engine:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from codepair.config import Settings
 from codepair.db.models import AuthSession, Invite, Room, RoomInterviewer, User
 from codepair.domain.errors import Unauthorized
-from codepair.security.tokens import InvalidToken, Principal, decode_token
+from codepair.security.tokens import InvalidToken, Principal, VerifiedTokens
 
 RoomRole = Literal["owner", "co", "lead", "candidate"]
 AnyRow = Row[*tuple[Any, ...]]
@@ -25,9 +25,13 @@ AnyRow = Row[*tuple[Any, ...]]
 INVALID_TOKEN = "Invalid or expired token"
 
 
+# Verified once per token, not on every request (tokens.VerifiedTokens; ADR 8).
+_VERIFIED = VerifiedTokens()
+
+
 def _decode(settings: Settings, token: str) -> Principal:
     try:
-        return decode_token(settings.signing_key(), token)
+        return _VERIFIED.decode(settings.signing_key(), token)
     except InvalidToken as exc:
         raise Unauthorized(INVALID_TOKEN) from exc
 
@@ -112,6 +116,38 @@ async def authenticate(db: AsyncSession, settings: Settings, token: str) -> Prin
         return _current_user(principal, user)
     invite = (await db.execute(_CANDIDATE, _candidate_params(principal))).one_or_none()
     return _current_candidate(principal, invite)
+
+
+def decode(settings: Settings, token: str) -> Principal:
+    """What the token says (signature, expiry, claims), before the database is asked;
+    :class:`Unauthorized` when it says nothing."""
+    return _decode(settings, token)
+
+
+def authenticate_conn(conn: Connection, settings: Settings, token: str) -> Principal:
+    """:func:`authenticate` on a synchronous connection: the REST principal check, run
+    through :class:`codepair.db.reads.Reads` (one prebuilt query; ADR 8)."""
+    return current_conn(conn, _decode(settings, token))
+
+
+def current_conn(conn: Connection, principal: Principal) -> Principal:
+    """The database's half of :func:`authenticate_conn`, for a token already decoded."""
+    if principal.kind == "access":
+        user = conn.execute(_USER, _user_params(principal)).one_or_none()
+        return _current_user(principal, user)
+    invite = conn.execute(_CANDIDATE, _candidate_params(principal)).one_or_none()
+    return _current_candidate(principal, invite)
+
+
+def room_role_conn(conn: Connection, principal: Principal, room_id: str) -> RoomRole | None:
+    """:func:`room_role` on a synchronous connection (for reads through ``Reads``)."""
+    if principal.is_candidate:
+        return _role(principal, room_id, None, False)
+    params = {"room_id": room_id, "user_id": principal.user_id}
+    room = conn.execute(_ROOM_FOR_USER, params).one_or_none()
+    if room is None:
+        return None
+    return _role(principal, room_id, room.owner_id, room.co_id is not None)
 
 
 async def room_role(db: AsyncSession, principal: Principal, room_id: str) -> RoomRole | None:

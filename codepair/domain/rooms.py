@@ -6,7 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    Row,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -46,19 +51,6 @@ def status_at(
     return "live"
 
 
-def _status_expr(now: datetime) -> ColumnElement[str]:
-    return case(
-        (Room.ended_at.is_not(None), literal("ended")),
-        (
-            (Room.started_at.is_(None))
-            & (Room.scheduled_at.is_not(None))
-            & (Room.scheduled_at > now),
-            literal("scheduled"),
-        ),
-        else_=literal("live"),
-    )
-
-
 def current_invite(room: Room) -> Invite | None:
     live = [i for i in room.invites if i.revoked_at is None]
     return max(live, key=lambda i: i.id) if live else None
@@ -72,50 +64,12 @@ def _with_people() -> list[Any]:
     ]
 
 
-def _visible_to(principal: Principal) -> ColumnElement[bool] | None:
-    if principal.is_lead:
-        return None
-    is_co = exists().where(
-        RoomInterviewer.room_id == Room.id, RoomInterviewer.user_id == principal.user_id
-    )
-    return or_(Room.owner_id == principal.user_id, is_co)
-
-
 @dataclass(frozen=True)
 class RoomFilter:
     status: RoomStatus | None = None
     q: str | None = None
     limit: int = 20
     offset: int = 0
-
-
-async def list_rooms(
-    db: AsyncSession, principal: Principal, flt: RoomFilter
-) -> tuple[list[Room], int]:
-    stmt = select(Room)
-    visible = _visible_to(principal)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if flt.status:
-        stmt = stmt.where(_status_expr(datetime.now(UTC)) == flt.status)
-    if flt.q:
-        pattern = (
-            "%" + flt.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        stmt = stmt.where(
-            or_(
-                func.lower(Room.candidate_name).like(pattern, escape="\\"),
-                func.lower(Room.title).like(pattern, escape="\\"),
-            )
-        )
-    total = await db.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await db.scalars(
-        stmt.options(*_with_people())
-        .order_by(Room.created_at.desc(), Room.id)
-        .limit(flt.limit)
-        .offset(flt.offset)
-    )
-    return list(rows.all()), int(total or 0)
 
 
 async def load_room(db: AsyncSession, room_id: str) -> Room:
@@ -225,36 +179,48 @@ class CandidatePass:
     name: str
 
 
-async def check_invite(db: AsyncSession, invite_token: str) -> tuple[Invite, Room]:
-    """The live invite and its open room, or :class:`NotFound` / :class:`Gone`."""
-    invite = await db.scalar(
-        select(Invite).where(Invite.token == invite_token, Invite.revoked_at.is_(None))
-    )
-    if invite is None:
+# The join path, as prebuilt statements (ADR 8): the live invite with its room in one
+# query, and the room's start stamped only the first time (no ORM entities loaded).
+_INVITE_ROOM = (
+    select(Invite.id.label("invite_id"), Room.id, Room.candidate_name, Room.ended_at)
+    .join(Room, Room.id == Invite.room_id)
+    .where(Invite.token == bindparam("token"), Invite.revoked_at.is_(None))
+)
+_START = (
+    update(Room)
+    .where(Room.id == bindparam("room_id"), Room.started_at.is_(None))
+    .values(started_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
+async def check_invite(db: AsyncSession, invite_token: str) -> Row[*tuple[Any, ...]]:
+    """The live invite's id with its open room's id, candidate name and end, or
+    :class:`NotFound` / :class:`Gone`."""
+    found = (await db.execute(_INVITE_ROOM, {"token": invite_token})).one_or_none()
+    if found is None:
         raise NotFound("This invite link is not valid")
-    room = await db.get(Room, invite.room_id)
-    assert room is not None
-    if room.ended_at is not None:
+    if found.ended_at is not None:
         raise Gone("This interview has ended")
-    return invite, room
+    return found
 
 
 async def join(
     db: AsyncSession, settings: Settings, invite_token: str, name: str | None
 ) -> CandidatePass:
     """Turn an invite token into a candidate token for that one room."""
-    invite, room = await check_invite(db, invite_token)
-    display = (name or "").strip() or room.candidate_name
-    if room.started_at is None:
-        room.started_at = datetime.now(UTC)  # the candidate is here: the interview is live
+    found = await check_invite(db, invite_token)
+    display = (name or "").strip() or found.candidate_name
+    # The candidate is here: the interview is live (from the first join on).
+    await db.execute(_START, {"room_id": found.id, "now": datetime.now(UTC)})
     token = issue_candidate_token(
         settings.signing_key(),
-        room_id=room.id,
-        invite_id=invite.id,
+        room_id=found.id,
+        invite_id=found.invite_id,
         name=display,
         ttl=timedelta(hours=settings.candidate_token_hours),
     )
-    return CandidatePass(room_id=room.id, token=token, name=display)
+    return CandidatePass(room_id=found.id, token=token, name=display)
 
 
 def may_manage_interviewers(role: RoomRole) -> bool:

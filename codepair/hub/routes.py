@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
-from codepair.api.deps import CurrentPrincipal, DbSession
+from codepair.api.principal_reads import PrincipalReads
 from codepair.config import Settings
-from codepair.domain.access import room_role
+from codepair.domain import room_views
 from codepair.domain.errors import NotFound
 from codepair.hub.admission import Refused, check_socket
 from codepair.hub.connection import CLOSE_TIMEOUT, AsgiConnection
@@ -28,7 +28,6 @@ from codepair.hub.events import EventPeer, EventRoom
 from codepair.hub.hub import Hub, RoomFull
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import ChatEntry, CloseCode, ErrorCode
-from codepair.hub.store import chat_history
 
 log = structlog.get_logger("codepair.hub")
 
@@ -41,15 +40,20 @@ class ChatHistoryOut(BaseModel):
 @router.get("/api/rooms/{room_id}/messages", response_model=ChatHistoryOut)
 async def list_messages(
     room_id: str,
-    principal: CurrentPrincipal,
-    db: DbSession,
+    reads: PrincipalReads,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
     before_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> ChatHistoryOut:
-    """The room's chat, oldest first: the latest ``limit`` messages before ``before_id``."""
-    if await room_role(db, principal, room_id) is None:
+    """The room's chat, oldest first: the latest ``limit`` messages before ``before_id``.
+    The principal check, the room check and the page in one read (ADR 8)."""
+    items = await reads.run(
+        lambda conn, principal: room_views.chat_page(
+            conn, principal, room_id, limit=limit, before_id=before_id
+        )
+    )
+    if items is None:
         raise NotFound("Room not found")
-    return ChatHistoryOut(items=await chat_history(db, room_id, limit=limit, before_id=before_id))
+    return ChatHistoryOut.model_validate({"items": items})
 
 
 # --- handshake --------------------------------------------------------------------------

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import jwt
 
@@ -94,6 +96,36 @@ def issue_candidate_token(
 
 def decode_token(key: str, token: str) -> Principal:
     """Verify signature, algorithm, issuer and expiry; raise :class:`InvalidToken` otherwise."""
+    return _verify(key, token)[0]
+
+
+class VerifiedTokens:
+    """Tokens whose signature and claims were verified already, until they expire.
+
+    Every REST request and socket carries a token, and verifying one with PyJWT (base64 and
+    JSON of header and claims, the HMAC, the claim checks) cost more than the database check
+    that follows it. A token is the same bytes on every request of a session, so it is
+    verified once and its principal kept, bounded, until its ``exp``. Only verified tokens are
+    kept: a forged one costs a verification every time, as before.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[str, str], tuple[Principal, float]] = OrderedDict()
+
+    def decode(self, key: str, token: str) -> Principal:
+        """:func:`decode_token`, from the cache when this token was verified before."""
+        hit = self._seen.get((key, token))
+        if hit is not None and time.time() < hit[1]:
+            return hit[0]
+        principal, expires = _verify(key, token)
+        self._seen[(key, token)] = (principal, expires)
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)  # the oldest verified
+        return principal
+
+
+def _verify(key: str, token: str) -> tuple[Principal, float]:
     if not token or len(token) > 4096:
         raise InvalidToken("missing or oversized token")
     try:
@@ -107,25 +139,29 @@ def decode_token(key: str, token: str) -> Principal:
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from exc
     try:
-        if claims["typ"] == "access":
-            return Principal(
-                kind="access",
-                role=str(claims["role"]),
-                name=str(claims["name"]),
-                user_id=int(claims["sub"]),
-                session_id=str(claims["sid"]),
-            )
-        if claims["typ"] == "candidate":
-            return Principal(
-                kind="candidate",
-                role="candidate",
-                name=str(claims["name"]),
-                room_id=str(claims["room"]),
-                invite_id=int(claims["inv"]),
-                candidate_id=str(claims["sub"]).removeprefix("candidate:"),
-            )
+        return _principal(claims), float(claims["exp"])
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidToken("malformed claims") from exc
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    if claims["typ"] == "access":
+        return Principal(
+            kind="access",
+            role=str(claims["role"]),
+            name=str(claims["name"]),
+            user_id=int(claims["sub"]),
+            session_id=str(claims["sid"]),
+        )
+    if claims["typ"] == "candidate":
+        return Principal(
+            kind="candidate",
+            role="candidate",
+            name=str(claims["name"]),
+            room_id=str(claims["room"]),
+            invite_id=int(claims["inv"]),
+            candidate_id=str(claims["sub"]).removeprefix("candidate:"),
+        )
     raise InvalidToken("unknown token type")
 
 

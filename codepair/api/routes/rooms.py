@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from codepair.api.deps import (
-    CurrentPrincipal,
     CurrentUser,
     DbSession,
     SettingsDep,
     client_ip,
 )
 from codepair.api.notify import after_commit_candidates_revoked, after_commit_room_ended
+from codepair.api.principal_reads import PrincipalReads, UserReads
 from codepair.api.schemas import (
     CandidateRoomOut,
     InterviewerAdd,
@@ -28,10 +28,10 @@ from codepair.api.schemas import (
 )
 from codepair.config import Settings
 from codepair.db.models import Room, User
-from codepair.domain import audit, integrations, rooms
+from codepair.domain import audit, integrations, room_views, rooms
 from codepair.domain import questions as room_plan
 from codepair.domain.access import RoomRole
-from codepair.domain.errors import Conflict, Forbidden
+from codepair.domain.errors import Conflict, Forbidden, NotFound
 
 router = APIRouter(tags=["rooms"])
 CONTACT = set(integrations.CONTACT_FIELDS)
@@ -73,34 +73,22 @@ def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
     )
 
 
-def _role_for_listing(room: Room, user_id: int | None, is_lead: bool) -> RoomRole:
-    if room.owner_id == user_id:
-        return "owner"
-    if is_lead:
-        return "lead"
-    return "co"
-
-
 @router.get("/api/rooms")
 async def list_rooms(
-    principal: CurrentUser,
-    db: DbSession,
+    reads: UserReads,
     settings: SettingsDep,
     status: Literal["scheduled", "live", "ended"] | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> RoomList:
-    items, total = await rooms.list_rooms(
-        db, principal, rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
+    """The rooms the user may see, newest first: the principal check and one prebuilt
+    query in one read, no session (ADR 8)."""
+    flt = rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
+    items, total = await reads.run(
+        lambda conn, principal: room_views.list_rooms(conn, settings, principal, flt)
     )
-    return RoomList(
-        items=[
-            room_out(r, _role_for_listing(r, principal.user_id, principal.is_lead), settings)
-            for r in items
-        ],
-        total=total,
-    )
+    return RoomList.model_validate({"items": items, "total": total})
 
 
 @router.post("/api/rooms", status_code=201)
@@ -133,12 +121,17 @@ async def create_room(
 
 @router.get("/api/rooms/{room_id}")
 async def read_room(
-    room_id: str, principal: CurrentPrincipal, db: DbSession, settings: SettingsDep
+    room_id: str, reads: PrincipalReads, settings: SettingsDep
 ) -> RoomOut | CandidateRoomOut:
-    room, role = await rooms.room_for(db, principal, room_id, interviewer=False)
+    found = await reads.run(
+        lambda conn, principal: room_views.read_room(conn, settings, principal, room_id)
+    )
+    if found is None:
+        raise NotFound(rooms.ROOM_NOT_FOUND)
+    room, role = found
     if role == "candidate":
-        return _candidate_view(room)
-    return room_out(room, role, settings)
+        return CandidateRoomOut.model_validate(room)
+    return RoomOut.model_validate(room)
 
 
 @router.patch("/api/rooms/{room_id}")

@@ -13,13 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Query, Request
 from pycrdt import Text
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from codepair.api.deps import CurrentPrincipal, DbSession, bearer_token
+from codepair.api.deps import CurrentPrincipal, bearer_token
+from codepair.api.principal_reads import PrincipalReads, ReadAs
 from codepair.db.engine import transaction
 from codepair.db.models import Run
 from codepair.domain import question_runs, rooms
-from codepair.domain.access import authenticate
+from codepair.domain.access import authenticate, room_role_conn
 from codepair.domain.errors import (
     Conflict,
     Forbidden,
@@ -32,6 +34,7 @@ from codepair.hub.hub import code_language
 from codepair.hub.store import UpdateLog
 from codepair.runner import Executor
 from codepair.runner.rooms import RoomRuns, new_run, run_event
+from codepair.security.tokens import Principal
 
 router = APIRouter(tags=["runs"])
 
@@ -191,27 +194,37 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
 async def list_runs(
     room_id: str,
     request: Request,
-    principal: CurrentPrincipal,
-    db: DbSession,
+    reads: PrincipalReads,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> RunList:
     """The room's runs, newest first."""
-    await rooms.room_for(db, principal, room_id, interviewer=False)
+    principal = await _in_room(reads, room_id)
     runs = await room_runs(request.app).for_room(room_id, limit=limit, offset=offset)
     return RunList(items=await runs_out(request.app.state.db, runs,
                                         candidate=principal.is_candidate))
 
 
 @router.get("/api/rooms/{room_id}/runs/{run_id}")
-async def read_run(
-    room_id: str, run_id: str, request: Request, principal: CurrentPrincipal, db: DbSession
-) -> RunOut:
-    await rooms.room_for(db, principal, room_id, interviewer=False)
+async def read_run(room_id: str, run_id: str, request: Request, reads: PrincipalReads) -> RunOut:
+    principal = await _in_room(reads, room_id)
     run = await room_runs(request.app).get(room_id, run_id)
     if run is None:
         raise NotFound("Run not found")
     return (await runs_out(request.app.state.db, [run], candidate=principal.is_candidate))[0]
+
+
+async def _in_room(reads: ReadAs, room_id: str) -> Principal:
+    """The principal, when they are in the room (anyone of it, candidates too): the
+    principal check and the room check in one read, without loading the room (ADR 8)."""
+
+    def check(conn: Connection, principal: Principal) -> Principal | None:
+        return principal if room_role_conn(conn, principal, room_id) is not None else None
+
+    principal = await reads.run(check)
+    if principal is None:
+        raise NotFound(rooms.ROOM_NOT_FOUND)
+    return principal
 
 
 async def runs_out(

@@ -208,7 +208,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Rooms */
+        /**
+         * List Rooms
+         * @description The rooms the user may see, newest first: the principal check and one prebuilt
+         *     query in one read, no session (ADR 8).
+         */
         get: operations["list_rooms_api_rooms_get"];
         put?: never;
         /** Create Room */
@@ -1059,6 +1063,7 @@ export interface paths {
         /**
          * List Messages
          * @description The room's chat, oldest first: the latest ``limit`` messages before ``before_id``.
+         *     The principal check, the room check and the page in one read (ADR 8).
          */
         get: operations["list_messages_api_rooms__room_id__messages_get"];
         put?: never;

@@ -1,0 +1,309 @@
+"""Rooms as the REST API shows them, read in one query each (ADR 8).
+
+The dashboard's list (and search) and a room's page are the hottest reads of the REST API.
+Each is one prebuilt statement: the room's columns, its owner, its live invite token, its
+co-interviewers as a JSON array (aggregated by the database) and, for a listing, the total
+(``count(*) OVER ()``). No ORM entities are loaded, and the statements are built once per
+database dialect and filter shape, with bound parameters: building a statement cost more than
+running it. The functions take a synchronous ``Connection``: they run through
+:class:`codepair.db.reads.Reads` (on SQLite on the loop, without aiosqlite's thread hops).
+
+A room's chat history (``GET /api/rooms/{id}/messages``) is read the same way, with the
+access check in the same read. Writes (create, update, end, invite, interviewers) stay on the
+ORM in :mod:`codepair.domain.rooms`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
+
+from codepair.config import Settings
+from codepair.db.models import ChatMessage, Invite, Room, RoomInterviewer, User
+from codepair.domain import access
+from codepair.domain.access import RoomRole
+from codepair.domain.rooms import RoomFilter, status_at
+from codepair.security.tokens import Principal
+
+Owner = aliased(User, name="owner")
+
+# Room columns the API does not show (the rest are copied into the answer by name, so a
+# column added later reaches the schemas that name it without a change here).
+_HIDDEN = {"owner_id", "updated_at"}
+
+
+def _interviewers_json(dialect: str) -> ColumnElement[Any]:
+    """The room's co-interviewers as a JSON array of ``{id, name, email}``, by user id."""
+    if dialect == "postgresql":
+        person = func.json_build_object("id", User.id, "name", User.name, "email", User.email)
+        agg = func.json_agg(aggregate_order_by(person, User.id))
+    else:  # SQLite: rows come in the primary key's order (room_id, user_id)
+        agg = func.json_group_array(
+            func.json_object("id", User.id, "name", User.name, "email", User.email)
+        )
+    return (
+        select(cast(agg, Text))
+        .select_from(RoomInterviewer)
+        .join(User, User.id == RoomInterviewer.user_id)
+        .where(RoomInterviewer.room_id == Room.id)
+        .scalar_subquery()
+    )
+
+
+# The room's current invite: the newest one not revoked.
+_INVITE_TOKEN = (
+    select(Invite.token)
+    .where(Invite.room_id == Room.id, Invite.revoked_at.is_(None))
+    .order_by(Invite.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+
+
+def _room_columns(dialect: str) -> list[Any]:
+    return [
+        *Room.__table__.columns,
+        Owner.name.label("owner_name"),
+        Owner.email.label("owner_email"),
+        _INVITE_TOKEN.label("invite_token"),
+        _interviewers_json(dialect).label("interviewers_json"),
+    ]
+
+
+def _status_is(status: str) -> ColumnElement[bool]:
+    """SQL for ``status_at(...) == status`` at the bound time ``now``."""
+    now: BindParameter[datetime] = bindparam("now")
+    expr = case(
+        (Room.ended_at.is_not(None), literal("ended")),
+        (
+            Room.started_at.is_(None) & Room.scheduled_at.is_not(None) & (Room.scheduled_at > now),
+            literal("scheduled"),
+        ),
+        else_=literal("live"),
+    )
+    return expr == status
+
+
+def _visible() -> ColumnElement[bool]:
+    """Rooms an interviewer (not a lead) may list: owned, or co-interviewed."""
+    is_co = exists().where(
+        RoomInterviewer.room_id == Room.id, RoomInterviewer.user_id == bindparam("user_id")
+    )
+    return or_(Room.owner_id == bindparam("user_id"), is_co)
+
+
+def _matches() -> ColumnElement[bool]:
+    pattern: BindParameter[str] = bindparam("pattern")
+    return or_(
+        func.lower(Room.candidate_name).like(pattern, escape="\\"),
+        func.lower(Room.title).like(pattern, escape="\\"),
+    )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    dialect: str
+    is_lead: bool
+    status: str | None
+    search: bool
+
+
+def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
+    where = []
+    if not shape.is_lead:
+        where.append(_visible())
+    if shape.status:
+        where.append(_status_is(shape.status))
+    if shape.search:
+        where.append(_matches())
+    return where
+
+
+def _build_list(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
+    where = _filters(shape)
+    page = (
+        select(*_room_columns(shape.dialect), func.count().over().label("total"))
+        .join(Owner, Owner.id == Room.owner_id)
+        .where(*where)
+        .order_by(Room.created_at.desc(), Room.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    count = select(func.count()).select_from(Room).where(*where)
+    return page, count
+
+
+_LISTS: dict[_Shape, tuple[Select[Any], Select[Any]]] = {}
+_ONE: dict[str, Select[Any]] = {}
+
+
+def _list_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
+    statements = _LISTS.get(shape)
+    if statements is None:  # at most 2 x 4 x 2 shapes per dialect, each built once
+        statements = _LISTS[shape] = _build_list(shape)
+    return statements
+
+
+def _build_one(dialect: str) -> Select[Any]:
+    return (
+        select(*_room_columns(dialect), RoomInterviewer.user_id.label("co_id"))
+        .join(Owner, Owner.id == Room.owner_id)
+        .outerjoin(
+            RoomInterviewer,
+            and_(
+                RoomInterviewer.room_id == Room.id,
+                RoomInterviewer.user_id == bindparam("user_id"),
+            ),
+        )
+        .where(Room.id == bindparam("room_id"))
+    )
+
+
+def _one_statement(dialect: str) -> Select[Any]:
+    stmt = _ONE.get(dialect)
+    if stmt is None:
+        stmt = _ONE[dialect] = _build_one(dialect)
+    return stmt
+
+
+def _like_pattern(q: str) -> str:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The fields of ``RoomOut`` (or, for a candidate, ``CandidateRoomOut``) from a row."""
+    m = row._mapping
+    out = {k: m[k] for k in _SHOWN}
+    out["status"] = status_at(m["ended_at"], m["started_at"], m["scheduled_at"], now)
+    if role == "candidate":
+        return out
+    token = m["invite_token"] if m["ended_at"] is None else None
+    out.update(
+        owner={"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
+        interviewers=json.loads(m["interviewers_json"] or "[]"),
+        invite_token=token,
+        invite_url=f"{settings.public_url}/join/{token}" if token else None,
+        my_role=role,
+    )
+    return out
+
+
+_SHOWN = tuple(c.name for c in Room.__table__.columns if c.name not in _HIDDEN)
+
+
+def list_rooms(
+    conn: Connection, settings: Settings, principal: Principal, flt: RoomFilter
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the rooms ``principal`` may see, newest first, and how many there are."""
+    shape = _Shape(conn.dialect.name, principal.is_lead, flt.status, bool(flt.q))
+    page, count = _list_statements(shape)
+    now = datetime.now(UTC)
+    params: dict[str, Any] = {"limit": flt.limit, "offset": flt.offset}
+    if not shape.is_lead:
+        params["user_id"] = principal.user_id
+    if shape.status:
+        params["now"] = now
+    if shape.search:
+        params["pattern"] = _like_pattern(flt.q or "")
+    rows = conn.execute(page, params).all()
+    if rows:
+        total = int(rows[0].total)
+    elif flt.offset == 0:
+        total = 0
+    else:  # past the end: the window had no row to count on
+        total = int(conn.execute(count, params).scalar_one())
+    items = []
+    for row in rows:
+        role: RoomRole = (
+            "owner"
+            if row.owner_id == principal.user_id
+            else ("lead" if principal.is_lead else "co")
+        )
+        items.append(room_dict(row, role, settings, now))
+    return items, total
+
+
+def read_room(
+    conn: Connection, settings: Settings, principal: Principal, room_id: str
+) -> tuple[dict[str, Any], RoomRole] | None:
+    """The room and the principal's part in it, or None when they may not see it (the same
+    decisions as :func:`codepair.domain.access.room_role`)."""
+    if principal.is_candidate and principal.room_id != room_id:
+        return None
+    params = {"room_id": room_id, "user_id": principal.user_id}
+    row = conn.execute(_one_statement(conn.dialect.name), params).one_or_none()
+    if row is None:
+        return None
+    role: RoomRole | None
+    if principal.is_candidate:
+        role = "candidate"
+    elif row.owner_id == principal.user_id:
+        role = "owner"
+    elif principal.is_lead:
+        role = "lead"
+    else:
+        role = "co" if row.co_id is not None else None
+    if role is None:
+        return None
+    return room_dict(row, role, settings, datetime.now(UTC)), role
+
+
+# A page of a room's chat, newest first (reversed by the caller): with and without a cursor.
+_CHAT_COLUMNS = (
+    ChatMessage.id,
+    ChatMessage.author_name,
+    ChatMessage.author_role,
+    ChatMessage.text,
+    ChatMessage.sent_at,
+)
+_CHAT = (
+    select(*_CHAT_COLUMNS)
+    .where(ChatMessage.room_id == bindparam("room_id"))
+    .order_by(ChatMessage.id.desc())
+    .limit(bindparam("limit"))
+)
+_CHAT_BEFORE = _CHAT.where(ChatMessage.id < bindparam("before_id"))
+
+
+def chat_page(
+    conn: Connection, principal: Principal, room_id: str, *, limit: int, before_id: int | None
+) -> list[dict[str, Any]] | None:
+    """The latest ``limit`` messages (older than ``before_id`` if given), oldest first, as
+    ``GET /api/rooms/{id}/messages`` shows them; None when the principal may not see the room."""
+    if access.room_role_conn(conn, principal, room_id) is None:
+        return None
+    params: dict[str, Any] = {"room_id": room_id, "limit": limit}
+    if before_id is not None:
+        params["before_id"] = before_id
+    rows = conn.execute(_CHAT if before_id is None else _CHAT_BEFORE, params).all()
+    return [
+        {
+            "id": r.id,
+            "author": {"name": r.author_name, "role": r.author_role},
+            "text": r.text,
+            "sent_at": r.sent_at,
+        }
+        for r in reversed(rows)
+    ]

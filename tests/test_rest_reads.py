@@ -1,0 +1,188 @@
+"""The hot REST reads (ADR 8): the room list and search, a room, chat history and runs, read
+with one prebuilt query each and the principal check in the same read. Their answers and
+refusals are the ORM path's: these tests pin what a rewrite must keep."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+
+from codepair.security.tokens import (
+    InvalidToken,
+    VerifiedTokens,
+    issue_access_token,
+)
+from tests.support.api import Actor, client, create_room, create_user, join, login
+from tests.support.server import Server
+
+
+def _get(server: Server, actor: Actor | None, path: str) -> Any:
+    with client(server) as c:
+        return c.get(path, headers=actor.headers if actor else {})
+
+
+def test_room_list_shows_people_invite_and_total(server: Server, lead: Actor) -> None:
+    owner = create_user(server, lead, name="Owen List")
+    co1 = create_user(server, lead, name="Cora One")
+    co2 = create_user(server, lead, name="Cato Two")
+    room = create_room(server, owner, candidate_name="Lister Person", title="List round")
+    with client(server) as c:
+        for co in (co2, co1):
+            r = c.post(
+                f"/api/rooms/{room['id']}/interviewers",
+                headers=owner.headers,
+                json={"user_id": co.user_id},
+            )
+            assert r.status_code == 201, r.text
+    listing = _get(server, co1, "/api/rooms?q=lister")
+    assert listing.status_code == 200
+    body = listing.json()
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert item["id"] == room["id"]
+    assert item["my_role"] == "co"
+    assert item["owner"] == {"id": owner.user_id, "name": "Owen List", "email": owner.email}
+    ids = sorted([co1.user_id, co2.user_id])  # type: ignore[type-var]
+    assert [p["id"] for p in item["interviewers"]] == ids
+    assert {p["name"] for p in item["interviewers"]} == {"Cora One", "Cato Two"}
+    assert item["invite_token"] == room["invite_token"]
+    assert item["invite_url"].endswith(f"/join/{room['invite_token']}")
+    assert item["status"] == "live"
+    # The room's own page answers the same fields.
+    one = _get(server, co1, f"/api/rooms/{room['id']}").json()
+    assert one == item
+    assert _get(server, owner, f"/api/rooms/{room['id']}").json()["my_role"] == "owner"
+    assert _get(server, lead, f"/api/rooms/{room['id']}").json()["my_role"] == "lead"
+
+
+def test_room_list_visibility_paging_and_search(server: Server, lead: Actor) -> None:
+    alice = create_user(server, lead, name="Alice Pager")
+    bob = create_user(server, lead, name="Bob Other")
+    mine = [create_room(server, alice, candidate_name=f"Pager {i}") for i in range(5)]
+    create_room(server, bob, candidate_name="Pager hidden")
+    create_room(server, alice, candidate_name="100%_literal")
+    page = _get(server, alice, "/api/rooms?limit=2&offset=0").json()
+    assert page["total"] == 6 and len(page["items"]) == 2
+    # Newest first.
+    assert page["items"][1]["id"] == mine[-1]["id"]
+    past = _get(server, alice, "/api/rooms?limit=2&offset=50").json()
+    assert past == {"items": [], "total": 6}
+    assert _get(server, alice, "/api/rooms?q=pager").json()["total"] == 5
+    assert _get(server, alice, "/api/rooms?q=PAGER%203").json()["total"] == 1
+    # % and _ are matched literally.
+    assert _get(server, alice, "/api/rooms?q=0%25_").json()["total"] == 1
+    assert _get(server, alice, "/api/rooms?q=%25").json()["total"] == 1
+    assert _get(server, bob, "/api/rooms?q=pager").json()["total"] == 1
+    assert _get(server, alice, "/api/rooms?status=ended").json()["total"] == 0
+    with client(server) as c:
+        c.post(f"/api/rooms/{mine[0]['id']}/end", headers=alice.headers).raise_for_status()
+    ended = _get(server, alice, "/api/rooms?status=ended").json()
+    assert [r["id"] for r in ended["items"]] == [mine[0]["id"]]
+    assert ended["items"][0]["invite_token"] is None
+    assert ended["items"][0]["invite_url"] is None
+    assert _get(server, alice, "/api/rooms?status=live").json()["total"] == 5
+    stranger = _get(server, bob, f"/api/rooms/{mine[1]['id']}")
+    assert stranger.status_code == 404
+
+
+def test_candidate_reads_only_its_room(server: Server, lead: Actor) -> None:
+    room = create_room(server, lead, candidate_name="Cand Reader")
+    other = create_room(server, lead, candidate_name="Someone Else")
+    cand = join(server, room)
+    view = _get(server, cand, f"/api/rooms/{room['id']}")
+    assert view.status_code == 200
+    assert set(view.json()) == {
+        "id",
+        "title",
+        "candidate_name",
+        "language",
+        "status",
+        "scheduled_at",
+        "duration_minutes",
+        "runs_enabled",
+        "started_at",
+    }
+    assert view.json()["started_at"] is not None  # the join started the interview
+    assert _get(server, cand, f"/api/rooms/{other['id']}").status_code == 404
+    assert _get(server, cand, "/api/rooms").status_code == 403
+    assert _get(server, cand, f"/api/rooms/{room['id']}/messages").status_code == 200
+    assert _get(server, cand, f"/api/rooms/{other['id']}/messages").status_code == 404
+    assert _get(server, cand, f"/api/rooms/{room['id']}/runs").status_code == 200
+    assert _get(server, cand, f"/api/rooms/{other['id']}/runs").status_code == 404
+    with client(server) as c:
+        c.post(f"/api/rooms/{room['id']}/end", headers=lead.headers).raise_for_status()
+    # The same token, checked against the database on every request: the room has ended.
+    for path in (f"/api/rooms/{room['id']}", f"/api/rooms/{room['id']}/messages", "/api/rooms"):
+        assert _get(server, cand, path).status_code == 401, path
+
+
+def test_a_second_join_keeps_the_start(server: Server, lead: Actor) -> None:
+    room = create_room(server, lead, candidate_name="Twice Joined")
+    join(server, room)
+    first = _get(server, lead, f"/api/rooms/{room['id']}").json()["started_at"]
+    time.sleep(0.01)
+    join(server, room, name="Again")
+    assert _get(server, lead, f"/api/rooms/{room['id']}").json()["started_at"] == first
+
+
+def test_every_request_asks_the_database(server: Server, lead: Actor) -> None:
+    """A token verified once is not trusted after logout or deactivation."""
+    user = create_user(server, lead, name="Short Lived")
+    session = login(server, user.email or "")
+    assert _get(server, session, "/api/rooms").status_code == 200
+    with client(server) as c:
+        r = c.post("/api/auth/logout", json={"refresh_token": session.refresh_token})
+        assert r.status_code in (200, 204)
+    for path in ("/api/rooms", "/api/me"):
+        assert _get(server, session, path).status_code == 401, path
+    fresh = login(server, user.email or "")
+    assert _get(server, fresh, "/api/rooms").status_code == 200
+    with client(server) as c:
+        r = c.patch(f"/api/users/{user.user_id}", headers=lead.headers, json={"is_active": False})
+        assert r.status_code == 200
+    assert _get(server, fresh, "/api/rooms").status_code == 401
+    assert _get(server, None, "/api/rooms").status_code == 401
+    bad = Actor(name="x", token=fresh.token[:-2] + "xx", role="interviewer")
+    assert _get(server, bad, "/api/rooms").status_code == 401
+
+
+def test_chat_history_pages(server: Server, lead: Actor) -> None:
+    room = create_room(server, lead, candidate_name="Chatty")
+    history = _get(server, lead, f"/api/rooms/{room['id']}/messages")
+    assert history.status_code == 200 and history.json() == {"items": []}
+    stranger = create_user(server, lead, name="Chat Stranger")
+    assert _get(server, stranger, f"/api/rooms/{room['id']}/messages").status_code == 404
+    assert _get(server, None, f"/api/rooms/{room['id']}/messages").status_code == 401
+    r = _get(server, lead, f"/api/rooms/{room['id']}/messages?before_id=5&limit=10")
+    assert r.status_code == 200 and r.json() == {"items": []}
+
+
+KEY = "k" * 48
+
+
+def test_verified_tokens_keep_expiry_and_refuse_forgeries() -> None:
+    cache = VerifiedTokens(size=2)
+    token = issue_access_token(
+        KEY, user_id=1, session_id="s", role="lead", name="L", ttl=timedelta(seconds=1)
+    )
+    assert cache.decode(KEY, token).user_id == 1
+    assert cache.decode(KEY, token).user_id == 1  # from the cache
+    with pytest.raises(InvalidToken):
+        cache.decode("other-key-" * 5, token)  # the key is part of what was verified
+    time.sleep(1.1)
+    with pytest.raises(InvalidToken):
+        cache.decode(KEY, token)  # expired: verified again, and refused
+    forged = jwt.encode({"typ": "access", "sub": "1"}, "n" * 48, algorithm="HS256")
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            cache.decode(KEY, forged)
+    for i in range(5):  # bounded
+        t = issue_access_token(
+            KEY, user_id=i, session_id="s", role="lead", name="L", ttl=timedelta(minutes=5)
+        )
+        assert cache.decode(KEY, t).user_id == i
+    assert len(cache._seen) == 2
