@@ -7,6 +7,7 @@ import { FullPageSpinner } from "./components/ui";
 import { AdminUsersPage } from "./pages/AdminUsersPage";
 import { AuditPage } from "./pages/AuditPage";
 import { DashboardPage } from "./pages/DashboardPage";
+import { WebhooksPage } from "./integrations/WebhooksPage";
 import { JoinPage } from "./pages/JoinPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
@@ -46,6 +47,7 @@ export const router = createBrowserRouter([
       { path: "/", element: <DashboardPage /> },
       { path: "/settings", element: <SettingsPage /> },
       { path: "/admin/users", element: <AdminUsersPage /> },
+      { path: "/admin/webhooks", element: <WebhooksPage /> },
       { path: "/admin/audit", element: <AuditPage /> },
     ],
   },

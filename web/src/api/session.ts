@@ -68,6 +68,17 @@ export class Session {
     }
   }
 
+  /**
+   * Single sign-on lands on /login with a refresh token in the URL fragment: keep it and
+   * rotate it at once (the copy left in the address bar's history is then dead).
+   */
+  async adoptRefreshToken(token: string): Promise<void> {
+    sessionStorage.removeItem(CANDIDATE_KEY);
+    localStorage.setItem(REFRESH_KEY, token);
+    this.set({ kind: "loading" });
+    await this.restore();
+  }
+
   signedIn(pair: TokenPair): void {
     sessionStorage.removeItem(CANDIDATE_KEY);
     localStorage.setItem(REFRESH_KEY, pair.refresh_token);

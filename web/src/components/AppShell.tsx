@@ -60,6 +60,11 @@ export function AppShell() {
                 Audit
               </NavLink>
             )}
+            {user.role === "lead" && (
+              <NavLink to="/admin/webhooks" className={navClass}>
+                Webhooks
+              </NavLink>
+            )}
             <NavLink to="/settings" className={navClass}>
               Settings
             </NavLink>

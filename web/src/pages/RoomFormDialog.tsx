@@ -6,9 +6,18 @@ import { addInterviewer, createRoom, directoryQuery, removeInterviewer, roomKeys
 import { LANGUAGES, type LanguageId, type Room, type RoomInput } from "../api/types";
 import { Alert, Avatar, Button, Field, inputClass, Modal } from "../components/ui";
 import { personSeed } from "../lib/colors";
+import { RoomMailStatus } from "../integrations/RoomMailStatus";
 import { fromLocalInput, toLocalInput } from "../lib/time";
 
 const DURATIONS = [30, 45, 60, 90, 120];
+
+/** The candidate's contact fields (integrations: the invitation by email). */
+interface CandidateContact {
+  candidate_email?: string | null;
+  candidate_timezone?: string | null;
+}
+
+const TIME_ZONES: string[] = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
 
 export function RoomFormDialog({
   open,
@@ -36,8 +45,11 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const [duration, setDuration] = useState(room?.duration_minutes ?? 60);
   const [language, setLanguage] = useState<LanguageId>((room?.language as LanguageId | undefined) ?? "python");
   const [runsEnabled, setRunsEnabled] = useState(room?.runs_enabled ?? true);
+  const contact = room as (Room & CandidateContact) | null;
+  const [email, setEmail] = useState(contact?.candidate_email ?? "");
+  const [zone, setZone] = useState(contact?.candidate_timezone ?? "");
   const save = useMutation({
-    mutationFn: (input: RoomInput | { title: string }) =>
+    mutationFn: (input: (RoomInput & CandidateContact) | { title: string }) =>
       room ? updateRoom(room.id, "candidate_name" in input ? { ...input, runs_enabled: runsEnabled } : input) : createRoom(input as RoomInput),
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: roomKeys.all });
@@ -49,12 +61,15 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!candidate.trim()) return;
-    const input: RoomInput = {
+    const input: RoomInput & CandidateContact = {
       candidate_name: candidate.trim(),
       title: title.trim(),
       scheduled_at: fromLocalInput(scheduled),
       duration_minutes: duration,
       language,
+      // Integrations: the invitation (and its calendar file) goes to this address.
+      candidate_email: email.trim() || null,
+      candidate_timezone: zone.trim() || null,
     };
     if (ended && room) {
       // Only the title of an ended interview can change.
@@ -141,6 +156,43 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
           </Field>
         </div>
       </div>
+      <div className="grid grid-cols-2 gap-4">
+        <Field label="Candidate email" hint="Optional: the invitation and calendar file are emailed here">
+          {(id) => (
+            <input
+              id={id}
+              name="candidate_email"
+              type="email"
+              className={inputClass}
+              maxLength={254}
+              disabled={ended}
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Candidate's time zone" hint="Optional, e.g. Europe/Paris: the invitation shows the time there">
+          {(id) => (
+            <>
+              <input
+                id={id}
+                name="candidate_timezone"
+                list={`${id}-zones`}
+                className={inputClass}
+                maxLength={64}
+                disabled={ended}
+                value={zone}
+                onChange={(e) => setZone(e.target.value)}
+              />
+              <datalist id={`${id}-zones`}>
+                {TIME_ZONES.map((z) => (
+                  <option key={z} value={z} />
+                ))}
+              </datalist>
+            </>
+          )}
+        </Field>
+      </div>
       {room && !ended && (
         <label className="flex items-center gap-2 text-sm text-slate-700">
           <input
@@ -154,6 +206,7 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
         </label>
       )}
       {room && (room.my_role === "owner" || room.my_role === "lead") && !ended && <CoInterviewers room={room} />}
+      {room && <RoomMailStatus roomId={room.id} />}
       <div className="flex justify-end gap-2 border-t border-slate-200 pt-4">
         <Button onClick={onClose}>Cancel</Button>
         <Button type="submit" variant="primary" busy={save.isPending} disabled={!candidate.trim()}>

@@ -1,4 +1,4 @@
-/** The user's own profile and password. */
+/** The user's own profile, password and API tokens; a lead's sign-in settings. */
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 
@@ -6,6 +6,7 @@ import { changePassword, updateMe } from "../api/queries";
 import { session } from "../api/session";
 import { useSession } from "../api/useSession";
 import { Alert, Button, Field, inputClass } from "../components/ui";
+import { ApiTokensSection, SignInSettingsSection } from "../integrations/ApiTokensSection";
 import { useTitle } from "../lib/useTitle";
 
 export function SettingsPage() {
@@ -16,10 +17,12 @@ export function SettingsPage() {
     <div className="max-w-2xl space-y-8">
       <div>
         <h1 className="text-2xl font-semibold text-slate-900">Settings</h1>
-        <p className="mt-1 text-sm text-slate-500">Your profile and password.</p>
+        <p className="mt-1 text-sm text-slate-500">Your profile, password and API tokens.</p>
       </div>
       <Profile name={state.user.name} email={state.user.email} />
       <Password />
+      <ApiTokensSection />
+      {state.user.role === "lead" && <SignInSettingsSection />}
     </div>
   );
 }
