@@ -12,6 +12,7 @@ import { JoinPage } from "./pages/JoinPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { SettingsPage } from "./pages/SettingsPage";
+import { QuestionBankPage } from "./questions/QuestionBankPage";
 import { loadRoomPage } from "./roomChunk";
 
 const RoomPage = lazy(loadRoomPage);
@@ -46,6 +47,7 @@ export const router = createBrowserRouter([
     children: [
       { path: "/", element: <DashboardPage /> },
       { path: "/settings", element: <SettingsPage /> },
+      { path: "/questions", element: <QuestionBankPage /> },
       { path: "/admin/users", element: <AdminUsersPage /> },
       { path: "/admin/webhooks", element: <WebhooksPage /> },
       { path: "/admin/audit", element: <AuditPage /> },

@@ -65,6 +65,9 @@ export function AppShell() {
                 Webhooks
               </NavLink>
             )}
+            <NavLink to="/questions" className={navClass}>
+              Questions
+            </NavLink>
             <NavLink to="/settings" className={navClass}>
               Settings
             </NavLink>

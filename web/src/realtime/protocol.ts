@@ -1,5 +1,6 @@
 /** The room events socket's messages, mirroring DESIGN.md's public contract. */
 import type { ChatMessage, PeerRole, Run } from "../api/types";
+import type { PresentedQuestion } from "../questions/api";
 
 export interface Peer {
   peer_id: string;
@@ -18,6 +19,9 @@ export type ServerMessage =
   | { type: "run.started"; run: Run }
   | { type: "run.output"; run_id: string | number; stream: "stdout" | "stderr"; text: string }
   | { type: "run.finished"; run: Run }
+  /** To interviewers only, after `run.finished` of a tests run: every test's details. */
+  | { type: "run.tests"; run: Run }
+  | { type: "question.presented"; question: PresentedQuestion }
   | { type: "error"; code: string; message: string }
   | ActivityMessage;
 
@@ -65,6 +69,8 @@ const SERVER_TYPES = new Set([
   "run.started",
   "run.output",
   "run.finished",
+  "run.tests",
+  "question.presented",
   "error",
   "activity",
 ]);

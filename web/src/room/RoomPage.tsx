@@ -17,6 +17,7 @@ import { CodeEditor, LanguagePicker } from "./CodeEditor";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { InterviewTimer } from "./InterviewTimer";
 import { RunPanel } from "./RunPanel";
+import { QuestionsPanel } from "../questions/QuestionsPanel";
 import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
@@ -95,7 +96,7 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
   return <Workspace room={room.data} identity={identity} storage={storage} />;
 }
 
-type Tab = "chat" | "notes" | "people";
+type Tab = "chat" | "questions" | "notes" | "people";
 
 function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
   const queryClient = useQueryClient();
@@ -143,6 +144,10 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   }, [needsStart, room.id, queryClient]);
 
   const onLanguage = useCallback((value: string) => setLanguage(value), []);
+  // A question just presented: everyone's side panel shows it.
+  useEffect(() => {
+    if (live.presented) setTab("questions");
+  }, [live.presented]);
   // The candidate's browser tells interviewers about pastes and tab switches (they are told so).
   useEffect(() => {
     if (identity.interviewer || ended || !editor) return;
@@ -289,6 +294,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
                 </span>
               )}
             </TabButton>
+            <TabButton id="questions" tab={tab} setTab={setTab}>
+              Questions
+            </TabButton>
             {identity.interviewer && (
               <TabButton id="notes" tab={tab} setTab={setTab}>
                 Notes
@@ -301,6 +309,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           <div className="min-h-0 flex-1 bg-white text-slate-900">
             <div className={tab === "chat" ? "h-full" : "hidden"} role="tabpanel" aria-label="Chat">
               <ChatPanel messages={messages} onSend={sendChat} disabled={live.status !== "connected"} error={live.lastError} />
+            </div>
+            <div className={tab === "questions" ? "h-full" : "hidden"} role="tabpanel" aria-label="Questions">
+              <QuestionsPanel roomId={room.id} interviewer={identity.interviewer} presented={live.presented ?? null} liveRuns={live.runs} language={language} runsEnabled={room.runs_enabled} ended={ended} />
             </div>
             {identity.interviewer && notes.doc && (
               <div className={tab === "notes" ? "h-full" : "hidden"} role="tabpanel" aria-label="Notes" data-testid="notes-panel">

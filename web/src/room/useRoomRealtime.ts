@@ -9,6 +9,7 @@ import type { ChatMessage, PeerRole, Run } from "../api/types";
 import { EventsSocket, type EventsStatus } from "../realtime/events";
 import { PeerMesh, type RemotePeer, type TrackKind } from "../realtime/mesh";
 import type { ActivityMessage, ClientMessage, Peer, ServerMessage } from "../realtime/protocol";
+import type { PresentedQuestion } from "../questions/api";
 
 export interface LiveRun extends Run {
   live?: boolean;
@@ -27,6 +28,8 @@ export interface RoomLive {
   lastError: { message: string; at: number } | null;
   /** The candidate's pastes and tab switches (interviewers only get these), latest last. */
   activity: ActivityMessage[];
+  /** The question presented last (`question.presented`), as everyone in the room may see it. */
+  presented?: PresentedQuestion | null;
 }
 
 type Action =
@@ -45,6 +48,7 @@ const initial: RoomLive = {
   remotes: [],
   lastError: null,
   activity: [],
+  presented: null,
 };
 
 export function roomReducer(state: RoomLive, action: Action): RoomLive {
@@ -78,10 +82,13 @@ function applyMessage(state: RoomLive, message: ServerMessage): RoomLive {
     case "chat.message":
       if (state.messages.some((m) => m.id === message.message.id)) return state;
       return { ...state, messages: [...state.messages, message.message] };
+    case "question.presented":
+      return { ...state, presented: message.question };
     case "room.ended":
       return { ...state, ended: true };
     case "run.started":
     case "run.finished":
+    case "run.tests":
       return {
         ...state,
         runs: {
