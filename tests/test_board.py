@@ -100,3 +100,34 @@ def test_svg_of_an_empty_board_and_of_garbage() -> None:
     root = ET.fromstring(svg)
     assert len(root) == 2  # the background and the one good rectangle
     assert "script" not in svg and 'stroke="#1e1e1e"' in svg
+
+
+def test_board_guard_size_estimate_and_excess() -> None:
+    from codepair.hub.boardcap import BoardGuard
+
+    doc: Doc[Any] = Doc()
+    guard = BoardGuard(doc, max_bytes=2000, max_elements=3)
+    guard.measure(doc)
+    assert guard.admit(doc, 500) and guard.admit(doc, 500)
+    # The estimate (1,000 + 1,500) passes the cap: the state is measured again, and it is
+    # nearly empty, so the update is admitted after all.
+    assert guard.admit(doc, 1500)
+    assert not guard.admit(doc, 2500)  # larger than the cap itself
+
+    source: Doc[Any] = Doc()
+    board = source.get("elements", type=Map)
+    guard.start_update()
+    with source.transaction():
+        for i in range(5):
+            board[f"e{i}"] = _el(f"e{i}", "rectangle")
+    doc.apply_update(source.get_update())
+    excess = guard.excess()
+    assert len(excess) == 2
+    update = guard.delete(doc, excess, "system")
+    assert len(doc.get("elements", type=Map)) == 3
+    source.apply_update(update)  # the trim reaches the sender like any update
+    assert sorted(source.get("elements", type=Map).keys()) == sorted(
+        k for k in (f"e{i}" for i in range(5)) if k not in excess
+    )
+    guard.start_update()
+    assert guard.excess() == []

@@ -58,6 +58,7 @@ export function BoardPanel({ roomId, user, storage, readOnly }: { roomId: string
   const pending = useRef<readonly BoardElement[] | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastPointer = useRef(0);
+  const lastButton = useRef<"up" | "down">("up");
   // What the scene shows, on the panel's element for tests and tools (no re-render per change).
   const panel = useRef<HTMLDivElement>(null);
   const refused = board.state.status === "refused";
@@ -156,9 +157,12 @@ export function BoardPanel({ roomId, user, storage, readOnly }: { roomId: string
         }}
         onPointerUpdate={({ pointer, button }) => {
           if (!roomDoc) return;
+          // At most every POINTER_EVERY_MS, pressed or not (a drag moves the pointer 60+ times
+          // a second, and the socket's cap is 100 messages a second); a press or release at once.
           const now = performance.now();
-          if (now - lastPointer.current < POINTER_EVERY_MS && button === "up") return;
+          if (now - lastPointer.current < POINTER_EVERY_MS && button === lastButton.current) return;
           lastPointer.current = now;
+          lastButton.current = button;
           const state: PointerState = { x: Math.round(pointer.x), y: Math.round(pointer.y), tool: pointer.tool, button };
           roomDoc.provider.awareness.setLocalStateField("pointer", state);
         }}
