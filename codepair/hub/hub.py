@@ -20,11 +20,13 @@ from typing import Any
 
 import structlog
 from pycrdt import Doc, Map, Text, create_update_message
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair import metrics
 from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
+from codepair.db.models import Room
 from codepair.db.reads import Reads
 from codepair.hub.admission import AdmissionCache
 from codepair.hub.boardcap import BoardGuard
@@ -70,6 +72,7 @@ class Hub:
     ) -> None:
         self.settings = settings
         self.reads = reads
+        self._db = db
         self.log = UpdateLog(db, reads)
         self.chat = ChatStore(db)
         self.recorder = Recorder(db, settings.group_commit_ms / 1000)
@@ -299,7 +302,39 @@ class Hub:
                 await self.flush()
             except Exception as exc:  # the database is down: keep the updates, retry
                 log.error("group_commit_failed", error=type(exc).__name__, exc_info=exc)
+                await self._drop_deleted_rooms()
                 await asyncio.sleep(1.0)
+
+    async def _drop_deleted_rooms(self) -> None:
+        """After a failed group commit: a room deleted meanwhile (DELETE, a candidate's
+        erasure, a retention purge) loses its pending updates and its sockets. Its rows can
+        never be written, and kept they would fail every later group commit, and with it the
+        writes of every other room."""
+        ids = {room.room_id for room in self.docs.values() if room.pending}
+        if not ids:
+            return
+        try:
+            async with self._db() as db:
+                alive = set((await db.scalars(select(Room.id).where(Room.id.in_(ids)))).all())
+        except Exception:  # the database is down: keep everything for the next try
+            return
+        for room_id in ids - alive:
+            self.room_deleted_here(room_id)
+
+    def room_deleted_here(self, room_id: str) -> None:
+        """The room is gone from the database: every socket of it closes, nothing is kept."""
+        log.warning("room_deleted_dropped", room=room_id)
+        self.admissions.forget_room(room_id)
+        events = self.events.get(room_id)
+        if events is not None:
+            events.broadcast(encode(RoomEnded()))
+            for peer in list(events.peers.values()):
+                peer.conn.close(CloseCode.ROOM_ENDED, "room deleted")
+        for (rid, _doc), room in list(self.docs.items()):
+            if rid == room_id:
+                room.take_pending()
+                for conn in list(room.clients):
+                    conn.close(CloseCode.ROOM_ENDED, "room deleted")
 
     async def _keepalive_loop(self) -> None:
         while True:

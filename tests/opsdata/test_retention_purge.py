@@ -248,3 +248,48 @@ async def test_deleting_a_room_deletes_everything_of_it(server_factory: ServerFa
         assert c.delete(f"/api/rooms/{room_id}", headers=lead.headers).status_code == 204
     await asyncio.sleep(0.3)  # a straggling group commit must not bring rows back
     _assert_gone(await room_rows(srv, room_id))
+
+
+async def test_erasing_a_room_someone_is_typing_in(server_factory: ServerFactory) -> None:
+    """An interviewer's socket stays open on an erased room: what it types there fails one
+    group commit, after which the hub drops the room and closes its sockets; the room's rows
+    do not come back, and the other rooms' writes go on."""
+    srv = server_factory()
+    lead = bootstrap_lead(srv)
+    doomed = create_room(srv, lead, candidate_name="Typing Candidate")
+    other = create_room(srv, lead)
+    node = await NodeClients.start()
+    try:
+        await node.connect("doomed", srv.ws_url, doomed["id"], "code", lead.token)
+        await node.connect("other", srv.ws_url, other["id"], "code", lead.token)
+        await node.call("type", client="doomed", text="before\n")
+        await asyncio.sleep(0.3)
+        with client(srv) as c:
+            body = {"candidate_name": "typing candidate"}
+            r = c.post("/api/candidates/erase", headers=lead.headers, json=body)
+            assert r.status_code == 200 and r.json()["erased"] is True
+        await node.call("type", client="doomed", text="after the erasure\n", delay=5)
+        await asyncio.sleep(0.3)
+        await node.call("type", client="other", text="still here\n")
+        for _ in range(50):  # the typing in the deleted room makes one group commit fail
+            if node.closes("doomed"):
+                break
+            await asyncio.sleep(0.1)
+        assert node.closes("doomed"), "the deleted room's sockets close"
+        await asyncio.sleep(1.5)
+        _assert_gone(await room_rows(srv, doomed["id"]))
+    finally:
+        await node.close()
+    # The other room's typing reached the database: it survives a restart.
+    srv.restart()
+    assert await _fresh_text(srv, other["id"], lead.token) == "still here\n"
+    assert srv.log_path.read_text().count("group_commit_failed") <= 3
+
+
+async def _fresh_text(srv: Server, room_id: str, token: str) -> str:
+    reader = await NodeClients.start()
+    try:
+        assert (await reader.connect("r", srv.ws_url, room_id, "code", token))["synced"]
+        return await reader.text("r")
+    finally:
+        await reader.close()
