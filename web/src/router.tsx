@@ -12,6 +12,7 @@ import { JoinPage } from "./pages/JoinPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { SettingsPage } from "./pages/SettingsPage";
+import { ScorecardPage } from "./scorecards/ScorecardPage";
 import { QuestionBankPage } from "./questions/QuestionBankPage";
 import { loadRoomPage } from "./roomChunk";
 
@@ -47,6 +48,7 @@ export const router = createBrowserRouter([
     children: [
       { path: "/", element: <DashboardPage /> },
       { path: "/settings", element: <SettingsPage /> },
+      { path: "/rooms/:roomId/scorecard", element: <ScorecardPage /> },
       { path: "/questions", element: <QuestionBankPage /> },
       { path: "/admin/users", element: <AdminUsersPage /> },
       { path: "/admin/webhooks", element: <WebhooksPage /> },

@@ -11,6 +11,7 @@ import { copyText } from "../lib/clipboard";
 import { prefetchRoomPage } from "../roomChunk";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
+import { ScorecardState, ScorecardWaiting } from "../scorecards/DashboardScorecards";
 import { useTitle } from "../lib/useTitle";
 
 const PAGE_SIZE = 10;
@@ -59,6 +60,7 @@ export function DashboardPage() {
       </div>
 
       {created && <CreatedBanner room={created} onClose={() => setCreated(null)} />}
+      <ScorecardWaiting />
 
       <div className="flex flex-wrap items-center gap-3">
         <div role="tablist" aria-label="Filter by status" className="inline-flex rounded-lg bg-slate-100 p-1" onKeyDown={onTabListKeys}>
@@ -112,6 +114,7 @@ export function DashboardPage() {
                 <th scope="col" className="px-4 py-3">Status</th>
                 <th scope="col" className="px-4 py-3">Scheduled</th>
                 <th scope="col" className="px-4 py-3">Interviewers</th>
+                <th scope="col" className="px-4 py-3">Scorecards</th>
                 <th scope="col" className="px-4 py-3"><span className="sr-only">Actions</span></th>
               </tr>
             </thead>
@@ -230,6 +233,9 @@ function RoomRow({ room, onEdit, onEnd, onDelete }: { room: Room; onEdit: () => 
           ))}
           <span className="pl-3 text-xs text-slate-500">{team.map((p) => p.name.split(" ")[0]).join(", ")}</span>
         </div>
+      </td>
+      <td className="px-4 py-3">
+        <ScorecardState roomId={room.id} />
       </td>
       <td className="px-4 py-3">
         <div className="flex items-center justify-end gap-1.5">

@@ -1,7 +1,7 @@
 /** The interview room: editor, video, chat, notes, presence, timer and runs on one screen. */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { Link, Navigate, useLocation, useParams } from "react-router";
+import { Link, Navigate, useLocation, useNavigate, useParams } from "react-router";
 
 import { ApiError } from "../api/client";
 import { endRoom, messagesQuery, roomKeys, roomQuery } from "../api/queries";
@@ -21,6 +21,7 @@ import { QuestionsPanel } from "../questions/QuestionsPanel";
 import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
+import { ScorecardForm } from "../scorecards/ScorecardForm";
 import { useTitle } from "../lib/useTitle";
 import { watchFocus, watchPastes } from "../record/activity";
 import { ActivityIndicator } from "../record/ActivityIndicator";
@@ -96,10 +97,11 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
   return <Workspace room={room.data} identity={identity} storage={storage} />;
 }
 
-type Tab = "chat" | "questions" | "notes" | "people";
+type Tab = "chat" | "questions" | "notes" | "scorecard" | "people";
 
 function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const tracks = useRef<Record<TrackKind, MediaStreamTrack | null>>({ audio: null, video: null });
   const runRef = useRef<(() => void) | null>(null);
   const { live, mesh, sendChat, send } = useRoomRealtime(room.id, tracks);
@@ -178,6 +180,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
       setConfirmEnd(false);
       setEnding({ busy: false, error: null });
       void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+      void navigate(`/rooms/${room.id}/scorecard`); // the interviewer writes their scorecard next
     } catch (error) {
       setEnding({ busy: false, error: error instanceof Error ? error.message : "Could not end the interview." });
     }
@@ -302,6 +305,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
                 Notes
               </TabButton>
             )}
+            {identity.interviewer && (
+              <TabButton id="scorecard" tab={tab} setTab={setTab}>
+                Scorecard
+              </TabButton>
+            )}
             <TabButton id="people" tab={tab} setTab={setTab}>
               People ({others.length + 1})
             </TabButton>
@@ -318,6 +326,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
                 <Suspense fallback={<FullPageSpinner label="Loading notes…" />}>
                   <NotesPanel roomDoc={notes.doc} user={awarenessUser} />
                 </Suspense>
+              </div>
+            )}
+            {identity.interviewer && tab === "scorecard" && (
+              <div className="h-full overflow-auto" role="tabpanel" aria-label="Scorecard" data-testid="scorecard-panel">
+                <ScorecardForm roomId={room.id} compact />
               </div>
             )}
             {tab === "people" && (
