@@ -297,7 +297,7 @@ def test_failures_are_retried_and_shown(server_factory: ServerFactory) -> None:
         [msg] = box.wait_for(1, timeout=45)
         assert room["invite_url"] in body_of(msg)
         [item] = wait_mail(srv, lead, room["id"], "sent", 1)
-    assert item["attempts"] == 3 and item["last_error"] == ""
+    assert item["attempts"] >= 3 and item["last_error"] == ""
 
 
 def test_failing_for_good_ends_failed(server_factory: ServerFactory) -> None:

@@ -286,3 +286,24 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(
 
 def test_private_targets_are_allowed_when_the_operator_says_so() -> None:
     asyncio.run(webhooks.check_target("http://127.0.0.1:1/x", allow_private=True))
+
+
+def test_a_submitted_scorecard_reaches_the_receiver(hook_server: Server, hook_lead: Actor) -> None:
+    with receiver() as rec:
+        hook = register(hook_server, hook_lead, rec.url, ["scorecard.submitted"])
+        try:
+            room = create_room(hook_server, hook_lead, candidate_name="Sam Scored")
+            with client(hook_server) as c:
+                base = f"/api/rooms/{room['id']}/scorecards/me"
+                r = c.put(
+                    base, headers=hook_lead.headers, json={"ratings": [], "recommendation": "yes"}
+                )
+                assert r.status_code == 200, r.text
+                r = c.post(f"{base}/submit", headers=hook_lead.headers)
+                assert r.status_code == 200, r.text
+            body = check_signed(hook, rec.wait_for(1)[0])
+            assert body["type"] == "scorecard.submitted"
+            assert body["data"]["room_id"] == room["id"]
+            assert body["data"]["recommendation"] == "yes"
+        finally:
+            unregister(hook_server, hook_lead, hook)
