@@ -15,9 +15,18 @@ ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
-.PHONY: api-types api-types-check
+.PHONY: api-types api-types-check run-deps
 
-run: $(VENV)/.run-installed web toolchains migrate
+# What code runs need, as command:Debian package: the sandbox and its timer first, then the
+# languages of the runner's table (docs/runner.md). `make run` installs what is missing when
+# it runs as root; otherwise it stops with the command to run (RUNS=off serves anyway, with
+# runs off: the server says why, in its log and in the room).
+SANDBOX_TOOLS := bwrap:bubblewrap /usr/bin/time:time
+LANGUAGE_TOOLS := python3:python3 node:nodejs gcc:gcc g++:g++ javac:default-jdk-headless \
+  rustc:rustc go:golang-go bash:bash
+RUNS ?= on
+
+run: $(VENV)/.run-installed run-deps web toolchains migrate
 	@echo
 	@echo "CodePair on http://$(HOST):$(PORT)"
 	@echo "First time? Create the first lead in another terminal:"
@@ -75,6 +84,31 @@ system-deps:
 	    echo "installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; \
+	fi
+
+# The system packages code runs need (SANDBOX_TOOLS, LANGUAGE_TOOLS above), for `make run`.
+run-deps:
+	@missing() { for pair in $$1; do command -v "$${pair%%:*}" >/dev/null 2>&1 || printf ' %s' "$${pair#*:}"; done; }; \
+	sandbox="$$(missing '$(SANDBOX_TOOLS)')"; languages="$$(missing '$(LANGUAGE_TOOLS)')"; \
+	if [ -z "$$sandbox$$languages" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing what code runs need:$$sandbox$$languages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$sandbox$$languages >/dev/null; \
+	  exit 0; \
+	fi; \
+	if [ -n "$$languages" ]; then \
+	  echo "Some languages cannot run here (the room says so); to run them:"; \
+	  echo "  sudo apt-get install -y$$languages"; \
+	fi; \
+	if [ -n "$$sandbox" ]; then \
+	  if [ "$(RUNS)" = off ]; then \
+	    echo "Serving with code runs OFF: the sandbox is not installed (the room says why)."; \
+	  else \
+	    echo "Code runs need the sandbox, which is not installed. Install it, then run make run again:"; \
+	    echo "  sudo apt-get install -y$$sandbox"; \
+	    echo "(or serve without code runs: make run RUNS=off)"; \
+	    exit 1; \
+	  fi; \
 	fi
 
 # The web client's REST types come from the server's OpenAPI schema (no server needed):

@@ -57,6 +57,12 @@ UNSANDBOXED_REFUSED = (
     "code without a sandbox is not allowed (CODEPAIR_RUNNER_ALLOW_UNSANDBOXED)."
 )
 UNSANDBOXED_NOTICE = "Ran WITHOUT a sandbox: bubblewrap is not installed on the server."
+#: Why this server runs no code, for the room to show in place of its Run button.
+RUNS_OFF = (
+    "Code runs are off on this server: bubblewrap, the sandbox that runs code, is not "
+    "installed. An operator turns them on with: sudo apt-get install -y bubblewrap "
+    "(then restart the server)."
+)
 
 
 class LocalExecutor(Executor):
@@ -77,6 +83,7 @@ class LocalExecutor(Executor):
         self.sandbox = Sandbox(bwrap=bwrap, uid_base=settings.runner_uid_base, timer=timer)
         self.specs: dict[str, LanguageSpec] = {}
         self._languages: list[LanguageInfo] = []
+        self._unavailable: list[tuple[str, str, str]] = []  # id, name, why
         self._started = False
         self._mirrors: dict[str, str] = {}
         self._mirror_lock = asyncio.Lock()
@@ -92,6 +99,15 @@ class LocalExecutor(Executor):
             return UNSANDBOXED_REFUSED
         return "" if self.sandbox.sandboxed else UNSANDBOXED_NOTICE
 
+    @property
+    def runs_off(self) -> str | None:
+        """Why no code can run here at all, or None when some can."""
+        return RUNS_OFF if self.refused else None
+
+    def unavailable_languages(self) -> list[tuple[str, str, str]]:
+        """Languages of the table this machine cannot run: (id, name, why)."""
+        return list(self._unavailable)
+
     async def start(self) -> None:
         """Read the languages table and find which toolchains this machine has."""
         if self._started:
@@ -106,10 +122,13 @@ class LocalExecutor(Executor):
             search.insert(0, s.runner_toolchains_dir)
         specs = discover(load_specs(s.runner_languages_file), search_dirs=search)
         languages = []
+        unavailable = []
         for spec in specs.values():
             missing = missing_tools(spec)
             if missing:
                 log.info("language_unavailable", language=spec.id, missing=missing)
+                why = f"{spec.name} is not installed on this server ({', '.join(missing)} missing)"
+                unavailable.append((spec.id, spec.name, why))
                 continue
             languages.append(
                 LanguageInfo(
@@ -118,8 +137,11 @@ class LocalExecutor(Executor):
             )
         self.specs = specs
         self._languages = languages
+        self._unavailable = unavailable
         log.info("runner_languages", languages=[lang.id for lang in languages],
                  sandboxed=self.sandbox.sandboxed)
+        if self.refused:  # said at start, where the operator looks, not only in the room
+            log.warning("runs_off", reason=RUNS_OFF)
 
     def available_languages(self) -> list[LanguageInfo]:
         return [] if self.refused else list(self._languages)

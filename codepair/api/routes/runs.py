@@ -91,11 +91,22 @@ class LanguageOut(BaseModel):
     compiled: bool
 
 
+class UnavailableLanguage(BaseModel):
+    id: str
+    name: str
+    reason: str
+
+
 class LanguageList(BaseModel):
     items: list[LanguageOut]
     backend: str
     sandboxed: bool
     notice: str
+    #: Why this server runs no code at all (the room shows it instead of a Run button);
+    #: null when it runs code.
+    runs_off: str | None = None
+    #: Languages it knows but cannot run on this machine, and why.
+    unavailable: list[UnavailableLanguage] = []
 
 
 def _executor(app: FastAPI) -> Executor:
@@ -137,6 +148,11 @@ async def list_languages(request: Request, principal: CurrentPrincipal) -> Langu
         backend=executor.backend,
         sandboxed=bool(getattr(getattr(executor, "sandbox", None), "sandboxed", True)),
         notice=str(getattr(executor, "notice", "")),
+        runs_off=getattr(executor, "runs_off", None),
+        unavailable=[
+            UnavailableLanguage(id=i, name=n, reason=r)
+            for i, n, r in getattr(executor, "unavailable_languages", list)()
+        ],
     )
 
 

@@ -37,6 +37,9 @@ export function RunPanel({ roomId, language, liveRuns, enabled, runRef }: Props)
   const languages = useQuery({ ...languagesQuery, enabled });
   const runnable = languages.data?.items.find((l) => l.id === language);
   const unsupported = languages.data !== undefined && runnable === undefined;
+  // Why no Run button: the server runs no code at all, or not this language (it says why).
+  const runsOff = languages.data?.runs_off ?? null;
+  const cannotRun = languages.data?.unavailable?.find((l) => l.id === language)?.reason ?? null;
   const run = useMutation({
     mutationFn: () => startRun(roomId, { language, stdin }),
     onSuccess: (started) => {
@@ -74,20 +77,26 @@ export function RunPanel({ roomId, language, liveRuns, enabled, runRef }: Props)
   return (
     <div className="flex h-full min-h-0 text-sm">
       <div className="flex w-64 shrink-0 flex-col gap-2 border-r border-slate-800 p-2">
-        <button
-          type="button"
-          onClick={() => run.mutate()}
-          disabled={!canRun}
-          className="rounded-md bg-emerald-600 px-3 py-1.5 font-medium text-white hover:bg-emerald-500 disabled:bg-emerald-900 disabled:text-emerald-300"
-          title={enabled ? "Run the code (Ctrl+Enter in the editor)" : "Runs are turned off for this room"}
-        >
-          {busy ? "Running…" : "▶ Run"}
-        </button>
+        {enabled && (runsOff || unsupported) ? (
+          <p className="rounded-md bg-amber-950 px-2 py-1.5 text-xs text-amber-200 ring-1 ring-amber-800" data-testid="runs-off" role="status">
+            {runsOff ?? cannotRun ?? `This server cannot run ${language}.`}
+          </p>
+        ) : (
+          <button
+            type="button"
+            onClick={() => run.mutate()}
+            disabled={!canRun}
+            className="rounded-md bg-emerald-600 px-3 py-1.5 font-medium text-white hover:bg-emerald-500 disabled:bg-emerald-900 disabled:text-emerald-300"
+            title={enabled ? "Run the code (Ctrl+Enter in the editor)" : "Runs are turned off for this room"}
+          >
+            {busy ? "Running…" : "▶ Run"}
+          </button>
+        )}
         <p className="text-[11px] text-slate-400" data-testid="run-language">
           {!enabled
             ? "Runs are off in this room."
-            : unsupported
-              ? `This server cannot run ${language}.`
+            : runsOff || unsupported
+              ? "\u00a0"
               : runnable
                 ? runLabel(runnable)
                 : languages.error
