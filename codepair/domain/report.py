@@ -70,6 +70,7 @@ async def build_report(
     notes = render_notes(docs.notes)
     report: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(),
+        "base_url": base_url,
         "room": {
             "id": room.id,
             "title": room.title,

@@ -57,6 +57,32 @@ def _rec(value: str | None) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#<>|])")
 
 
+# A replay link as the web client writes it into a comment: [label](/rooms/ID/replay?t=...).
+_REPLAY_LINK = re.compile(r"\[([^\]\n]{1,80})\]\((/rooms/[\w-]+/replay\?t=[\w%.:+-]+)\)")
+
+
+def _html_links(text: str, base: str) -> str:
+    """Escaped text whose replay links become links to the replay on this server."""
+    out, last = [], 0
+    for m in _REPLAY_LINK.finditer(text):
+        out.append(_h(text[last : m.start()]))
+        out.append(f"<a href='{_h(base + m.group(2))}'>{_h(m.group(1))}</a>")
+        last = m.end()
+    out.append(_h(text[last:]))
+    return "".join(out)
+
+
+def _md_links(text: str, base: str) -> str:
+    """Markdown-escaped text whose replay links stay links (absolute)."""
+    out, last = [], 0
+    for m in _REPLAY_LINK.finditer(text):
+        out.append(_md(text[last : m.start()]))
+        out.append(f"[{_md(m.group(1))}](<{base}{m.group(2)}>)")
+        last = m.end()
+    out.append(_md(text[last:]))
+    return "".join(out)
+
+
 def _md(text: Any) -> str:
     """Inline text, escaped for Markdown (and on one line)."""
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
@@ -85,7 +111,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         f"- Room: <{room['url']}>",
         "",
     ]
-    out += _md_scorecards(report["scorecards"])
+    out += _md_scorecards(report["scorecards"], report["base_url"])
     if report["questions"] is not None:
         out += ["## Questions", ""]
         if not report["questions"]:
@@ -160,7 +186,7 @@ def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
 
-def _md_scorecards(section: dict[str, Any]) -> list[str]:
+def _md_scorecards(section: dict[str, Any], base: str) -> list[str]:
     progress = section["progress"]
     out = [
         "## Scorecards",
@@ -180,7 +206,8 @@ def _md_scorecards(section: dict[str, Any]) -> list[str]:
         ]
         for r in card["ratings"]:
             score = SCORE_LABELS.get(r["score"], "—") if r["score"] else "—"
-            out.append(f"| {_md(r['criterion'])} | {score} | {_md(r['comment'])} |")
+            comment = _md_links(r["comment"], base)
+            out.append(f"| {_md(r['criterion'])} | {score} | {comment} |")
         out += [""]
         if card["summary"]:
             out += [card["summary"], ""]
@@ -295,6 +322,8 @@ a { color: #1d4ed8; text-decoration: none; }
 .overview td:first-child { width: 34%; }
 .badge { white-space: nowrap; }
 td.output { width: 42%; }
+table.card-ratings td:first-child { width: 26%; }
+table.card-ratings td:nth-child(2) { width: 15%; white-space: nowrap; }
 """
 
 
@@ -322,7 +351,7 @@ def to_html(report: dict[str, Any]) -> str:
         _row("Language", _h(report["code"]["language"])),
         "</table>",
     ]
-    parts += _html_scorecards(report["scorecards"])
+    parts += _html_scorecards(report["scorecards"], report["base_url"])
     parts += _html_questions(report["questions"])
     code = report["code"]
     parts += ["<h2>Final code</h2>"]
@@ -363,7 +392,7 @@ def _badge(rec: str | None) -> str:
     return f"<span class='badge rec-{rec or 'none'}'>{_rec(rec)}</span>"
 
 
-def _html_scorecards(section: dict[str, Any]) -> list[str]:
+def _html_scorecards(section: dict[str, Any], base: str) -> list[str]:
     progress = section["progress"]
     out = [
         "<h2>Scorecards</h2>",
@@ -375,7 +404,7 @@ def _html_scorecards(section: dict[str, Any]) -> list[str]:
         )
     cards = section["items"]
     if len(cards) > 1:  # an overview: criteria down, interviewers across
-        criteria: list[str] = []
+        criteria: list[str] = [c["criterion"] for c in section["criteria"]]
         for card in cards:
             for r in card["ratings"]:
                 if r["criterion"] not in criteria:
@@ -383,7 +412,10 @@ def _html_scorecards(section: dict[str, Any]) -> list[str]:
         out.append("<table class='overview'><tr><th>Criterion</th>")
         out += [f"<th>{_h(c['interviewer']['name'])}</th>" for c in cards]
         out.append("</tr>")
-        for name in criteria:
+        rated = [
+            n for n in criteria if any(r["criterion"] == n for c in cards for r in c["ratings"])
+        ]
+        for name in rated:
             out.append(f"<tr><td>{_h(name)}</td>")
             for card in cards:
                 score = next((r["score"] for r in card["ratings"] if r["criterion"] == name), None)
@@ -399,16 +431,19 @@ def _html_scorecards(section: dict[str, Any]) -> list[str]:
             f"{_badge(card['recommendation'])}{state}</h3>"
         )
         if card["ratings"]:
-            out.append("<table><tr><th>Criterion</th><th>Score</th><th>Comment</th></tr>")
+            out.append(
+                "<table class='card-ratings'><tr><th>Criterion</th><th>Score</th>"
+                "<th>Comment</th></tr>"
+            )
             for r in card["ratings"]:
                 score = SCORE_LABELS.get(r["score"], "—") if r["score"] else "—"
                 out.append(
                     f"<tr><td>{_h(r['criterion'])}</td><td>{score}</td>"
-                    f"<td>{_h(r['comment'])}</td></tr>"
+                    f"<td>{_html_links(r['comment'], base)}</td></tr>"
                 )
             out.append("</table>")
         if card["summary"]:
-            out.append(f"<p class='summary'>{_h(card['summary'])}</p>")
+            out.append(f"<p class='summary'>{_html_links(card['summary'], base)}</p>")
         if card["submitted_at"]:
             out.append(f"<p class='muted'>Submitted {_when(card['submitted_at'])}</p>")
         out.append("</div>")

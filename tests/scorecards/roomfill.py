@@ -64,3 +64,27 @@ async def chat(server: Server, room_id: str, token: str, lines: list[str]) -> No
         for line in lines:
             await ev.send({"type": "chat.send", "text": line})
             await ev.next("chat.message")
+
+
+def board_doc() -> Doc[Any]:
+    """A board with one rectangle, as Excalidraw writes it (element id -> element)."""
+    doc: Doc[Any] = Doc()
+    doc.get("elements", type=Map)["r1"] = {
+        "id": "r1",
+        "type": "rectangle",
+        "x": 10,
+        "y": 20,
+        "width": 200,
+        "height": 100,
+        "strokeColor": "#1e1e1e",
+        "backgroundColor": "transparent",
+        "index": "a0",
+    }
+    return doc
+
+
+async def activity(server: Server, room_id: str, token: str, message: dict[str, Any]) -> None:
+    async with events(server, room_id, token) as ev:
+        await ev.next("welcome")
+        await ev.send({"type": "activity", **message})
+        await asyncio.sleep(0.3)

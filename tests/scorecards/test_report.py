@@ -14,12 +14,23 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.scorecards.roomfill import chat, code_doc, notes_doc, write_doc
+from tests.scorecards.roomfill import activity, board_doc, chat, code_doc, notes_doc, write_doc
 from tests.support.api import Actor, client, create_room, create_user, join
 from tests.support.server import Server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CODE = 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\nprint("fib", fib(10))\n'
+QUESTION = {
+    "title": "Fibonacci",
+    "prompt": "Print fib(10).",
+    "difficulty": "easy",
+    "tags": ["recursion"],
+    "tests": [
+        {"name": "prints it", "stdin": "", "expected_stdout": "fib 55\n", "hidden": False},
+        {"name": "secret", "stdin": "", "expected_stdout": "nope\n", "hidden": True},
+    ],
+    "rubric": [{"criterion": "Recursion", "description": "Sees the recursive structure"}],
+}
 OWNER_SUMMARY = "Strong recursion, clear talk: would hire"
 CO_SUMMARY = "Co draft kept to myself"
 
@@ -55,10 +66,26 @@ async def interview(server: Server, lead: Actor) -> Interview:
     await write_doc(server, room["id"], owner.token, "notes", notes_doc())
     await chat(server, room["id"], candidate.token, ["Should I handle negative numbers?"])
     await chat(server, room["id"], owner.token, ["Good question: assume n >= 0."])
+    await activity(server, room["id"], candidate.token, {"kind": "paste", "chars": 120})
+    await write_doc(server, room["id"], owner.token, "board", board_doc())
     with client(server) as c:
         r = c.post(f"/api/rooms/{room['id']}/runs", headers=candidate.headers, json={})
         assert r.status_code in (200, 201), r.text
         run = r.json()
+        r = c.post("/api/questions", headers=owner.headers, json=QUESTION)
+        assert r.status_code == 201, r.text
+        r = c.post(
+            f"/api/rooms/{room['id']}/questions",
+            headers=owner.headers,
+            json={"question_id": r.json()["id"]},
+        )
+        assert r.status_code == 201, r.text
+        rq_id = r.json()["id"]
+        r = c.post(f"/api/rooms/{room['id']}/questions/{rq_id}/present", headers=owner.headers)
+        assert r.status_code == 200, r.text
+        r = c.post(f"/api/rooms/{room['id']}/runs", headers=candidate.headers, json={"tests": True})
+        assert r.status_code in (200, 201), r.text
+        assert (r.json()["passed"], r.json()["total"]) == (1, 2), r.json()
         url = f"/api/rooms/{room['id']}/scorecards"
         c.put(
             f"{url}/me",
@@ -105,10 +132,23 @@ def test_json_holds_what_the_room_holds(interview: Interview) -> None:
         ("Olga Owner", "Good question: assume n >= 0."),
     ]
     assert report["chat"][0]["author"]["role"] == "candidate"
-    [run] = report["runs"]
+    run, test_run = report["runs"]
     assert run["author"]["name"] == "Rita Report" and run["code"] == CODE
     assert run["status"] == "ok", run
-    assert "fib 55" in run["stdout"]
+    assert "fib 55" in run["stdout"] and run["tests"] is None
+    assert test_run["tests"]["passed"] == 1 and test_run["tests"]["total"] == 2
+    [question] = report["questions"]
+    assert question["title"] == "Fibonacci" and question["presented_at"]
+    last = question["last_test_run"]
+    assert last["run_id"] == test_run["id"] and last["code"] == CODE
+    assert [(t["name"], t["hidden"], t["passed"]) for t in last["results"]] == [
+        ("prints it", False, True),
+        ("secret", True, False),
+    ]
+    # The question's rubric joins the organization's criteria.
+    criteria = [c["criterion"] for c in report["scorecards"]["criteria"]]
+    assert criteria[0] == "Recursion" and "Problem solving" in criteria
+    assert report["board"]["elements"] == 1 and report["board"]["svg"].startswith("<svg")
     notes = report["notes"]
     assert "Clean recursion with memo" in notes["text"]
     assert "<strong>recursion</strong>" in notes["html"] and "<code>memo</code>" in notes["html"]
@@ -126,8 +166,11 @@ def test_json_holds_what_the_room_holds(interview: Interview) -> None:
     timeline = report["timeline"]
     if timeline is not None:
         assert timeline["counts"].get("chat") == 2
-        assert timeline["counts"].get("run") == 1
+        assert timeline["counts"].get("run") == 2
+        assert timeline["counts"].get("paste") == 1
         moments = {m["type"]: m for m in timeline["moments"]}
+        assert moments["paste"]["detail"] == {"chars": 120}
+        assert moments["question"]["detail"]["title"] == "Fibonacci"
         assert moments["run"]["replay"].startswith(
             f"{interview.server.url}/rooms/{interview.room['id']}/replay?t="
         )
@@ -181,6 +224,7 @@ def test_pdf_renders_what_a_committee_reads(interview: Interview, tmp_path: Path
     assert "Should I handle negative numbers?" in text
     assert OWNER_SUMMARY in text
     assert "Clean recursion with memo" in text
+    assert "Fibonacci" in text and "1 of 2 passed" in text
     # Pages as images, for a person to look at (artifacts/ is gitignored).
     ARTIFACTS.mkdir(exist_ok=True)
     subprocess.run(
