@@ -12,8 +12,9 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models import User
@@ -25,6 +26,7 @@ from codepair.security.tokens import Principal, new_id
 PREFIX = "cpat_"
 SCOPES = ("rooms:read", "rooms:write")
 HINT_CHARS = 12
+MAX_TOKEN_CHARS = 200
 # Writing last use on every request would make every API call a write; once a minute will do.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -122,13 +124,9 @@ _BY_HASH = (
 )
 
 
-async def authenticate_api_token(
-    db: AsyncSession, token: str, method: str, path: str
-) -> Principal:
-    """The user behind an API token, for this one request, or Unauthorized / Forbidden."""
-    if len(token) > 200:
-        raise Unauthorized(INVALID_TOKEN)
-    row = (await db.execute(_BY_HASH, {"token_hash": hash_token(token)})).one_or_none()
+def _principal(row: Any, method: str, path: str, now: datetime) -> tuple[Principal, str | None]:
+    """The user behind a looked-up token for this request, and the token's id when its
+    last use is due to be written; or Unauthorized / Forbidden."""
     if row is None or row.revoked_at is not None or not row.is_active:
         raise Unauthorized(INVALID_TOKEN)
     scope = required_scope(method, path)
@@ -136,7 +134,39 @@ async def authenticate_api_token(
         raise Forbidden("API tokens can only be used on the rooms API")
     if scope not in row.scopes.split():
         raise Forbidden(f"This API token lacks the {scope} scope")
+    last = row.last_used_at
+    if last is not None and last.tzinfo is None:  # a plain sqlite3 read has no zone
+        last = last.replace(tzinfo=UTC)
+    stale = row.id if last is None or now - last >= LAST_USED_GRANULARITY else None
+    principal = Principal(kind="access", role=str(row.role), name=row.name, user_id=row.user_id)
+    return principal, stale
+
+
+def check_api_token(
+    conn: Connection, token: str, method: str, path: str
+) -> tuple[Principal, str | None]:
+    """:func:`authenticate_api_token`'s read on a synchronous connection (run through
+    :class:`codepair.db.reads.Reads`, like the JWT check): no session, no write; the second
+    value is the token id whose last use :func:`touch` should record, if due."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise Unauthorized(INVALID_TOKEN)
+    row = conn.execute(_BY_HASH, {"token_hash": hash_token(token)}).one_or_none()
+    return _principal(row, method, path, datetime.now(UTC))
+
+
+async def touch(db: AsyncSession, token_id: str) -> None:
+    """Record a token's use now."""
     now = datetime.now(UTC)
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
-        await db.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    return Principal(kind="access", role=str(row.role), name=row.name, user_id=row.user_id)
+    await db.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+
+async def authenticate_api_token(db: AsyncSession, token: str, method: str, path: str) -> Principal:
+    """The user behind an API token, for this one request (recording its use), or
+    Unauthorized / Forbidden."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise Unauthorized(INVALID_TOKEN)
+    row = (await db.execute(_BY_HASH, {"token_hash": hash_token(token)})).one_or_none()
+    principal, stale = _principal(row, method, path, datetime.now(UTC))
+    if stale is not None:
+        await touch(db, stale)
+    return principal
