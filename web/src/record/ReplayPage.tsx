@@ -5,7 +5,7 @@
  * output and the notes of that moment beside it. `?t=` (seconds from the start, or an ISO
  * time) opens it at a moment. Its own lazy chunk (it brings Monaco).
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 
 import { api, ApiError } from "../api/client";
@@ -16,9 +16,11 @@ import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
 import { describeActivity } from "./activity";
-import { DocTimeline, MARKER_KINDS, nextActivity, parseT, replaySpan, type ReplayData, type ReplayEvent } from "./replayModel";
+import { DocTimeline, inflateFrames, MARKER_KINDS, nextActivity, parseT, replaySpan, type Frame, type ReplayData, type ReplayEvent } from "./replayModel";
 
 const SPEEDS = [1, 2, 4, 8, 16, 32] as const;
+// The whiteboard at the playhead brings Excalidraw: loaded when its tab is first opened.
+const BoardReplay = lazy(() => import("../room/BoardReplay").then((m) => ({ default: m.BoardReplay })));
 const IDLE_MS = 3000; // a stretch with nothing happening longer than this is skipped
 
 declare global {
@@ -31,13 +33,16 @@ declare global {
 export default function ReplayPage() {
   const { roomId = "" } = useParams();
   const state = useSession();
-  const [data, setData] = useState<ReplayData | null>(null);
+  const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (state.kind !== "user") return;
     const controller = new AbortController();
     api<ReplayData>(`/api/rooms/${roomId}/replay`, { signal: controller.signal })
-      .then(setData)
+      .then(async (replay) => {
+        const [code, notes] = await Promise.all([inflateFrames(replay.docs.code), inflateFrames(replay.docs.notes)]);
+        if (!controller.signal.aborted) setData({ replay, frames: { code, notes } });
+      })
       .catch((e: unknown) => {
         if (controller.signal.aborted) return;
         setError(e instanceof ApiError && e.status === 404 ? "Interview not found" : e instanceof Error ? e.message : "Could not load the replay");
@@ -48,7 +53,12 @@ export default function ReplayPage() {
   if (state.kind !== "user") return <Message title="Replays are for interviewers" text="Sign in with your interviewer account to watch this interview." />;
   if (error) return <Message title={error} text="" />;
   if (!data) return <FullPageSpinner label="Loading the replay…" />;
-  return <Replay data={data} />;
+  return <Replay data={data.replay} frames={data.frames} />;
+}
+
+interface Loaded {
+  replay: ReplayData;
+  frames: { code: Frame[]; notes: Frame[] };
 }
 
 function Message({ title, text }: { title: string; text: string }) {
@@ -63,11 +73,11 @@ function Message({ title, text }: { title: string; text: string }) {
   );
 }
 
-function Replay({ data }: { data: ReplayData }) {
+function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }) {
   useTitle(`Replay: ${data.room.title || data.room.candidate_name}`);
   const [params, setParams] = useSearchParams();
-  const code = useMemo(() => new DocTimeline(data.docs.code ?? { keyframes: [], updates: [] }), [data]);
-  const notes = useMemo(() => new DocTimeline(data.docs.notes ?? { keyframes: [], updates: [] }), [data]);
+  const code = useMemo(() => new DocTimeline(data.docs.code ?? { updates: [] }, frames.code), [data, frames]);
+  const notes = useMemo(() => new DocTimeline(data.docs.notes ?? { updates: [] }, frames.notes), [data, frames]);
   const span = useMemo(() => replaySpan(data, code), [data, code]);
   const events = data.events;
   const [t, setT] = useState(() => {
@@ -78,6 +88,7 @@ function Replay({ data }: { data: ReplayData }) {
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
   const [skipIdle, setSkipIdle] = useState(true);
   const [side, setSide] = useState<"chat" | "events" | "notes">("chat");
+  const [view, setView] = useState<"code" | "board">("code");
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -104,7 +115,15 @@ function Replay({ data }: { data: ReplayData }) {
       code.seekIndex(index);
       const text = code.text();
       if (text !== shown.current.text) {
-        model.setValue(text);
+        const old = shown.current.text === model.getValue() ? shown.current.text : model.getValue();
+        let head = 0;
+        const most = Math.min(old.length, text.length);
+        while (head < most && old.charCodeAt(head) === text.charCodeAt(head)) head++;
+        let tail = 0;
+        while (tail < most - head && old.charCodeAt(old.length - 1 - tail) === text.charCodeAt(text.length - 1 - tail)) tail++;
+        const from = model.getPositionAt(head);
+        const to = model.getPositionAt(old.length - tail);
+        model.applyEdits([{ range: new monaco.Range(from.lineNumber, from.column, to.lineNumber, to.column), text: text.slice(head, text.length - tail) }]);
         const language = code.language() ?? data.room.language;
         if (model.getLanguageId() !== language) monaco.editor.setModelLanguage(model, language);
       }
@@ -244,7 +263,28 @@ function Replay({ data }: { data: ReplayData }) {
 
       <div className="flex min-h-0 flex-1">
         <main className="flex min-w-0 flex-1 flex-col">
-          <div ref={host} className="min-h-0 flex-1" data-testid="replay-editor" />
+          <div role="tablist" aria-label="Replay view" className="flex h-9 shrink-0 items-center gap-1 border-b border-slate-800 px-3">
+            {(["code", "board"] as const).map((v) => (
+              <button
+                key={v}
+                type="button"
+                role="tab"
+                aria-selected={view === v}
+                onClick={() => setView(v)}
+                className={`rounded px-2.5 py-1 text-xs font-medium ${view === v ? "bg-slate-700 text-white" : "text-slate-400 hover:text-slate-200"}`}
+              >
+                {v === "code" ? "Code" : "Board"}
+              </button>
+            ))}
+          </div>
+          <div ref={host} className={view === "code" ? "min-h-0 flex-1" : "hidden"} data-testid="replay-editor" />
+          {view === "board" && (
+            <div className="min-h-0 flex-1">
+              <Suspense fallback={<FullPageSpinner label="Loading the board…" />}>
+                <BoardReplay roomId={data.room.id} at={t} />
+              </Suspense>
+            </div>
+          )}
           <div className="h-40 shrink-0 overflow-auto border-t border-slate-800 bg-slate-900 p-3 font-mono text-xs" data-testid="replay-run">
             {run ? (
               <>
