@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
@@ -30,6 +31,8 @@ BATCH = 20
 CONCURRENCY = 8
 # A claimed row is retried by someone else if its sender died before recording the result.
 LEASE = timedelta(minutes=2)
+SWEEP_EVERY = 3600.0  # seconds
+MAIL_KEPT_WITHOUT_ROOM = timedelta(days=7)
 
 Table = type[WebhookDelivery] | type[MailMessage]
 
@@ -43,6 +46,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._swept = float("-inf")
         self._client = httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
         )
@@ -85,12 +89,29 @@ class OutboxWorker:
 
     async def run_once(self) -> bool:
         """One pass over both outboxes; True when a full batch was found (look again)."""
+        if time.monotonic() - self._swept >= SWEEP_EVERY:
+            await self._sweep()
         hooks = await self._claim(WebhookDelivery)
         mails = await self._claim(MailMessage)
         jobs: list[Awaitable[None]] = [self._deliver(i) for i in hooks]
         jobs += [self._send_mail(i) for i in mails]
         await asyncio.gather(*jobs)
         return len(hooks) >= BATCH or len(mails) >= BATCH
+
+    async def _sweep(self) -> None:
+        """Forget finished mail that outlived its room (a deleted room's cancellation): it
+        names the candidate, and nothing else would ever delete it."""
+        self._swept = time.monotonic()
+        cutoff = datetime.now(UTC) - MAIL_KEPT_WITHOUT_ROOM
+        async with self.sessions() as db:
+            await db.execute(
+                delete(MailMessage).where(
+                    MailMessage.room_id.is_(None),
+                    MailMessage.status != "pending",
+                    MailMessage.created_at < cutoff,
+                )
+            )
+            await db.commit()
 
     async def _claim(self, table: Table) -> list[Any]:
         now = datetime.now(UTC)
