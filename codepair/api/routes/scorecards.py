@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from codepair.api.deps import CurrentLead, CurrentUser, DbSession
 from codepair.api.schemas.scorecards import (
@@ -23,8 +23,20 @@ from codepair.api.schemas.scorecards import (
     WaitingRoom,
 )
 from codepair.domain import rooms, scorecards
+from codepair.ratelimit import RateLimiter
+from codepair.security.tokens import Principal
 
 router = APIRouter(tags=["scorecards"])
+
+# Drafts save as the interviewer types (one write per pause): generous, but bounded.
+WRITES_PER_MINUTE = 240
+
+
+def _limit_writes(request: Request, principal: Principal) -> None:
+    limiter: RateLimiter | None = getattr(request.app.state, "scorecard_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.scorecard_limiter = RateLimiter(WRITES_PER_MINUTE, 60)
+    limiter.hit(str(principal.user_id))
 
 
 @router.get("/api/rooms/{room_id}/scorecards")
@@ -36,9 +48,10 @@ async def list_scorecards(room_id: str, principal: CurrentUser, db: DbSession) -
 
 @router.put("/api/rooms/{room_id}/scorecards/me")
 async def save_my_scorecard(
-    room_id: str, body: ScorecardIn, principal: CurrentUser, db: DbSession
+    room_id: str, body: ScorecardIn, principal: CurrentUser, db: DbSession, request: Request
 ) -> ScorecardOut:
     """Save your draft (409 once submitted)."""
+    _limit_writes(request, principal)
     room, _ = await rooms.room_for(db, principal, room_id)
     card = await scorecards.save_draft(
         db,
