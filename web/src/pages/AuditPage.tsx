@@ -127,7 +127,9 @@ export function AuditPage() {
           {total > 0 && (
             <nav className="flex items-center justify-between border-t border-slate-200 px-4 py-3 text-sm" aria-label="Pagination">
               <span className="text-slate-500">
-                {filter.offset + 1}–{Math.min(filter.offset + PAGE_SIZE, total)} of {total} events
+                {total <= PAGE_SIZE
+                  ? `${total} event${total === 1 ? "" : "s"}`
+                  : `${filter.offset + 1}–${Math.min(filter.offset + PAGE_SIZE, total)} of ${total} events`}
               </span>
               <div className="flex gap-2">
                 <Button size="sm" disabled={filter.offset === 0} onClick={() => setFilter((f) => ({ ...f, offset: Math.max(0, f.offset - PAGE_SIZE) }))}>
