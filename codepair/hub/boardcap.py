@@ -53,6 +53,10 @@ class BoardGuard:
             return True
         return False
 
+    def grew(self, update_bytes: int) -> None:
+        """An update applied without :meth:`admit` (from another instance, which capped it)."""
+        self._estimate += update_bytes
+
     def start_update(self) -> None:
         self._added.clear()
 

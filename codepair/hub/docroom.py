@@ -308,6 +308,8 @@ class DocRoom:
                 return
             check_counts(payload, 3)
             self.doc.apply_update(payload)
+            if self.guard is not None:  # the board grew on another instance: count it here
+                self.guard.grew(len(payload))
             self._applied()
             self.remote_unchecked = True
             if sub != YSyncMessageType.SYNC_UPDATE:

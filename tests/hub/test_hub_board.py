@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.hub.nodeclients import NodeClients
 from tests.support.api import Actor, bootstrap_lead, create_room, create_user, join
-from tests.support.server import Server
+from tests.support.server import Server, db_backend
 
 
 def element(ident: str, version: int = 1, **fields: Any) -> dict[str, Any]:
@@ -171,3 +172,39 @@ async def test_board_size_cap_closes_the_sender(server_factory: Callable[..., Se
         assert got["ok"] and sorted(got["elements"]) == ["more", "small"], got
     finally:
         await fresh.close()
+
+
+@pytest.mark.redis
+async def test_board_across_two_instances_with_its_cap(
+    server_factory: Callable[..., Server],
+) -> None:
+    from tests.hub.test_hub_instances import REDIS_URL, _require_redis
+
+    _require_redis()
+    env = {
+        "CODEPAIR_REDIS_URL": REDIS_URL,
+        "CODEPAIR_REDIS_CHANNEL_PREFIX": f"test-{secrets.token_hex(4)}:",
+        "CODEPAIR_SECRET_KEY": secrets.token_urlsafe(48),
+        "CODEPAIR_BOARD_MAX_ELEMENTS": "4",
+    }
+    one = server_factory(env)
+    url = one.database_url
+    if db_backend() == "sqlite":  # one database for both: the first one's file
+        url = f"sqlite+aiosqlite:///{one.data_dir / 'codepair.db'}"
+    two = server_factory(env, database_url=url)
+    lead = bootstrap_lead(one)
+    room = create_room(one, lead)
+    cand = join(one, room)
+    node = await NodeClients.start()
+    try:
+        await node.connect("a", one.ws_url, room["id"], "board", lead.token)
+        await node.connect("b", two.ws_url, room["id"], "board", cand.token)
+        await node.call("setElements", client="a", elements=[element("x0"), element("x1")])
+        assert (await node.call("waitElements", client="b", count=2))["ok"]
+        # Over the cap on the second instance: trimmed there, and the trim crosses back.
+        await node.call("setElements", client="b", elements=[element(f"y{i}") for i in range(4)])
+        for name in ("a", "b"):
+            got = await node.call("waitElements", client=name, count=4)
+            assert got["ok"], (name, sorted(got["elements"]))
+    finally:
+        await node.close()
