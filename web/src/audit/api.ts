@@ -119,7 +119,7 @@ export function describeDetail(event: AuditEvent): string {
       .map(([k, v]) => `${k}: ${String(v.from)} → ${String(v.to)}`)
       .join(", ");
   }
-  if (event.action === "settings.updated") return `${String(d.from)} → ${String(d.to)} days`;
+  if (event.target === "retention_days") return `${String(d.from)} → ${String(d.to)} days`;
   if (typeof d.rooms === "number") return `${d.rooms} interview${d.rooms === 1 ? "" : "s"}`;
   return Object.entries(d)
     .filter(([, v]) => typeof v !== "object")
