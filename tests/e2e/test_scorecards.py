@@ -29,7 +29,9 @@ def fill_card(page: Page, scores: dict[str, int], recommendation: str, summary: 
         page.get_by_role("radiogroup", name=f"Score for {criterion}").get_by_role(
             "radio", name=f"{score} "
         ).click()
-        page.get_by_role("textbox", name=f"Comment on {criterion}").fill(f"{criterion}: seen in the session")
+        page.get_by_role("textbox", name=f"Comment on {criterion}").fill(
+            f"{criterion}: seen in the session"
+        )
     page.get_by_role("radiogroup", name="Recommendation").get_by_role(
         "radio", name=recommendation, exact=True
     ).click()
@@ -143,3 +145,30 @@ def test_two_interviewers_score_blind_then_see_each_other(
         ["pdftoppm", "-png", "-r", "70", str(files["pdf"]), str(ARTIFACTS / "e2e-report-page")],
         check=True,
     )
+
+
+def test_a_lead_edits_the_default_criteria(
+    server: Server, lead: Actor, new_context: NewContext
+) -> None:
+    with client(server) as c:
+        before = c.get("/api/scorecard-criteria", headers=lead.headers).json()["items"]
+    assert lead.email
+    page = new_context().new_page()
+    sign_in(page, lead.email)
+    page.goto("/settings")
+    editor = page.get_by_test_id("criteria-editor")
+    expect(editor.get_by_label("Criterion 1", exact=True)).to_have_value(before[0]["criterion"])
+    editor.get_by_role("button", name="Add criterion").click()
+    n = len(before) + 1
+    editor.get_by_label(f"Criterion {n}", exact=True).fill("System design")
+    editor.get_by_label(f"Description of criterion {n}").fill("Sketches the parts and trade-offs")
+    editor.get_by_role("button", name=f"Move criterion {n} up").click()
+    editor.get_by_role("button", name="Save criteria").click()
+    expect(editor.get_by_text("Saved")).to_be_visible()
+    screenshot(page, "scorecard-criteria-editor")
+    with client(server) as c:
+        after = c.get("/api/scorecard-criteria", headers=lead.headers).json()["items"]
+        assert [i["criterion"] for i in after][-2:] == ["System design", before[-1]["criterion"]]
+        c.put(
+            "/api/scorecard-criteria", headers=lead.headers, json={"items": before}
+        ).raise_for_status()

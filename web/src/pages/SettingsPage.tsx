@@ -8,6 +8,7 @@ import { useSession } from "../api/useSession";
 import { Alert, Button, Field, inputClass } from "../components/ui";
 import { ApiTokensSection, SignInSettingsSection } from "../integrations/ApiTokensSection";
 import { useTitle } from "../lib/useTitle";
+import { CriteriaEditor } from "../scorecards/CriteriaEditor";
 
 export function SettingsPage() {
   useTitle("Settings");
@@ -23,6 +24,7 @@ export function SettingsPage() {
       <Password />
       <ApiTokensSection />
       {state.user.role === "lead" && <SignInSettingsSection />}
+      {state.user.role === "lead" && <CriteriaEditor />}
     </div>
   );
 }
