@@ -32,7 +32,7 @@ export function WebhooksPage() {
 
   return (
     <div className="space-y-6">
-      <div className="flex items-end justify-between">
+      <div className="flex items-end justify-between gap-6">
         <div>
           <h1 className="text-2xl font-semibold text-slate-900">Webhooks</h1>
           <p className="mt-1 text-sm text-slate-500">
@@ -40,7 +40,7 @@ export function WebhooksPage() {
             delivery is signed as the Standard Webhooks spec says and retried with backoff.
           </p>
         </div>
-        <Button variant="primary" onClick={() => setCreating(true)}>
+        <Button variant="primary" className="shrink-0 whitespace-nowrap" onClick={() => setCreating(true)}>
           + Add endpoint
         </Button>
       </div>
