@@ -71,9 +71,13 @@ async def _purge(settings: Settings, *, dry_run: bool) -> int:
 
     engine = create_engine(settings)
     try:
-        async with transaction(session_factory(engine)) as db:
+        factory = session_factory(engine)
+        async with transaction(factory) as db:
             days = (await retention.get_retention(db, settings)).days
-            out = await retention.purge(db, settings, dry_run=dry_run)
+            if dry_run:
+                out = await retention.purge(db, settings, dry_run=True)
+        if not dry_run:
+            out = await retention.purge_in_batches(factory, settings)
     finally:
         await engine.dispose()
     verb = "would delete" if dry_run else "deleted"

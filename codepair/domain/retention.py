@@ -32,7 +32,10 @@ log = structlog.get_logger("codepair.retention")
 
 RETENTION_KEY = "retention_days"
 MAX_RETENTION_DAYS = 36500
-MAX_ROOMS_PER_PURGE = 500  # one transaction stays short; the next round takes the rest
+MAX_ROOMS_PER_PURGE = 500  # what one dry run lists, and one erasure deletes
+# Rooms per purge transaction: a room's update log can run to thousands of rows, and on
+# SQLite a long write transaction holds up the hub's group commit (the typing of live rooms).
+PURGE_BATCH = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,28 @@ async def purge(
     return out
 
 
+async def purge_in_batches(
+    factory: Any,
+    settings: Settings,
+    *,
+    on_batch: Callable[[list[str]], Awaitable[None]] | None = None,
+) -> Deleted:
+    """:func:`purge` until nothing is left, :data:`PURGE_BATCH` rooms per transaction."""
+    total = Deleted()
+    while True:
+        async with factory() as db, db.begin():
+            out = await purge(db, settings, limit=PURGE_BATCH)
+        total.rooms += out.rooms
+        total.audit_rows += out.audit_rows
+        for table, n in out.rows.items():
+            total.rows[table] = total.rows.get(table, 0) + n
+        if out.rooms and on_batch is not None:
+            await on_batch(out.room_ids)
+        if len(out.rooms) < PURGE_BATCH:
+            return total
+        await asyncio.sleep(0)  # let the loop serve others between transactions
+
+
 def _candidate_match(name: str | None, email: str | None) -> Any:
     clauses = []
     if name:
@@ -234,11 +259,9 @@ class PurgeTask:
             self._task = None
 
     async def run_once(self) -> Deleted:
-        async with self.factory() as db, db.begin():
-            out = await purge(db, self.settings)
+        out = await purge_in_batches(self.factory, self.settings, on_batch=self.on_deleted)
         if out.rooms:
             log.info("retention_purged", rooms=len(out.rooms), audit_rows=out.audit_rows)
-            await self.on_deleted(out.room_ids)
         return out
 
     async def _loop(self) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from codepair.db.models import Base
+from codepair.domain.retention import PURGE_BATCH
 from tests.hub.nodeclients import NodeClients
 from tests.opsdata.rows import execute, room_rows, scalar
 from tests.support.api import Actor, bootstrap_lead, client, create_room, create_user, join
@@ -293,3 +294,16 @@ async def _fresh_text(srv: Server, room_id: str, token: str) -> str:
         return await reader.text("r")
     finally:
         await reader.close()
+
+
+async def test_purge_takes_more_rooms_than_one_batch(server_factory: ServerFactory) -> None:
+    srv = server_factory({"CODEPAIR_RETENTION_DAYS": "10"})
+    lead = bootstrap_lead(srv)
+    ids = [create_room(srv, lead)["id"] for _ in range(PURGE_BATCH + 5)]
+    for room_id in ids:
+        await _end(srv, lead, room_id, days_ago=11)
+    dry = srv.cli("purge", "--dry-run").stdout
+    assert f"would delete {len(ids)} ended interview(s)" in dry
+    assert f"deleted {len(ids)} ended interview(s)" in srv.cli("purge").stdout
+    for room_id in ids:
+        _assert_gone(await room_rows(srv, room_id))
