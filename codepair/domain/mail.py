@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
@@ -38,6 +38,7 @@ log = structlog.get_logger("codepair.mail")
 
 Kind = Literal["invitation", "update", "cancel"]
 MAX_ERROR_CHARS = 300
+MAX_MAIL_PER_ROOM_PER_HOUR = 30
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,16 @@ async def _next_sequence(db: AsyncSession, room_id: str, *, bump: bool) -> int:
     return row.sequence
 
 
+async def _sent_recently(db: AsyncSession, room_id: str) -> int:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    count = await db.scalar(
+        select(func.count())
+        .select_from(MailMessage)
+        .where(MailMessage.room_id == room_id, MailMessage.created_at >= since)
+    )
+    return int(count or 0)
+
+
 def _invite_url(room: Room, settings: Settings) -> str | None:
     invite = room_logic.current_invite(room)
     return f"{settings.public_url}/join/{invite.token}" if invite is not None else None
@@ -209,6 +220,10 @@ async def queue_room_mail(
     """Queue ``kind`` mail about ``room`` for its candidate and co-interviewers (or ``only``
     these); a calendar file goes with it when the room is scheduled. Returns how many."""
     if not mail_configured(settings):
+        return 0
+    if await _sent_recently(db, room.id) >= MAX_MAIL_PER_ROOM_PER_HOUR:
+        # Someone editing a room in a loop must not flood a candidate's inbox.
+        log.warning("mail_capped", room=room.id, kind=kind)
         return 0
     invite_url = _invite_url(room, settings)
     room_url = f"{settings.public_url}/rooms/{room.id}"

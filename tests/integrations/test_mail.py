@@ -313,3 +313,19 @@ def test_without_smtp_nothing_is_queued(server: Server, lead: Actor) -> None:
     with client(server) as c:
         body = c.get(f"/api/rooms/{room['id']}/mail", headers=lead.headers).json()
     assert body == {"configured": False, "items": []}
+
+
+def test_a_room_edited_in_a_loop_does_not_flood_the_candidate(
+    mail_server: Server, mail_lead: Actor, inbox: Inbox
+) -> None:
+    to = addr()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+    room = create_room(mail_server, mail_lead, candidate_email=to, scheduled_at=start.isoformat())
+    with client(mail_server) as c:
+        for i in range(35):
+            r = c.patch(
+                f"/api/rooms/{room['id']}", headers=mail_lead.headers, json={"title": f"Take {i}"}
+            )
+            assert r.status_code == 200  # the edit itself is never refused
+    items = wait_mail(mail_server, mail_lead, room["id"], "sent", 30)
+    assert len(items) == 30

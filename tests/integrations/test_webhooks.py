@@ -307,3 +307,17 @@ def test_a_submitted_scorecard_reaches_the_receiver(hook_server: Server, hook_le
             assert body["data"]["recommendation"] == "yes"
         finally:
             unregister(hook_server, hook_lead, hook)
+
+
+def test_test_events_are_rate_limited(hook_server: Server, hook_lead: Actor) -> None:
+    hook = register(hook_server, hook_lead, "http://127.0.0.1:9/never", ["interview.ended"])
+    try:
+        with client(hook_server) as c:
+            codes = [
+                c.post(f"/api/webhooks/{hook['id']}/test", headers=hook_lead.headers).status_code
+                for _ in range(11)
+            ]
+        assert codes[:10] == [202] * 10
+        assert codes[10] == 429
+    finally:
+        unregister(hook_server, hook_lead, hook)

@@ -17,8 +17,11 @@ from codepair.api.schemas.webhooks import (
 )
 from codepair.db.models.integrations import WebhookEndpoint
 from codepair.domain import audit, webhooks
+from codepair.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
+# Test events per endpoint: enough to try a receiver, too few to flood one.
+TEST_EVENTS = RateLimiter(10, 60)
 
 
 def _out(endpoint: WebhookEndpoint) -> WebhookOut:
@@ -74,6 +77,7 @@ async def delete_webhook(webhook_id: str, principal: CurrentLead, db: DbSession)
 @router.post("/{webhook_id}/test", status_code=202)
 async def send_test_event(webhook_id: str, principal: CurrentLead, db: DbSession) -> DeliveryOut:
     """Queue a ``webhook.test`` event for this endpoint; its delivery shows in the list."""
+    TEST_EVENTS.hit(webhook_id)
     delivery = await webhooks.send_test(db, await webhooks.get_endpoint(db, webhook_id))
     await db.refresh(delivery)
     return DeliveryOut.model_validate(delivery)
