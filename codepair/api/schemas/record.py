@@ -48,7 +48,7 @@ class ReplayAuthor(BaseModel):
 class Keyframe(BaseModel):
     seq: int
     at: datetime
-    state: str  # base64 of a Yjs update holding every update up to seq
+    state: str  # base64 of the zlib-compressed Yjs state holding every update up to seq
 
 
 class UpdatesOut(BaseModel):

@@ -15,7 +15,8 @@ from codepair.db.models.base import Base, UTCDateTime
 
 
 class YKeyframe(Base):
-    """Every update of ``(room_id, doc)`` up to ``seq`` merged; ``at`` is that row's time."""
+    """Every update of ``(room_id, doc)`` up to ``seq`` merged; ``at`` is that row's time.
+    ``state`` is the document's encoded state, zlib-compressed."""
 
     __tablename__ = "yjs_keyframes"
 

@@ -16,7 +16,7 @@ import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
 import { describeActivity } from "./activity";
-import { DocTimeline, MARKER_KINDS, nextActivity, parseT, replaySpan, type ReplayData, type ReplayEvent } from "./replayModel";
+import { DocTimeline, inflateFrames, MARKER_KINDS, nextActivity, parseT, replaySpan, type Frame, type ReplayData, type ReplayEvent } from "./replayModel";
 
 const SPEEDS = [1, 2, 4, 8, 16, 32] as const;
 // The whiteboard at the playhead brings Excalidraw: loaded when its tab is first opened.
@@ -33,13 +33,16 @@ declare global {
 export default function ReplayPage() {
   const { roomId = "" } = useParams();
   const state = useSession();
-  const [data, setData] = useState<ReplayData | null>(null);
+  const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (state.kind !== "user") return;
     const controller = new AbortController();
     api<ReplayData>(`/api/rooms/${roomId}/replay`, { signal: controller.signal })
-      .then(setData)
+      .then(async (replay) => {
+        const [code, notes] = await Promise.all([inflateFrames(replay.docs.code), inflateFrames(replay.docs.notes)]);
+        if (!controller.signal.aborted) setData({ replay, frames: { code, notes } });
+      })
       .catch((e: unknown) => {
         if (controller.signal.aborted) return;
         setError(e instanceof ApiError && e.status === 404 ? "Interview not found" : e instanceof Error ? e.message : "Could not load the replay");
@@ -50,7 +53,12 @@ export default function ReplayPage() {
   if (state.kind !== "user") return <Message title="Replays are for interviewers" text="Sign in with your interviewer account to watch this interview." />;
   if (error) return <Message title={error} text="" />;
   if (!data) return <FullPageSpinner label="Loading the replay…" />;
-  return <Replay data={data} />;
+  return <Replay data={data.replay} frames={data.frames} />;
+}
+
+interface Loaded {
+  replay: ReplayData;
+  frames: { code: Frame[]; notes: Frame[] };
 }
 
 function Message({ title, text }: { title: string; text: string }) {
@@ -65,11 +73,11 @@ function Message({ title, text }: { title: string; text: string }) {
   );
 }
 
-function Replay({ data }: { data: ReplayData }) {
+function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }) {
   useTitle(`Replay: ${data.room.title || data.room.candidate_name}`);
   const [params, setParams] = useSearchParams();
-  const code = useMemo(() => new DocTimeline(data.docs.code ?? { keyframes: [], updates: [] }), [data]);
-  const notes = useMemo(() => new DocTimeline(data.docs.notes ?? { keyframes: [], updates: [] }), [data]);
+  const code = useMemo(() => new DocTimeline(data.docs.code ?? { updates: [] }, frames.code), [data, frames]);
+  const notes = useMemo(() => new DocTimeline(data.docs.notes ?? { updates: [] }, frames.notes), [data, frames]);
   const span = useMemo(() => replaySpan(data, code), [data, code]);
   const events = data.events;
   const [t, setT] = useState(() => {
@@ -107,7 +115,15 @@ function Replay({ data }: { data: ReplayData }) {
       code.seekIndex(index);
       const text = code.text();
       if (text !== shown.current.text) {
-        model.setValue(text);
+        const old = model.getValue();
+        let head = 0;
+        const most = Math.min(old.length, text.length);
+        while (head < most && old.charCodeAt(head) === text.charCodeAt(head)) head++;
+        let tail = 0;
+        while (tail < most - head && old.charCodeAt(old.length - 1 - tail) === text.charCodeAt(text.length - 1 - tail)) tail++;
+        const from = model.getPositionAt(head);
+        const to = model.getPositionAt(old.length - tail);
+        model.applyEdits([{ range: new monaco.Range(from.lineNumber, from.column, to.lineNumber, to.column), text: text.slice(head, text.length - tail) }]);
         const language = code.language() ?? data.room.language;
         if (model.getLanguageId() !== language) monaco.editor.setModelLanguage(model, language);
       }

@@ -54,6 +54,22 @@ export function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/** A keyframe's state: base64 of zlib data (the server stores and sends them compressed). */
+export async function inflate(text: string): Promise<Uint8Array> {
+  const stream = new Blob([decodeBase64(text) as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export interface Frame {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** Every keyframe of a document, inflated. */
+export function inflateFrames(doc: { keyframes: { seq: number; state: string }[] } | undefined): Promise<Frame[]> {
+  return Promise.all((doc?.keyframes ?? []).map(async (f) => ({ seq: f.seq, bytes: await inflate(f.state) })));
+}
+
 /** The client id of an update's first struct group (a keystroke has one), or null. */
 export function firstClient(update: Uint8Array): number | null {
   let pos = 0;
@@ -114,7 +130,7 @@ export class DocTimeline {
   /** The most updates applied forward before starting from a keyframe instead. */
   readonly stride: number;
 
-  constructor(packed: { keyframes: { seq: number; state: string }[]; updates: PackedUpdate[] }) {
+  constructor(packed: { updates: PackedUpdate[] }, keyframes: Frame[] = []) {
     const n = packed.updates.length;
     this.raw = packed.updates;
     this.seqs = new Float64Array(n);
@@ -128,8 +144,8 @@ export class DocTimeline {
       this.times[i] = latest;
       this.authorOf[i] = author;
     });
-    this.frames = packed.keyframes
-      .map((f) => ({ index: lastAtOrBefore(this.seqs, f.seq), state: decodeBase64(f.state) }))
+    this.frames = keyframes
+      .map((f) => ({ index: lastAtOrBefore(this.seqs, f.seq), state: f.bytes }))
       .filter((f) => f.index >= 0)
       .sort((a, b) => a.index - b.index);
     const gaps = this.frames.map((f, i) => f.index - (this.frames[i - 1]?.index ?? -1));

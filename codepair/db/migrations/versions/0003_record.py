@@ -5,6 +5,7 @@ Revises: 0001
 Create Date: 2026-12-01
 """
 
+import zlib
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -54,11 +55,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("room_id", "doc", "seq", name=op.f("pk_yjs_keyframes")),
     )
     # Compaction used to delete the rows it merged: for such a document its snapshot is the
-    # earliest state history can start from, so it becomes the first keyframe.
-    op.execute(
-        "INSERT INTO yjs_keyframes (room_id, doc, seq, at, state) "
-        "SELECT room_id, doc, upto_seq, at, state FROM yjs_snapshots"
+    # earliest state history can start from, so it becomes the first keyframe (compressed,
+    # as every keyframe is).
+    conn = op.get_bind()
+    snapshots = conn.execute(
+        sa.text("SELECT room_id, doc, upto_seq, at, state FROM yjs_snapshots")
+    ).all()
+    frames = sa.table(
+        "yjs_keyframes",
+        sa.column("room_id", sa.String),
+        sa.column("doc", sa.String),
+        sa.column("seq", sa.BigInteger),
+        sa.column("at", sa.DateTime(timezone=True)),
+        sa.column("state", sa.LargeBinary),
     )
+    if snapshots:
+        op.bulk_insert(
+            frames,
+            [
+                {
+                    "room_id": row.room_id,
+                    "doc": row.doc,
+                    "seq": row.upto_seq,
+                    "at": row.at,
+                    "state": zlib.compress(bytes(row.state), 1),
+                }
+                for row in snapshots
+            ],
+        )
 
 
 def downgrade() -> None:

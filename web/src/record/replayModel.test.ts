@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+
+import { DocTimeline, firstClient, lastAtOrBefore, parseT, type PackedUpdate } from "./replayModel";
+
+const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+/** Two authors typing: every update packed as the server sends it, with the text after it. */
+function typing(): { packed: PackedUpdate[]; texts: string[]; frame: Uint8Array; frameSeq: number } {
+  const a = new Y.Doc();
+  const b = new Y.Doc();
+  const packed: PackedUpdate[] = [];
+  const texts: string[] = [];
+  let frame: Uint8Array = new Uint8Array();
+  let frameSeq = 0;
+  const word = "hello world ";
+  for (let i = 0; i < 300; i++) {
+    const [doc, other, author] = i % 3 === 0 ? [b, a, 1] : [a, b, 0];
+    const seen = Y.encodeStateVector(doc);
+    const text = doc.getText("code");
+    if (i % 17 === 16) text.delete(text.length - 1, 1);
+    else text.insert(text.length, word[i % word.length] ?? "x");
+    const update = Y.encodeStateAsUpdate(doc, seen);
+    Y.applyUpdate(other, update);
+    packed.push([i + 1, 1000 + i * 10, author, b64(update)]);
+    texts.push(text.toString());
+    if (i === 199) {
+      frame = Y.encodeStateAsUpdate(doc);
+      frameSeq = i + 1;
+    }
+  }
+  return { packed, texts, frame, frameSeq };
+}
+
+describe("replay model", () => {
+  it("rebuilds the text after any update, forward, backward and from a keyframe", () => {
+    const { packed, texts, frame, frameSeq } = typing();
+    const timeline = new DocTimeline({ updates: packed }, [{ seq: frameSeq, bytes: frame }]);
+    for (const i of [0, 5, 150, 120, 299, 210, 3, 250, 199, 200, -1]) {
+      timeline.seekIndex(i);
+      expect(timeline.text()).toBe(i < 0 ? "" : texts[i]);
+    }
+    expect(timeline.indexAt(1000 + 55 * 10 + 3)).toBe(55);
+    expect(timeline.indexAt(0)).toBe(-1);
+  });
+
+  it("attributes every character to the author whose client typed it", () => {
+    const { packed } = typing();
+    const timeline = new DocTimeline({ updates: packed });
+    timeline.learnAuthors();
+    timeline.seekIndex(packed.length - 1);
+    const runs = timeline.authorRuns();
+    expect(runs.map((r) => r.end - r.start).reduce((x, y) => x + y, 0)).toBe(timeline.text().length);
+    expect(new Set(runs.map((r) => r.author))).toEqual(new Set([0, 1]));
+  });
+
+  it("reads update headers, searches times and parses ?t=", () => {
+    const doc = new Y.Doc();
+    doc.getText("code").insert(0, "x");
+    expect(firstClient(Y.encodeStateAsUpdate(doc))).toBe(doc.clientID);
+    expect(lastAtOrBefore([1, 2, 2, 5], 2)).toBe(2);
+    expect(lastAtOrBefore([1, 2, 2, 5], 0)).toBe(-1);
+    expect(parseT("90", 1000)).toBe(91_000);
+    expect(parseT("2026-12-01T10:00:00Z", 0)).toBe(Date.parse("2026-12-01T10:00:00Z"));
+    expect(parseT("nonsense", 0)).toBeNull();
+  });
+});
