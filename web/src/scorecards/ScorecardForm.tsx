@@ -29,7 +29,8 @@ export function ScorecardForm({ roomId, compact = false }: { roomId: string; com
   const state = useSession();
   const me = state.kind === "user" ? state.user : null;
   const queryClient = useQueryClient();
-  const cards = useQuery(scorecardsQuery(roomId));
+  // Read again now and then: others submit (and a lead may reopen) while this form is open.
+  const cards = useQuery({ ...scorecardsQuery(roomId), refetchInterval: 20_000 });
   const mine = cards.data?.items.find((c) => c.interviewer.id === me?.id) ?? null;
   const others = cards.data?.items.filter((c) => c.interviewer.id !== me?.id) ?? [];
 
