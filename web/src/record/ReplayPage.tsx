@@ -161,12 +161,13 @@ function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }
     decorations.current = editor.createDecorationsCollection();
     shown.current = { index: -2, text: "" };
     paint(tRef.current);
-    // Authors of characters that came in a keyframe: learned once the first paint is up.
+    // Authors of characters that came in a keyframe: learned (every update decoded) once the
+    // first paint is on the screen, not before it.
     const learn = setTimeout(() => {
       code.learnAuthors();
       shown.current.index = -2;
       paint(tRef.current);
-    }, 0);
+    }, 300);
     window.codepairReplay = {
       start: span.start,
       end: span.end,
