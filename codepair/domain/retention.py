@@ -35,7 +35,7 @@ MAX_RETENTION_DAYS = 36500
 MAX_ROOMS_PER_PURGE = 500  # what one dry run lists, and one erasure deletes
 # Rooms per purge transaction: a room's update log can run to thousands of rows, and on
 # SQLite a long write transaction holds up the hub's group commit (the typing of live rooms).
-PURGE_BATCH = 20
+PURGE_BATCH = 5
 
 
 @dataclass(frozen=True, slots=True)
