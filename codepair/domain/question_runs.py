@@ -169,7 +169,8 @@ async def execute_tests_run(
         row.compile_output = "\n".join(filter(None, [result.compile_output, note])) if (
             result.status == "compile_error") else result.compile_output
         row.stderr = note if result.status == "internal_error" else ""
-        row.stdout = ""
+        # The run's own output is a summary anyone may see; each test has its own output.
+        row.stdout = f"Tests: {passed} of {len(tests)} passed\n" if result.status == "ok" else ""
         row.wall_ms = result.wall_ms
         row.finished_at = datetime.now(UTC)
         tests_row = RunTests(run_id=run.id, room_id=run.room_id, room_question_id=rq.id,

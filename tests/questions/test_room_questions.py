@@ -167,3 +167,15 @@ def test_plan_on_room_create_and_edit(server: Server, lead: Actor) -> None:
         r = c.post("/api/rooms", headers=me.headers,
                    json={"candidate_name": "Pat", "question_ids": ["x"] * 21})
         assert r.status_code == 422
+
+
+def test_presenting_is_rate_limited(server: Server, lead: Actor) -> None:
+    me = create_user(server, lead)
+    q = create_question(server, me)
+    room = create_room(server, me)
+    rq = attach(server, me, room["id"], q["id"])
+    path = f"/api/rooms/{room['id']}/questions/{rq['id']}/present"
+    with api(server) as c:
+        codes = [c.post(path, headers=me.headers, json={"replace_code": True}).status_code
+                 for _ in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429

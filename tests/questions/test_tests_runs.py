@@ -79,6 +79,7 @@ def test_results_per_test_with_the_candidates_view(run_server: Server) -> None:
     assert all(t["passed"] for t in run["tests"])
     assert_candidate_view(run["tests"])
     assert run["tests"][0]["actual_stdout"] == "HELLO\n"
+    assert run["stdout"] == "Tests: 3 of 3 passed\n" and run["stderr"] == ""
     assert run["tests"][0]["wall_ms"] is not None
     for sentinel in SENTINELS:
         assert sentinel not in r.text

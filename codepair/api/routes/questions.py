@@ -47,15 +47,20 @@ router = APIRouter(tags=["questions"])
 
 #: Bank writes (create, edit, delete) per person per minute.
 WRITES_PER_MINUTE = 60
+#: Presents per person per minute.
+PRESENTS_PER_MINUTE = 30
 
 
-def _limit_writes(request: Request, principal: Principal) -> None:
-    limiter: RateLimiter | None = getattr(request.app.state, "question_writes", None)
+def _limit_writes(request: Request, principal: Principal, kind: str = "question_writes") -> None:
+    """Bank writes, and presenting (each present may rewrite the room's editor)."""
+    limiter: RateLimiter | None = getattr(request.app.state, kind, None)
     if limiter is None:
-        limiter = request.app.state.question_writes = RateLimiter(WRITES_PER_MINUTE, 60)
+        limiter = RateLimiter(WRITES_PER_MINUTE if kind == "question_writes" else
+                              PRESENTS_PER_MINUTE, 60)
+        setattr(request.app.state, kind, limiter)
     wait = limiter.retry_after(principal.identity)
     if wait > 0:
-        raise RateLimited("Too many changes to the question bank; try again later", wait)
+        raise RateLimited("Too many changes; try again later", wait)
     limiter.hit(principal.identity)
 
 
@@ -232,6 +237,7 @@ async def present_room_question(
     if room.ended_at is not None:
         raise Conflict("This interview has ended")
     rq = await questions.room_question(db, room_id, rq_id)
+    _limit_writes(request, principal, "question_presents")
     replace_code = body.replace_code if body is not None else False
     hub = getattr(request.app.state, "hub", None)
     starter: str | None = None
