@@ -78,8 +78,17 @@ def wrk(url: str, seconds: float, token: str | None) -> dict[str, Any]:
     return {"rps": r["rps"], "p50": r["p50"] / 1000, "p99": r["p99"] / 1000, "errors": r["errors"]}
 
 
+def wrk_cpu(pid: int, url: str, seconds: float, token: str | None) -> dict[str, Any]:
+    """:func:`wrk`, with the server's CPU time per answered request (ms), which the other
+    load on a shared machine moves less than the rate."""
+    before = cpu_seconds(pid)
+    result = wrk(url, seconds, token)
+    result["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(1, result["rps"] * seconds)
+    return result
+
+
 @contextlib.contextmanager
-def minimal_app(database_url: str, user_id: int, public_url: str) -> Iterator[str]:
+def minimal_app(database_url: str, user_id: int, public_url: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {
         **os.environ,
@@ -98,7 +107,7 @@ def minimal_app(database_url: str, user_id: int, public_url: str) -> Iterator[st
                 if httpx.get(f"{url}{LIST}", timeout=2).status_code == 200:
                     break
             time.sleep(0.2)
-        yield url
+        yield url, proc.pid
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
@@ -148,7 +157,8 @@ def ratio_run(db: str, seconds: float, rounds: int) -> dict[str, Any]:
     try:
         token, user_id, _ = seed(server)
         url = database_url or f"sqlite:///{data / 'codepair.db'}"
-        with minimal_app(url, user_id, server.url) as floor_url:
+        assert server.proc is not None
+        with minimal_app(url, user_id, server.url) as (floor_url, floor_pid):
             headers = {"Authorization": f"Bearer {token}"}
             ours_body = httpx.get(f"{server.url}{LIST}", headers=headers, timeout=10).json()
             floor_body = httpx.get(f"{floor_url}{LIST}", timeout=10).json()
@@ -156,9 +166,10 @@ def ratio_run(db: str, seconds: float, rounds: int) -> dict[str, Any]:
             results: dict[str, list[dict[str, Any]]] = {"ours": [], "minimal": []}
             for _ in range(rounds):
                 wrk(f"{floor_url}{LIST}", 2, None)  # warm-up
-                results["minimal"].append(wrk(f"{floor_url}{LIST}", seconds, None))
+                results["minimal"].append(wrk_cpu(floor_pid, f"{floor_url}{LIST}", seconds, None))
                 wrk(f"{server.url}{LIST}", 2, token)
-                results["ours"].append(wrk(f"{server.url}{LIST}", seconds, token))
+                ours = wrk_cpu(server.proc.pid, f"{server.url}{LIST}", seconds, token)
+                results["ours"].append(ours)
         return {"db": db, "same_json": same, **results}
     finally:
         server.kill()
@@ -240,17 +251,23 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"GET {LIST}, {ROOMS} rooms, wrk -t2 -c32, {args.seconds:.0f} s per run")
-    print("| database | minimal FastAPI | CodePair | ratio | CodePair p99 | same JSON |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| database | minimal FastAPI | CodePair | ratio | CPU/request: minimal, CodePair "
+        "| CodePair p99 | same JSON |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for db in args.db.split(","):
         r = ratio_run(db, args.seconds, args.rounds)
         floor = statistics.median(x["rps"] for x in r["minimal"])
         ours = statistics.median(x["rps"] for x in r["ours"])
         p99 = statistics.median(x["p99"] for x in r["ours"])
+        cpu_floor = statistics.median(x["cpu_ms"] for x in r["minimal"])
+        cpu_ours = statistics.median(x["cpu_ms"] for x in r["ours"])
         errors = sum(x["errors"] for x in r["ours"] + r["minimal"])
         note = f" ({errors} non-2xx)" if errors else ""
         print(
-            f"| {db} | {floor:,.0f} | {ours:,.0f} | {ours / floor:.2f} | {p99:.1f} ms "
+            f"| {db} | {floor:,.0f} req/s | {ours:,.0f} req/s | {ours / floor:.2f} "
+            f"| {cpu_floor:.2f} ms, {cpu_ours:.2f} ms | {p99:.1f} ms "
             f"| {'yes' if r['same_json'] else 'NO'}{note} |",
             flush=True,
         )
