@@ -33,6 +33,13 @@ export function BoardReplay({ roomId, at }: { roomId: string; at: number }) {
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   wanted.current = at;
+  // Excalidraw replaces its scene with its initial data once mounted: the first board goes
+  // in as that initial data, later ones through updateScene.
+  const [first] = useState(() => {
+    let resolve: (scene: { elements: SceneElements }) => void = () => undefined;
+    const promise = new Promise<{ elements: SceneElements }>((r) => (resolve = r));
+    return { promise, resolve, done: false };
+  });
 
   useEffect(() => {
     if (!excalidraw) return;
@@ -47,9 +54,12 @@ export function BoardReplay({ roomId, at }: { roomId: string; at: number }) {
         setError(null);
         if (board.seq !== shownSeq.current) {
           shownSeq.current = board.seq;
-          const elements = board.elements ?? [];
-          excalidraw.updateScene({ elements: elements as unknown as SceneElements, captureUpdate: CaptureUpdateAction.NEVER });
-          setCount(elements.length);
+          const elements = (board.elements ?? []) as unknown as SceneElements;
+          if (!first.done) {
+            first.done = true;
+            first.resolve({ elements });
+          } else excalidraw.updateScene({ elements, captureUpdate: CaptureUpdateAction.NEVER });
+          setCount(board.elements?.length ?? 0);
         }
       } catch (e) {
         setError(e instanceof Error ? e.message : "Could not load the board");
@@ -61,7 +71,7 @@ export function BoardReplay({ roomId, at }: { roomId: string; at: number }) {
     };
     const wait = Math.max(0, FETCH_EVERY_MS - (performance.now() - last.current));
     if (!timer.current) timer.current = setTimeout(() => void load(), wait);
-  }, [excalidraw, roomId, at]);
+  }, [excalidraw, roomId, at, first]);
 
   useEffect(
     () => () => {
@@ -77,7 +87,7 @@ export function BoardReplay({ roomId, at }: { roomId: string; at: number }) {
           {error ?? "The board is empty at this moment."}
         </div>
       )}
-      <Excalidraw excalidrawAPI={setExcalidraw} viewModeEnabled UIOptions={{ tools: { image: false }, canvasActions: { loadScene: false, export: false, saveAsImage: false } }} />
+      <Excalidraw initialData={first.promise} excalidrawAPI={setExcalidraw} viewModeEnabled UIOptions={{ tools: { image: false }, canvasActions: { loadScene: false, export: false, saveAsImage: false } }} />
     </div>
   );
 }
