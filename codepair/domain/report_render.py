@@ -15,6 +15,8 @@ from typing import Any
 
 from codepair.domain.scorecards import RECOMMENDATION_LABELS
 
+RUN_LINES = 12  # lines of a run's output in the PDF (the JSON keeps more)
+PDF_RUNS = 50  # the last runs shown in the PDF: each costs layout time (the JSON has them all)
 SCORE_LABELS = {1: "1 · poor", 2: "2 · mixed", 3: "3 · good", 4: "4 · excellent"}
 STATUS_LABELS = {
     "ok": "OK",
@@ -321,7 +323,10 @@ a { color: #1d4ed8; text-decoration: none; }
 .overview td.score { text-align: center; }
 .overview td:first-child { width: 34%; }
 .badge { white-space: nowrap; }
-td.output { width: 42%; }
+p.line { margin: 0; padding: 2pt 0; border-bottom: 0.5pt solid #e5e7eb; }
+.time { display: inline-block; width: 16mm; color: #6b7280; }
+.run { border-bottom: 0.5pt solid #e5e7eb; padding: 3pt 0; }
+.run pre { margin: 3pt 0 0 16mm; }
 table.card-ratings td:first-child { width: 26%; }
 table.card-ratings td:nth-child(2) { width: 15%; white-space: nowrap; }
 """
@@ -361,15 +366,14 @@ def to_html(report: dict[str, Any]) -> str:
     parts += _html_runs(report["runs"])
     parts += ["<h2>Chat</h2>"]
     if report["chat"]:
-        parts.append("<table class='chat'>")
+        parts.append("<div class='chat'>")
         for m in report["chat"]:
             parts.append(
-                f"<tr><td class='time'>{_when(m['sent_at'], with_date=False)}</td>"
-                f"<td class='who'>{_h(m['author']['name'])}"
-                f"<br><span class='muted'>{_h(m['author']['role'])}</span></td>"
-                f"<td>{_h(m['text'])}</td></tr>"
+                f"<p class='line'><span class='time'>{_when(m['sent_at'], with_date=False)}</span>"
+                f" <b>{_h(m['author']['name'])}</b>"
+                f" <span class='muted'>({_h(m['author']['role'])})</span> {_h(m['text'])}</p>"
             )
-        parts.append("</table>")
+        parts.append("</div>")
     else:
         parts.append("<p class='muted'>No chat messages.</p>")
     parts += ["<h2>Interviewers' notes</h2>"]
@@ -489,22 +493,29 @@ def _html_runs(runs: list[dict[str, Any]]) -> list[str]:
     out = ["<h2>Runs</h2>"]
     if not runs:
         return [*out, "<p class='muted'>No code was run.</p>"]
-    out.append(
-        "<table><tr><th>Time</th><th>By</th><th>Language</th><th>Result</th><th>Output</th></tr>"
-    )
-    for run in runs:
+    if len(runs) > PDF_RUNS:
+        out.append(
+            f"<p class='muted'>The last {PDF_RUNS} of {len(runs)} runs; the JSON report has "
+            "them all.</p>"
+        )
+    # Blocks, not a table: WeasyPrint lays out a table that spans pages many times slower.
+    for run in runs[-PDF_RUNS:]:
         result = STATUS_LABELS.get(run["status"], run["status"])
         if run["tests"]:
-            result += f"<br>tests {run['tests']['passed']}/{run['tests']['total']}"
+            result += f" · tests {run['tests']['passed']}/{run['tests']['total']}"
         if run["wall_ms"] is not None:
-            result += f"<br><span class='muted'>{run['wall_ms']} ms</span>"
+            result += f" · {run['wall_ms']} ms"
         output = (run["stdout"] + ("\n" + run["stderr"] if run["stderr"] else "")).strip()
+        lines = output.splitlines()
+        if len(lines) > RUN_LINES:
+            lines = [*lines[:RUN_LINES], f"[... {len(lines) - RUN_LINES} more lines]"]
         out.append(
-            f"<tr><td>{_when(run['created_at'], with_date=False)}</td>"
-            f"<td>{_h(run['author']['name'])}</td><td>{_h(run['language'])}</td>"
-            f"<td>{result}</td><td class='output'><pre>{_h(output[:1500]) or '—'}</pre></td></tr>"
+            f"<div class='run'><div class='line'><span class='time'>"
+            f"{_when(run['created_at'], with_date=False)}</span> "
+            f"<b>{_h(run['author']['name'])}</b> · {_h(run['language'])} · {result}</div>"
+            + (f"<pre>{_h(chr(10).join(lines)[:1500])}</pre>" if output else "")
+            + "</div>"
         )
-    out.append("</table>")
     return out
 
 
@@ -520,16 +531,17 @@ def _html_timeline(section: dict[str, Any] | None) -> list[str]:
         out += [f"<td>{v}</td>" for v in counts.values()]
         out.append("</tr></table>")
     if section["moments"]:
-        out.append("<table><tr><th>Time</th><th>What</th><th>Who</th><th>Detail</th></tr>")
+        out.append("<div class='moments'>")
         for m in section["moments"]:
             detail = ", ".join(f"{k}: {v}" for k, v in m["detail"].items() if k != "run_id")
-            who = m["actor"]["name"] if m.get("actor") else ""
+            who = f" · {_h(m['actor']['name'])}" if m.get("actor") else ""
             out.append(
-                f"<tr><td><a href='{_h(m['replay'])}'>{_when(m['at'], with_date=False)}</a></td>"
-                f"<td>{_h(MOMENT_LABELS.get(m['type'], m['type']))}</td><td>{_h(who)}</td>"
-                f"<td>{_h(detail)}</td></tr>"
+                f"<p class='line'><a class='time' href='{_h(m['replay'])}'>"
+                f"{_when(m['at'], with_date=False)}</a> "
+                f"<b>{_h(MOMENT_LABELS.get(m['type'], m['type']))}</b>{who}"
+                f"{' · ' + _h(detail) if detail else ''}</p>"
             )
-        out.append("</table>")
+        out.append("</div>")
     out.append(f"<p>Replay: <a href='{_h(section['replay'])}'>{_h(section['replay'])}</a></p>")
     return out
 
