@@ -97,6 +97,9 @@ async def room_report(
     elif format == "md":
         body = report_render.to_markdown(data).encode()
     else:
+        # Commit first: rendering takes seconds, and the transaction (with the audit row's
+        # write lock on SQLite) must not stay open while it runs.
+        await db.commit()
         async with _pdf_slots(request):
             body = await asyncio.to_thread(report_render.to_pdf, data)
     disposition = "inline" if format == "json" else "attachment"
