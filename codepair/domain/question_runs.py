@@ -143,6 +143,7 @@ async def execute_tests_run(
     request = SuiteRequest(
         language=run.language, code=run.code,
         stdins=tuple(str(tests[i].get("stdin", "")) for i in order),
+        barrier=sum(1 for t in tests if not t.get("hidden")),
     )
 
     async with transaction(db) as session:
@@ -198,7 +199,8 @@ async def try_question(
     """Run code (a bank question's solution) against its tests, recording nothing."""
     order = run_order(tests)
     request = SuiteRequest(language=language, code=code,
-                           stdins=tuple(str(tests[i].get("stdin", "")) for i in order))
+                           stdins=tuple(str(tests[i].get("stdin", "")) for i in order),
+                           barrier=sum(1 for t in tests if not t.get("hidden")))
     try:
         result = await run_suite(executor, request, ticket)
     finally:

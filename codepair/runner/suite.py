@@ -31,6 +31,9 @@ log = structlog.get_logger("codepair.runner")
 STDERR_KEEP = 8 * 1024
 #: The whole suite's wall clock never exceeds this many seconds.
 SUITE_WALL_CAP = 60.0
+#: Tests run at once inside the sandbox (each with its own limits): two halve the time on two
+#: cores, and on a busy machine two processes get twice the share of the CPU.
+PARALLEL = 2
 
 HARNESS = r'''
 import ctypes, json, os, resource, selectors, signal, sys, time
@@ -41,15 +44,15 @@ except Exception:
 spec = json.loads(sys.stdin.buffer.read())
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 argv, cap, cpu, wall = spec["argv"], spec["output_bytes"], spec["cpu_seconds"], spec["wall_seconds"]
-keep = spec["stderr_keep"]
-
-def limits():
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-
+keep, parallel, barrier = spec["stderr_keep"], spec["parallel"], spec["barrier"]
+stdins = spec["stdins"]
 out = sys.stdout
-for index, text in enumerate(spec["stdins"]):
+sel = selectors.DefaultSelector()
+running = {}  # index -> state
+
+def launch(index):
     fd = os.memfd_create("stdin")
-    os.write(fd, text.encode())
+    os.write(fd, stdins[index].encode())
     os.lseek(fd, 0, 0)
     o_r, o_w = os.pipe()
     e_r, e_w = os.pipe()
@@ -60,59 +63,87 @@ for index, text in enumerate(spec["stdins"]):
             os.setsid()
             os.dup2(fd, 0); os.dup2(o_w, 1); os.dup2(e_w, 2)
             os.closerange(3, 65536)
-            limits()
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
             os.execvp(argv[0], argv)
         finally:
             os._exit(127)
     for f in (fd, o_w, e_w):
         os.close(f)
-    data = {o_r: bytearray(), e_r: bytearray()}
-    sel = selectors.DefaultSelector()
-    sel.register(o_r, selectors.EVENT_READ)
-    sel.register(e_r, selectors.EVENT_READ)
-    timed_out = over = False
-    deadline = started + wall
-    while sel.get_map():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            timed_out = True
-            break
-        for key, _ in sel.select(left):
-            chunk = os.read(key.fd, 65536)
-            if not chunk:
-                sel.unregister(key.fd)
-                continue
-            data[key.fd] += chunk
-            if len(data[o_r]) > cap or len(data[e_r]) > cap:
-                over = True
-        if over:
-            break
-    if timed_out or over:
+    state = {"pid": pid, "out": bytearray(), "err": bytearray(), "open": {o_r, e_r},
+             "o_r": o_r, "started": started, "timed_out": False, "over": False}
+    running[index] = state
+    for f in (o_r, e_r):
+        sel.register(f, selectors.EVENT_READ, index)
+
+def finish(index):
+    state = running.pop(index)
+    for f in list(state["open"]):
+        sel.unregister(f)
+        os.close(f)
+    if state["timed_out"] or state["over"]:
         try:
-            os.killpg(pid, signal.SIGKILL)
+            os.killpg(state["pid"], signal.SIGKILL)
         except OSError:
             pass
-    _, status, usage = os.wait4(pid, 0)
-    wall_ms = int((time.monotonic() - started) * 1000)
-    for f in (o_r, e_r):
-        os.close(f)
+    while True:  # its pipes are closed; it may still be running: no longer than its clock
+        pid, status, usage = os.wait4(state["pid"], os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() - state["started"] >= wall:
+            state["timed_out"] = True
+            os.killpg(state["pid"], signal.SIGKILL)
+            _, status, usage = os.wait4(state["pid"], 0)
+            break
+        time.sleep(0.002)
     try:
-        os.killpg(pid, signal.SIGKILL)  # whatever it left running
+        os.killpg(state["pid"], signal.SIGKILL)  # whatever it left running
     except OSError:
         pass
     out.write(json.dumps({
         "index": index,
         "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "stdout": bytes(data[o_r][:cap]).decode("utf-8", "replace"),
-        "stderr": bytes(data[e_r][-keep:]).decode("utf-8", "replace"),
-        "wall_ms": wall_ms,
+        "stdout": bytes(state["out"][:cap]).decode("utf-8", "replace"),
+        "stderr": bytes(state["err"][-keep:]).decode("utf-8", "replace"),
+        "wall_ms": int((time.monotonic() - state["started"]) * 1000),
         "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000),
         "memory_kb": usage.ru_maxrss,
-        "timed_out": timed_out,
-        "output_exceeded": over,
+        "timed_out": state["timed_out"],
+        "output_exceeded": state["over"],
     }) + "\n")
     out.flush()
+
+pending = list(range(len(stdins)))
+while pending or running:
+    # Tests before the barrier (visible) all end before any after it (hidden) starts.
+    while pending and len(running) < parallel and (
+        pending[0] < barrier or not any(i < barrier for i in running)
+    ):
+        launch(pending.pop(0))
+    now = time.monotonic()
+    for index, state in list(running.items()):
+        if now - state["started"] >= wall:
+            state["timed_out"] = True
+            finish(index)
+    if not running:
+        continue
+    left = min(wall - (now - st["started"]) for st in running.values())
+    for key, _ in sel.select(max(0.0, left)):
+        index = key.data
+        state = running.get(index)
+        if state is None or key.fd not in state["open"]:
+            continue
+        chunk = os.read(key.fd, 65536)
+        if not chunk:
+            sel.unregister(key.fd)
+            os.close(key.fd)
+            state["open"].discard(key.fd)
+        else:
+            state["out" if key.fd == state["o_r"] else "err"].extend(chunk)
+            if len(state["out"]) > cap or len(state["err"]) > cap:
+                state["over"] = True
+        if state["over"] or not state["open"]:
+            finish(index)
 '''
 
 
@@ -123,6 +154,9 @@ class SuiteRequest:
     language: str
     code: str
     stdins: tuple[str, ...]
+    # Inputs from this index on start only once every input before it has ended (hidden
+    # tests after visible ones: see codepair/domain/question_runs.py); None: no barrier.
+    barrier: int | None = None
 
 
 @dataclass(slots=True)
@@ -248,6 +282,8 @@ async def _compile_and_harness(
         "cpu_seconds": max(1, int(s.runner_time_limit_seconds + 0.999)),
         "wall_seconds": per_case_wall,
         "stderr_keep": STDERR_KEEP,
+        "parallel": PARALLEL,
+        "barrier": request.barrier if request.barrier is not None else n,
     }).encode()
     harness_path = f"{local.WORK}/.codepair-tests.py"
     files = {harness_path: HARNESS.encode()}

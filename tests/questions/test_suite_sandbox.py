@@ -53,12 +53,15 @@ async def executor(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Lo
 async def test_a_program_cannot_see_a_later_tests_input(executor: LocalExecutor) -> None:
     # Visible tests run first: nothing of the hidden input exists anywhere while they run.
     stdins = ("visible-one\n", "visible-two\n", f"{SECRET}\n")
-    result = await run_suite(executor, SuiteRequest("python", SNOOP, stdins), executor.reserve())
+    request = SuiteRequest("python", SNOOP, stdins, barrier=2)
+    result = await run_suite(executor, request, executor.reserve())
     assert result.status == "ok", result
     first, second, third = (case.stdout for case in result.cases)
     assert first.startswith("visible-one |") and second.startswith("visible-two |")
     assert SECRET not in first and SECRET not in second
     assert "visible-one" not in second.split("|", 1)[0]
+    # Two tests run at once, but none after the barrier while one before it is running.
+    assert result.cases[2].stdout.count("visible") >= 1  # it saw what the earlier ones left
     # The harness is not readable through /proc (it made itself undumpable).
     assert "PermissionError" in first
     assert third.startswith(SECRET)
@@ -73,9 +76,12 @@ async def test_crash_hang_and_flood_stay_in_their_test(executor: LocalExecutor) 
         "if s == 'flood':\n    while True: print('x' * 1000)\n"
         "print(s)\n"
     )
-    stdins = ("crash\n", "hang\n", "flood\n", "fine\n")
+    stdins = ("crash\n", "hang\n", "flood\n", "fine\n", "quiet\n")
+    quiet = "if s == 'quiet':\n    import os, time\n    os.close(1)\n    os.close(2)\n"
+    code = code.replace("print(s)", quiet + "    time.sleep(30)\nprint(s)")
     result = await run_suite(executor, SuiteRequest("python", code, stdins), executor.reserve())
-    assert [c.status for c in result.cases] == ["runtime_error", "time_limit", "output_limit", "ok"]
+    statuses = [c.status for c in result.cases]
+    assert statuses == ["runtime_error", "time_limit", "output_limit", "ok", "time_limit"]
     assert result.cases[0].exit_code == 4 and result.cases[3].stdout == "fine\n"
     assert len(result.cases[2].stdout) <= 16 * 1024
 
