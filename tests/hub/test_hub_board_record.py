@@ -40,7 +40,7 @@ async def test_board_at_a_moment_and_in_the_report(
         client="cand",
         elements=[element("box", index="a0"), element("db", type="ellipse", x=300, index="a1")],
     )
-    with httpx.Client(base_url=server.url) as http:
+    with httpx.Client(base_url=server.url, timeout=60) as http:
         await _settled(http, room["id"], lead.headers, 2)
         earlier = datetime.now(UTC)
         await asyncio.sleep(0.1)
