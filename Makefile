@@ -9,13 +9,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go \
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go $(REPORT_PACKAGES) poppler-utils
 ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
-.PHONY: api-types api-types-check run-deps
+.PHONY: api-types api-types-check run-deps report-deps
 
 # What code runs need, as command:Debian package: the sandbox and its timer first, then the
 # languages of the runner's table (docs/runner.md). `make run` installs what is missing when
@@ -26,7 +26,7 @@ LANGUAGE_TOOLS := python3:python3 node:nodejs gcc:gcc g++:g++ javac:default-jdk-
   rustc:rustc go:golang-go bash:bash
 RUNS ?= on
 
-run: $(VENV)/.run-installed run-deps web toolchains migrate
+run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate
 	@echo
 	@echo "CodePair on http://$(HOST):$(PORT)"
 	@echo "First time? Create the first lead in another terminal:"
@@ -109,6 +109,16 @@ run-deps:
 	    echo "(or serve without code runs: make run RUNS=off)"; \
 	    exit 1; \
 	  fi; \
+	fi
+
+# What PDF reports need (WeasyPrint draws with pango): installed as root, else the command.
+report-deps:
+	@missing=""; for p in $(REPORT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing what PDF reports need:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "PDF reports need:$$missing (sudo apt-get install -y$$missing); Markdown and JSON work without"; fi; \
 	fi
 
 # The web client's REST types come from the server's OpenAPI schema (no server needed):

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from codepair.domain.errors import Unavailable
 from codepair.domain.scorecards import RECOMMENDATION_LABELS
 
 RUN_LINES = 12  # lines of a run's output in the PDF (the JSON keeps more)
@@ -571,7 +572,13 @@ def _only_data_urls() -> Any:
 
 def to_pdf(report: dict[str, Any]) -> bytes:
     """The PDF (blocking: call it in a worker thread)."""
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+    except (ImportError, OSError) as exc:  # OSError: pango's libraries are missing
+        raise Unavailable(
+            "PDF reports need pango on this server (make run installs it); "
+            "Markdown and JSON reports work without it"
+        ) from exc
 
     pdf: bytes = HTML(string=to_html(report), url_fetcher=_only_data_urls()).write_pdf()
     return pdf
