@@ -23,6 +23,8 @@ def bank_server(server_factory: ServerFactory) -> Server:
                            "CODEPAIR_RUNS_PER_MINUTE_PER_PERSON": "200"})
 
 
+# Five `codepair` commands (each a Python start with the whole app) on a busy machine.
+@pytest.mark.timeout(300)
 def test_starter_set_imports_once_and_round_trips(bank_server: Server, tmp_path: Path) -> None:
     starters = sorted(STARTER_DIR.glob("*.yaml"))
     assert len(starters) >= 10
@@ -60,6 +62,7 @@ def test_a_bad_file_is_refused_with_its_reason(bank_server: Server, tmp_path: Pa
     assert "1 created, 0 updated, 0 unchanged, 3 refused" in done.stdout
 
 
+@pytest.mark.timeout(300)  # 48 sandboxed suites
 def test_every_starter_solution_passes_and_every_starter_runs(bank_server: Server) -> None:
     bank_server.cli("questions", "starter")
     lead = bootstrap_lead(bank_server)
