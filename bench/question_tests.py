@@ -4,10 +4,10 @@
 
 Runs a correct solution of "sum the numbers on the line" against ``--tests`` inputs through
 the local executor's suite (codepair/runner/suite.py: one harness sandbox, the program once
-per test, two at a time; C compiled once first), ``--rounds`` times per language, and prints the median and
-worst wall time of the whole suite, and the mean time of one test inside it. Targets: Python
-under 1.5 s, C under 3 s including the compile. Also prints what running the tests one
-sandbox each would cost (20 runs through ``Executor.run``), for comparison.
+per test, two at a time; C compiled once first), ``--rounds`` times per language, and prints
+the median and worst wall time of the whole suite, and the mean time of one test inside it.
+Targets: Python under 1.5 s, C under 3 s including the compile. Also prints what running the
+tests one sandbox each would cost (20 runs through ``Executor.run``), for comparison.
 """
 
 from __future__ import annotations
