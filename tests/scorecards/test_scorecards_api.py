@@ -43,9 +43,7 @@ def _panel(server: Server, lead: Actor) -> Panel:
             headers=owner.headers,
             json={"user_id": co.user_id},
         ).raise_for_status()
-    return Panel(
-        server, lead, owner, co, stranger, join(server, room), join(server, other), room
-    )
+    return Panel(server, lead, owner, co, stranger, join(server, room), join(server, other), room)
 
 
 @pytest.fixture
@@ -234,6 +232,7 @@ def test_strangers_candidates_and_other_rooms_are_refused(panel: Panel) -> None:
 
 def test_waiting_for_your_scorecard(panel: Panel) -> None:
     with client(panel.server) as c:
+
         def waiting(who: Actor) -> list[str]:
             r = c.get("/api/scorecards/waiting", headers=who.headers)
             assert r.status_code == 200
@@ -257,9 +256,12 @@ def test_leads_edit_the_default_criteria(server: Server, lead: Actor) -> None:
         before = c.get("/api/scorecard-criteria", headers=p.owner.headers).json()["items"]
         assert [i["criterion"] for i in before][:4] == DEFAULTS or before
         new = [*before, {"criterion": "System design", "description": "Sketches the parts"}]
-        assert c.put(
-            "/api/scorecard-criteria", headers=p.owner.headers, json={"items": new}
-        ).status_code == 403
+        assert (
+            c.put(
+                "/api/scorecard-criteria", headers=p.owner.headers, json={"items": new}
+            ).status_code
+            == 403
+        )
         r = c.put("/api/scorecard-criteria", headers=lead.headers, json={"items": new})
         assert r.status_code == 200, r.text
         try:
