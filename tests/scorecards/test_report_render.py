@@ -1,0 +1,89 @@
+"""The report renderer on its own: what people typed is text, and the PDF fetches nothing."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+from codepair.domain.report_render import to_html, to_markdown, to_pdf
+
+
+def _report(text: str, svg: str | None = None) -> dict[str, Any]:
+    base = "http://codepair.example"
+    return {
+        "generated_at": "2026-12-01T20:00:00+00:00",
+        "base_url": base,
+        "room": {
+            "id": "r1",
+            "title": text,
+            "candidate_name": text,
+            "status": "ended",
+            "language": "python",
+            "scheduled_at": None,
+            "duration_minutes": 60,
+            "created_at": None,
+            "started_at": None,
+            "ended_at": None,
+            "url": f"{base}/rooms/r1",
+        },
+        "interviewers": [{"id": 1, "name": text, "email": "a@example.com", "role": "owner"}],
+        "code": {"language": "python", "text": text},
+        "notes": {"text": "", "html": "", "markdown": ""},
+        "runs": [],
+        "questions": None,
+        "chat": [{"author": {"name": text, "role": "candidate"}, "text": text, "sent_at": None}],
+        "scorecards": {
+            "items": [],
+            "criteria": [],
+            "progress": {"submitted": 0, "expected": 1},
+            "others_hidden": False,
+        },
+        "timeline": None,
+        "board": {"elements": 1, "svg": svg} if svg else None,
+    }
+
+
+def test_what_people_typed_is_escaped() -> None:
+    evil = "<img src='http://127.0.0.1:9/x'><script>alert(1)</script>"
+    html = to_html(_report(evil))
+    assert "<img src='http://127.0.0.1:9/x'>" not in html and "<script>" not in html
+    assert "&lt;script&gt;" in html
+    md = to_markdown(_report("# heading [link](http://x) *b*"))
+    assert "\\# heading \\[link\\](http://x) \\*b\\*" in md
+
+
+class _Counter(BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        self.send_response(200)
+        self.send_header("content-type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_the_pdf_fetches_nothing_from_the_network() -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Counter)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/leak.png"
+    try:
+        svg = (
+            "<svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink'"
+            f" width='100' height='100'><image href='{url}' xlink:href='{url}' width='50'"
+            " height='50'/><rect width='20' height='20'/></svg>"
+        )
+        pdf = to_pdf(_report("Plain Candidate", svg))
+        assert pdf.startswith(b"%PDF")
+        # The embedded board image itself is a data: URL and is drawn.
+        assert base64.b64encode(svg.encode()).decode()[:20] in to_html(_report("x", svg))
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert _Counter.hits == 0
