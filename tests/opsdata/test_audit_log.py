@@ -11,7 +11,15 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from tests.opsdata.rows import execute, scalar
-from tests.support.api import Actor, bootstrap_lead, client, create_room, create_user, join
+from tests.support.api import (
+    PASSWORD,
+    Actor,
+    bootstrap_lead,
+    client,
+    create_room,
+    create_user,
+    join,
+)
 from tests.support.server import Server
 
 
@@ -61,6 +69,20 @@ def test_user_changes_are_recorded_with_who_and_what(server: Server, lead: Actor
     assert mine[0]["detail"]["email"] == ivy.email
     # The deleted user's sign-in is still in the log, under the name she had.
     assert _audit(server, lead, actor="Ivy Audited", action="auth.login")["total"] == 1
+
+
+def test_a_password_change_is_recorded(server: Server, lead: Actor) -> None:
+    ivy = create_user(server, lead)
+    with client(server) as c:
+        r = c.post(
+            "/api/me/password",
+            headers=ivy.headers,
+            json={"current_password": PASSWORD, "new_password": "another-long-password"},
+        )
+        assert r.status_code == 204, r.text
+    (event,) = _audit(server, lead, action="user.password_changed", actor=str(ivy.user_id))["items"]
+    assert event["target"] == f"user:{ivy.user_id}" and event["ip"] == "127.0.0.1"
+    assert "another-long-password" not in str(event)
 
 
 def test_room_lifecycle_is_recorded_without_the_candidate_name(server: Server, lead: Actor) -> None:

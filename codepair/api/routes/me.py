@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from codepair.api.deps import CurrentUser, DbSession
+from codepair.api.deps import CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import MeUpdate, PasswordChange, UserOut
-from codepair.domain import auth, users
+from codepair.domain import audit, auth, users
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 
@@ -36,6 +36,13 @@ async def change_password(
     user = await users.get_user(db, principal.user_id)
     await auth.change_password(
         db, user, body.current_password, body.new_password, keep_session=principal.session_id
+    )
+    await audit.record(
+        db,
+        "user.password_changed",
+        actor=principal,
+        ip=client_ip(request),
+        target=f"user:{user.id}",
     )
     # Sockets of the other sign-ins close with them.
     after_commit_user_revoked(request, user.id, keep_session=principal.session_id)

@@ -44,6 +44,7 @@ const ACTION_LABELS: Record<string, string> = {
   "user.created": "User created",
   "user.updated": "User changed",
   "user.deleted": "User deleted",
+  "user.password_changed": "Password changed",
   "room.created": "Interview created",
   "room.ended": "Interview ended",
   "room.deleted": "Interview deleted",
