@@ -256,7 +256,7 @@ def main() -> None:
         "| CodePair p99 | same JSON |"
     )
     print("|---|---|---|---|---|---|---|")
-    for db in args.db.split(","):
+    for db in filter(None, args.db.split(",")):
         r = ratio_run(db, args.seconds, args.rounds)
         floor = statistics.median(x["rps"] for x in r["minimal"])
         ours = statistics.median(x["rps"] for x in r["ours"])
