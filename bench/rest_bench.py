@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -175,6 +176,7 @@ def ratio_run(db: str, seconds: float, rounds: int) -> dict[str, Any]:
         server.kill()
         if database_url:
             drop_pg_database(database_url)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def _propagation(url_template: str, room: str) -> dict[str, Any]:
@@ -238,6 +240,7 @@ def mixed_run(rate: float, rounds: int) -> dict[str, Any]:
         }
     finally:
         server.kill()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def main() -> None:
