@@ -233,6 +233,15 @@ async def test_a_lead_erases_one_candidate_at_once(server_factory: ServerFactory
     assert len(erased) == 1 and erased[0]["detail"]["rooms"] == 2
     assert "lovelace" not in json.dumps(log).lower()
 
+    # By email: the rooms that carry it, whatever name they were given.
+    mailed = create_room(srv, ivy, candidate_name="G. Hopper", candidate_email="grace@example.com")
+    with client(srv) as c:
+        body = {"candidate_email": "Grace@Example.com"}
+        r = c.post("/api/candidates/erase", headers=lead.headers, json=body)
+        assert r.status_code == 200 and [x["id"] for x in r.json()["rooms"]] == [mailed["id"]]
+    _assert_gone(await room_rows(srv, mailed["id"]))
+    _assert_kept(await room_rows(srv, other))
+
 
 async def test_deleting_a_room_deletes_everything_of_it(server_factory: ServerFactory) -> None:
     srv = server_factory()
