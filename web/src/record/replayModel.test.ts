@@ -44,6 +44,23 @@ describe("replay model", () => {
     expect(timeline.indexAt(0)).toBe(-1);
   });
 
+  it("the text index gives the same text, language and authors as the Y.Doc at any update", () => {
+    const { packed, texts } = typing();
+    const plain = new DocTimeline({ updates: packed });
+    plain.learnAuthors();
+    const fast = new DocTimeline({ updates: packed });
+    while (!fast.buildIndex(1));
+    expect(fast.indexed).toBe(true);
+    for (const i of [299, 0, 5, 150, 120, 210, 3, 250, 199, 200, 201, 99, 100, -1, 299, 180]) {
+      fast.seekIndex(i);
+      plain.seekIndex(i);
+      expect(fast.text()).toBe(i < 0 ? "" : texts[i]);
+      const runs = fast.authorRuns();
+      expect(runs.map((r) => r.end - r.start).reduce((x, y) => x + y, 0)).toBe(fast.text().length);
+      expect(runs).toEqual(plain.authorRuns());
+    }
+  });
+
   it("attributes every character to the author whose client typed it", () => {
     const { packed } = typing();
     const timeline = new DocTimeline({ updates: packed });

@@ -113,6 +113,192 @@ export interface AuthorRun {
   author: number;
 }
 
+/** How many updates apart the text index keeps a checkpoint: a seek applies at most this many
+ * splices to a plain string (no Yjs at all). */
+export const CHECKPOINT_EVERY = 100;
+
+/** A run of characters by one author, as a length (the runs of a text are contiguous). */
+interface LenRun {
+  len: number;
+  author: number;
+}
+
+/** Apply a splice (delete `del` characters at `pos`, then insert `ins` there by `author`). */
+function spliceRuns(runs: LenRun[], pos: number, del: number, insLen: number, author: number): void {
+  let i = 0;
+  let offset = 0;
+  // Find the run holding `pos` (or the end).
+  while (i < runs.length && offset + (runs[i]?.len ?? 0) <= pos) offset += runs[i++]?.len ?? 0;
+  if (i < runs.length && offset < pos) {
+    // Split the run at pos.
+    const run = runs[i] as LenRun;
+    const head = pos - offset;
+    runs.splice(i, 1, { len: head, author: run.author }, { len: run.len - head, author: run.author });
+    i++;
+  }
+  let left = del;
+  while (left > 0 && i < runs.length) {
+    const run = runs[i] as LenRun;
+    if (run.len <= left) {
+      left -= run.len;
+      runs.splice(i, 1);
+    } else {
+      runs[i] = { len: run.len - left, author: run.author };
+      left = 0;
+    }
+  }
+  if (insLen > 0) {
+    const before = runs[i - 1];
+    if (before && before.author === author) runs[i - 1] = { len: before.len + insLen, author };
+    else runs.splice(i, 0, { len: insLen, author });
+  }
+  // Merge neighbours that became one author's after a delete.
+  const prev = runs[i - 1];
+  const next = runs[i];
+  if (insLen === 0 && prev && next && prev.author === next.author) runs.splice(i - 1, 2, { len: prev.len + next.len, author: prev.author });
+}
+
+/**
+ * The code's plain text and its authors after every update, without Yjs at seek time: one
+ * forward pass through a `Y.Doc` (in steps, in idle time) turns each update into text splices,
+ * and every `CHECKPOINT_EVERY` updates the text and its author runs are kept. A moment is then
+ * a checkpoint plus at most that many string splices.
+ */
+export class TextIndex {
+  private readonly n: number;
+  private readonly doc = new Y.Doc();
+  /** Splices of update i: `spliceAt[i]..spliceAt[i+1]` in the flat arrays. */
+  private readonly spliceAt: Int32Array;
+  private readonly pos: number[] = [];
+  private readonly del: number[] = [];
+  private readonly ins: string[] = [];
+  private readonly who: number[] = [];
+  /** Language after update i (undefined: unchanged from the one before; see `languageAt`). */
+  private readonly langChanges: { index: number; language: string }[] = [];
+  private readonly checkpoints: { text: string; runs: LenRun[] }[] = [{ text: "", runs: [] }];
+  /** How many updates the forward pass has turned into splices. */
+  built = 0;
+  /** The state at `at` (an update index, -1: before any). */
+  private at = -1;
+  private curText = "";
+  private curRuns: LenRun[] = [];
+  private pending: { author: number } = { author: -1 };
+  /** The forward pass's own text and runs (after update `built - 1`). */
+  private buildText = "";
+  private readonly buildRuns: LenRun[] = [];
+
+  constructor(
+    private readonly timeline: DocTimeline,
+    name = "code",
+  ) {
+    this.n = timeline.length;
+    this.spliceAt = new Int32Array(this.n + 1);
+    const text = this.doc.getText(name);
+    text.observe((event) => {
+      let p = 0;
+      for (const op of event.delta) {
+        if (op.retain !== undefined) p += op.retain;
+        else if (op.delete !== undefined) this.push(p, op.delete, "");
+        else if (typeof op.insert === "string") {
+          this.push(p, 0, op.insert);
+          p += op.insert.length;
+        }
+      }
+    });
+    this.doc.getMap("meta").observe(() => {
+      const value = this.doc.getMap("meta").get("language");
+      if (typeof value === "string") this.langChanges.push({ index: this.built, language: value });
+    });
+  }
+
+  private push(p: number, d: number, s: string): void {
+    this.pos.push(p);
+    this.del.push(d);
+    this.ins.push(s);
+    this.who.push(this.pending.author);
+  }
+
+  get ready(): boolean {
+    return this.built >= this.n;
+  }
+
+  /** Run the forward pass for about `budgetMs`; true when it is done. */
+  build(budgetMs = 8): boolean {
+    const until = performance.now() + budgetMs;
+    let text = this.buildText;
+    const runs = this.buildRuns;
+    while (this.built < this.n) {
+      const i = this.built;
+      const bytes = this.timeline.updateBytes(i);
+      const client = firstClient(bytes);
+      const own = this.timeline.authorOf[i] ?? -1;
+      this.pending = { author: (client !== null ? this.timeline.clientAuthor.get(client) : undefined) ?? own };
+      this.spliceAt[i] = this.pos.length;
+      Y.applyUpdate(this.doc, bytes);
+      for (let k = this.spliceAt[i] ?? 0; k < this.pos.length; k++) {
+        const p = this.pos[k] ?? 0;
+        const d = this.del[k] ?? 0;
+        const s = this.ins[k] ?? "";
+        text = text.slice(0, p) + s + text.slice(p + d);
+        spliceRuns(runs, p, d, s.length, this.who[k] ?? -1);
+      }
+      this.built = i + 1;
+      this.spliceAt[this.built] = this.pos.length;
+      if (this.built % CHECKPOINT_EVERY === 0) this.checkpoints.push({ text, runs: runs.map((r) => ({ ...r })) });
+      if (this.built % 64 === 0 && performance.now() > until) break;
+    }
+    this.buildText = text;
+    if (this.ready) this.doc.destroy();
+    return this.ready;
+  }
+
+  /** Make the index stand after update `to` (needs `ready`). */
+  seek(to: number): void {
+    if (to === this.at) return;
+    let from = this.at;
+    if (to < this.at || to - this.at > CHECKPOINT_EVERY) {
+      const k = Math.floor((to + 1) / CHECKPOINT_EVERY);
+      const cp = this.checkpoints[k] ?? { text: "", runs: [] };
+      this.curText = cp.text;
+      this.curRuns = cp.runs.map((r) => ({ ...r }));
+      from = k * CHECKPOINT_EVERY - 1;
+    }
+    const first = this.spliceAt[from + 1] ?? 0;
+    const last = this.spliceAt[to + 1] ?? 0;
+    for (let k = first; k < last; k++) {
+      const p = this.pos[k] ?? 0;
+      const d = this.del[k] ?? 0;
+      const s = this.ins[k] ?? "";
+      this.curText = this.curText.slice(0, p) + s + this.curText.slice(p + d);
+      spliceRuns(this.curRuns, p, d, s.length, this.who[k] ?? -1);
+    }
+    this.at = to;
+  }
+
+  text(): string {
+    return this.curText;
+  }
+
+  language(): string | undefined {
+    let found: string | undefined;
+    for (const change of this.langChanges) {
+      if (change.index > this.at) break;
+      found = change.language;
+    }
+    return found;
+  }
+
+  authorRuns(): AuthorRun[] {
+    const out: AuthorRun[] = [];
+    let offset = 0;
+    for (const run of this.curRuns) {
+      out.push({ start: offset, end: offset + run.len, author: run.author });
+      offset += run.len;
+    }
+    return out;
+  }
+}
+
 /** One document of the record, able to stand as it was at any update. */
 export class DocTimeline {
   readonly seqs: Float64Array;
@@ -156,6 +342,28 @@ export class DocTimeline {
     return this.raw.length;
   }
 
+  /** The text index, once built (`buildIndex`): seeks then touch no Yjs at all. */
+  private index: TextIndex | null = null;
+  private indexing: TextIndex | null = null;
+
+  /** Build the text index for about `budgetMs`; true once it is ready and in use. */
+  buildIndex(budgetMs = 8): boolean {
+    if (this.index) return true;
+    this.indexing ??= new TextIndex(this);
+    if (!this.indexing.build(budgetMs)) return false;
+    this.index = this.indexing;
+    this.index.seek(this.applied);
+    return true;
+  }
+
+  get indexed(): boolean {
+    return this.index !== null;
+  }
+
+  updateBytes(i: number): Uint8Array {
+    return this.update(i);
+  }
+
   private update(i: number): Uint8Array {
     let bytes = this.bytes[i];
     if (!bytes) {
@@ -182,6 +390,11 @@ export class DocTimeline {
   seekIndex(target: number): void {
     const to = Math.max(-1, Math.min(target, this.raw.length - 1));
     if (to === this.applied) return;
+    if (this.index) {
+      this.index.seek(to);
+      this.applied = to;
+      return;
+    }
     if (to < this.applied || to - this.applied > this.stride) {
       const frameAt = lastAtOrBefore(
         this.frames.map((f) => f.index),
@@ -203,16 +416,19 @@ export class DocTimeline {
   }
 
   text(name = "code"): string {
+    if (this.index && name === "code") return this.index.text();
     return this.doc.getText(name).toString();
   }
 
   language(): string | undefined {
+    if (this.index) return this.index.language();
     const value = this.doc.getMap("meta").get("language");
     return typeof value === "string" ? value : undefined;
   }
 
   /** Who wrote each character of the `Y.Text` at the playhead, as runs. */
   authorRuns(name = "code"): AuthorRun[] {
+    if (this.index && name === "code") return this.index.authorRuns();
     const runs: AuthorRun[] = [];
     let offset = 0;
     let item = this.doc.getText(name)._start;
