@@ -7,11 +7,12 @@ every room endpoint), no token 401.
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import select
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlalchemy import func, select
 
 from codepair.api.deps import CurrentPrincipal, DbSession, client_ip
 from codepair.api.schemas.record import (
@@ -27,6 +28,8 @@ from codepair.api.schemas.record import (
     UpdatesOut,
 )
 from codepair.db.models import Room, Run, User, YUpdate
+from codepair.db.models.history import YKeyframe
+from codepair.db.models.timeline import RoomEvent
 from codepair.domain import history, rooms, timeline
 from codepair.domain.errors import NotFound, Unprocessable
 
@@ -39,6 +42,11 @@ DocName = Annotated[str, Path(max_length=16)]
 FUTURE_SLACK = timedelta(seconds=5)
 UPDATES_PAGE_MAX = 5000
 REPLAY_RUNS_MAX = 500
+# The replay answers of ended rooms, serialized (a 60-minute interview's is about 2.6 MB and
+# takes the server most of a second to build from 20,000 rows): keyed by everything that can
+# still change after the end (late rows, keyframes, events such as leaves, runs finishing).
+REPLAY_CACHE_MAX = 4
+_replay_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
 
 def parse_moment(raw: str | None, room: Room) -> datetime | None:
@@ -179,13 +187,59 @@ async def document_updates(
     )
 
 
-@router.get("/api/rooms/{room_id}/replay")
+async def _replay_key(db: DbSession, room: Room) -> tuple[Any, ...]:
+    """What the replay answer of an ended room depends on, in four indexed aggregates."""
+    updates = (
+        await db.execute(
+            select(YUpdate.doc, func.max(YUpdate.seq), func.count())
+            .where(YUpdate.room_id == room.id)
+            .group_by(YUpdate.doc)
+            .order_by(YUpdate.doc)
+        )
+    ).all()
+    frames = await db.scalar(
+        select(func.count()).select_from(YKeyframe).where(YKeyframe.room_id == room.id)
+    )
+    events = (
+        await db.execute(
+            select(func.max(RoomEvent.id), func.count()).where(RoomEvent.room_id == room.id)
+        )
+    ).one()
+    runs = (
+        await db.execute(
+            select(func.count(), func.count(Run.finished_at)).where(Run.room_id == room.id)
+        )
+    ).one()
+    return (
+        room.id, room.ended_at, room.title, room.candidate_name, room.language,
+        tuple(tuple(u) for u in updates), frames, tuple(events), tuple(runs),
+    )
+
+
+@router.get("/api/rooms/{room_id}/replay", response_model=ReplayOut)
 async def replay(
     room_id: str, principal: CurrentPrincipal, db: DbSession, request: Request
-) -> ReplayOut:
+) -> Response:
     """The whole record in one answer: keyframes and updates of the code and the notes, the
-    timeline and the runs. Viewing it is audited."""
+    timeline and the runs. Viewing it is audited. An ended room's answer is kept serialized
+    (keyed by what can still change) so watching it again costs a few aggregates."""
     room, _role = await rooms.room_for(db, principal, room_id)
+    key = await _replay_key(db, room) if room.ended_at is not None else None
+    body = _replay_cache.get(key) if key is not None else None
+    if body is None:
+        body = (await _build_replay(db, room)).model_dump_json().encode()
+        if key is not None:
+            _replay_cache[key] = body
+            while len(_replay_cache) > REPLAY_CACHE_MAX:
+                _replay_cache.popitem(last=False)
+    elif key is not None:
+        _replay_cache.move_to_end(key)
+    await _audit_viewed(db, principal, request, room_id)
+    return Response(content=body, media_type="application/json")
+
+
+async def _build_replay(db: DbSession, room: Room) -> ReplayOut:
+    room_id = room.id
     authors = await _authors(db, room)
     index = {a.id: i for i, a in enumerate(authors)}
     docs = {}
@@ -216,7 +270,6 @@ async def replay(
         for r in run_rows
     ]
     events = await timeline.room_timeline(db, room_id)
-    await _audit_viewed(db, principal, request, room_id)
     return ReplayOut(
         room=ReplayRoom(
             id=room.id, title=room.title, candidate_name=room.candidate_name,
