@@ -232,8 +232,11 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     host.get_by_role("button", name="End interview").click()
     host.get_by_role("dialog").get_by_role("button", name="End interview").click()
     expect(cand.get_by_test_id("closing-screen")).to_be_visible()
+    # Ending takes the interviewer to their scorecard; the room stays readable, read-only.
+    host.wait_for_url(re.compile(rf"/rooms/{room_id}/scorecard$"))
+    host.goto(f"/rooms/{room_id}")
     expect(host.get_by_text("Interview ended")).to_be_visible()
-    # The interviewer keeps the record, read-only.
+    expect(host.locator("[data-testid=code-editor] .view-lines")).to_be_visible()
     before = editor_text(host)
     type_in_editor(host, "late edit")
     host.wait_for_timeout(300)
