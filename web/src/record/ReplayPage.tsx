@@ -26,7 +26,7 @@ const IDLE_MS = 3000; // a stretch with nothing happening longer than this is sk
 declare global {
   interface Window {
     /** For benchmarks and browser tests: seek and say how long it took (ms). */
-    codepairReplay?: { start: number; end: number; seek: (ms: number) => number; text: () => string; markers: number };
+    codepairReplay?: { start: number; end: number; seek: (ms: number) => number; text: () => string; markers: number; indexed: () => boolean };
   }
 }
 
@@ -35,6 +35,22 @@ export default function ReplayPage() {
   const state = useSession();
   const [data, setData] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [preview, setPreview] = useState<{ text: string; language?: string | null } | null>(null);
+  const [params] = useSearchParams();
+  const at = params.get("t");
+  // The code of the moment shown first, from a small answer (the text alone), while the whole
+  // record loads: `?t=` in seconds needs the record's start, so only without it or as a time.
+  useEffect(() => {
+    if (state.kind !== "user" || (at !== null && /^\d+(\.\d+)?$/.test(at))) return;
+    const controller = new AbortController();
+    const query = at ? `?at=${encodeURIComponent(at)}` : "";
+    api<{ text: string; language?: string | null }>(`/api/rooms/${roomId}/history/code${query}`, { signal: controller.signal })
+      .then((doc) => {
+        if (!controller.signal.aborted) setPreview(doc);
+      })
+      .catch(() => undefined);
+    return () => controller.abort();
+  }, [roomId, state.kind, at]);
   useEffect(() => {
     if (state.kind !== "user") return;
     const controller = new AbortController();
@@ -52,8 +68,38 @@ export default function ReplayPage() {
   if (state.kind === "loading") return <FullPageSpinner label="Loading the replay…" />;
   if (state.kind !== "user") return <Message title="Replays are for interviewers" text="Sign in with your interviewer account to watch this interview." />;
   if (error) return <Message title={error} text="" />;
-  if (!data) return <FullPageSpinner label="Loading the replay…" />;
+  if (!data) return preview ? <Preview text={preview.text} language={preview.language ?? "plaintext"} /> : <FullPageSpinner label="Loading the replay…" />;
   return <Replay data={data.replay} frames={data.frames} />;
+}
+
+/** The code of the moment in a read-only editor, before the record is loaded. */
+function Preview({ text, language }: { text: string; language: string }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = host.current;
+    if (!element) return;
+    const model = monaco.editor.createModel(text, language);
+    const editor = monaco.editor.create(element, {
+      model,
+      readOnly: true,
+      theme: "vs-dark",
+      automaticLayout: true,
+      minimap: { enabled: false },
+      fontSize: 14,
+      scrollBeyondLastLine: false,
+      ariaLabel: "Code at the playhead",
+    });
+    return () => {
+      editor.dispose();
+      model.dispose();
+    };
+  }, [text, language]);
+  return (
+    <div className="flex h-screen flex-col bg-slate-950 text-slate-100" data-testid="replay-preview">
+      <header className="flex h-12 shrink-0 items-center gap-4 border-b border-slate-800 px-4 text-sm text-slate-400">Loading the replay…</header>
+      <div ref={host} className="min-h-0 flex-1" data-testid="replay-editor" />
+    </div>
+  );
 }
 
 interface Loaded {
@@ -104,6 +150,34 @@ function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }
     [data.authors],
   );
 
+  /** The author colours of the lines on the screen (and a screenful either side), not of the
+   * whole text: a seek or a scroll decorates a few dozen runs, however long the code is. */
+  const colour = useMemo(
+    () => () => {
+      const editor = editorRef.current;
+      const model = editor?.getModel();
+      if (!editor || !model) return;
+      const visible = editor.getVisibleRanges();
+      const top = visible[0]?.startLineNumber ?? 1;
+      const bottom = visible.at(-1)?.endLineNumber ?? model.getLineCount();
+      const margin = bottom - top + 1;
+      const firstLine = Math.max(1, top - margin);
+      const lastLine = Math.min(model.getLineCount(), bottom + margin);
+      const from = model.getOffsetAt({ lineNumber: firstLine, column: 1 });
+      const to = model.getOffsetAt({ lineNumber: lastLine, column: model.getLineMaxColumn(lastLine) });
+      const ranges = [];
+      for (const run of code.authorRuns()) {
+        if (run.end < from || run.author < 0) continue;
+        if (run.start > to) break;
+        const a = model.getPositionAt(Math.max(run.start, from));
+        const b = model.getPositionAt(Math.min(run.end, to));
+        ranges.push({ range: new monaco.Range(a.lineNumber, a.column, b.lineNumber, b.column), options: { inlineClassName: `replay-author-${run.author}` } });
+      }
+      decorations.current?.set(ranges);
+    },
+    [code],
+  );
+
   /** Paint the code at `ms` (synchronous: the time it takes is the seek's cost). */
   const paint = useMemo(
     () => (ms: number) => {
@@ -127,18 +201,10 @@ function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }
         const language = code.language() ?? data.room.language;
         if (model.getLanguageId() !== language) monaco.editor.setModelLanguage(model, language);
       }
-      const ranges = code.authorRuns().map((run) => {
-        const from = model.getPositionAt(run.start);
-        const to = model.getPositionAt(run.end);
-        return {
-          range: new monaco.Range(from.lineNumber, from.column, to.lineNumber, to.column),
-          options: { inlineClassName: run.author >= 0 ? `replay-author-${run.author}` : "" },
-        };
-      });
-      decorations.current?.set(ranges);
       shown.current = { index, text };
+      colour();
     },
-    [code, data.room.language],
+    [code, data.room.language, colour],
   );
 
   useEffect(() => {
@@ -159,19 +225,28 @@ function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }
     });
     editorRef.current = editor;
     decorations.current = editor.createDecorationsCollection();
+    const scrolled = editor.onDidScrollChange((e) => {
+      if (e.scrollTopChanged) colour();
+    });
     shown.current = { index: -2, text: "" };
     paint(tRef.current);
-    // Authors of characters that came in a keyframe: learned (every update decoded) once the
-    // first paint is on the screen, not before it.
-    const learn = setTimeout(() => {
-      code.learnAuthors();
+    // Once the first paint is on the screen: the text index (every update turned into text
+    // splices, a checkpoint every 100), built in steps of 8 ms so the page stays responsive.
+    // Seeks then apply at most 100 splices to a string instead of a keyframe to a Y.Doc; it
+    // also learns every client's author, so characters that came in a keyframe get a colour.
+    let learn = setTimeout(function step() {
+      if (!code.buildIndex(8)) {
+        learn = setTimeout(step, 0);
+        return;
+      }
       shown.current.index = -2;
       paint(tRef.current);
-    }, 300);
+    }, 50);
     window.codepairReplay = {
       start: span.start,
       end: span.end,
       markers: events.length,
+      indexed: () => code.indexed,
       seek: (ms: number) => {
         const began = performance.now();
         paint(ms);
@@ -183,12 +258,13 @@ function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }
     };
     return () => {
       clearTimeout(learn);
+      scrolled.dispose();
       delete window.codepairReplay;
       editor.dispose();
       model.dispose();
       editorRef.current = null;
     };
-  }, [code, data.room.language, paint, span, events.length]);
+  }, [code, data.room.language, paint, colour, span, events.length]);
 
   useEffect(() => {
     paint(t);
