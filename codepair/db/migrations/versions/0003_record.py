@@ -66,7 +66,9 @@ def upgrade() -> None:
         sa.column("room_id", sa.String),
         sa.column("doc", sa.String),
         sa.column("seq", sa.BigInteger),
-        sa.column("at", sa.DateTime(timezone=True)),
+        # Untyped: the value goes back as the SELECT gave it (a string on SQLite, which a
+        # DateTime bind refuses; a datetime on PostgreSQL).
+        sa.column("at"),
         sa.column("state", sa.LargeBinary),
     )
     if snapshots:
