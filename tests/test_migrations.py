@@ -66,7 +66,9 @@ def fill_first_wave(conn: sa.Connection) -> None:
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     for table, row in FIRST_WAVE_ROWS:
         columns = meta.tables[table].columns
-        stamps: dict[str, object] = {c.name: now for c in columns if c.name.endswith("at") and not c.nullable}
+        stamps: dict[str, object] = {
+            c.name: now for c in columns if c.name.endswith("at") and not c.nullable
+        }
         conn.execute(meta.tables[table].insert().values(**(stamps | row)))
 
 
