@@ -292,9 +292,11 @@ def browser(base: str, email: str, room_id: str, seeks: int) -> dict[str, Any]:
         for _ in range(3):
             began = time.perf_counter()
             page.goto(f"/rooms/{room_id}/replay")
-            # The final code painted: the preview (from GET history/code) or the full page.
+            # The final code painted: the plain preview (from GET history/code, before the
+            # editor's chunk and the record are in) or the editor of the full page.
             page.wait_for_function(
-                "() => document.querySelector('[data-testid=replay-editor] .view-line')"
+                "() => (document.querySelector('[data-testid=replay-editor]')"
+                "?.textContent ?? '').trim().length > 0"
             )
             page.evaluate(
                 "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
