@@ -15,7 +15,7 @@ import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
 import { describeActivity } from "./activity";
-import { DocTimeline, inflateFrames, lastAtOrBefore, MARKER_KINDS, nextActivity, parseT, replaySpan, type Frame, type ReplayData, type ReplayEvent } from "./replayModel";
+import { DocTimeline, inflateFrames, MARKER_KINDS, nextActivity, parseT, replaySpan, type Frame, type ReplayData, type ReplayEvent } from "./replayModel";
 
 const SPEEDS = [1, 2, 4, 8, 16, 32] as const;
 // The whiteboard at the playhead brings Excalidraw: loaded when its tab is first opened.
@@ -225,46 +225,13 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
   }, [playing, t, span.start, params, setParams]);
 
   const seekTo = (ms: number) => setT(Math.min(span.end, Math.max(span.start, ms)));
-  const eventTimes = useMemo(() => events.map((e) => Date.parse(e.at)), [events]);
+  const eventTimes = events.map((e) => Date.parse(e.at));
   const step = (direction: 1 | -1) => {
     const target = direction > 0 ? eventTimes.find((x) => x > t + 1) : [...eventTimes].reverse().find((x) => x < t - 1);
     if (target !== undefined) seekTo(target);
   };
-  // What depends on the playhead only through how many events are past it is memoized on that
-  // count, so a seek re-renders the chat and the events list only when it crosses an event.
-  const pastCount = lastAtOrBefore(eventTimes, t) + 1;
-  const chatView = useMemo(() => {
-    const chat = events.slice(0, pastCount).filter((e) => e.type === "chat");
-    return chat.length ? (
-      chat.map((e) => (
-        <div key={e.id} className="mb-2">
-          <span className="font-medium">{e.actor?.name}</span> <span className="text-xs text-slate-400">{formatDuration(Date.parse(e.at) - span.start)}</span>
-          <div className="whitespace-pre-wrap">{String(e.text ?? "")}</div>
-        </div>
-      ))
-    ) : (
-      <p className="text-slate-400">No chat yet at this moment.</p>
-    );
-  }, [events, pastCount, span.start]);
-  const eventsView = useMemo(
-    () => (
-      <ol>
-        {events.map((e, i) => (
-          <li key={e.id}>
-            <button
-              type="button"
-              className={`w-full rounded px-1 py-0.5 text-left hover:bg-slate-100 ${i < pastCount ? "" : "text-slate-400"}`}
-              onClick={() => setT(Math.min(span.end, Math.max(span.start, Date.parse(e.at))))}
-            >
-              <span className="mr-2 font-mono text-xs text-slate-400">{formatDuration(Date.parse(e.at) - span.start)}</span>
-              {describeEvent(e)}
-            </button>
-          </li>
-        ))}
-      </ol>
-    ),
-    [events, pastCount, span],
-  );
+  const past = events.filter((e) => Date.parse(e.at) <= t);
+  const chat = past.filter((e) => e.type === "chat");
   const run = [...data.runs].reverse().find((r) => Date.parse(r.created_at) <= t);
   const runDone = run && run.finished_at && Date.parse(run.finished_at) <= t;
   const duration = span.end - span.start;
@@ -372,8 +339,33 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
             ))}
           </div>
           <div className="min-h-0 flex-1 overflow-auto p-3 text-sm" data-testid={`replay-${side}`}>
-            {side === "chat" && chatView}
-            {side === "events" && eventsView}
+            {side === "chat" &&
+              (chat.length ? (
+                chat.map((e) => (
+                  <div key={e.id} className="mb-2">
+                    <span className="font-medium">{e.actor?.name}</span> <span className="text-xs text-slate-400">{formatDuration(Date.parse(e.at) - span.start)}</span>
+                    <div className="whitespace-pre-wrap">{String(e.text ?? "")}</div>
+                  </div>
+                ))
+              ) : (
+                <p className="text-slate-400">No chat yet at this moment.</p>
+              ))}
+            {side === "events" && (
+              <ol>
+                {events.map((e) => (
+                  <li key={e.id}>
+                    <button
+                      type="button"
+                      className={`w-full rounded px-1 py-0.5 text-left hover:bg-slate-100 ${Date.parse(e.at) <= t ? "" : "text-slate-400"}`}
+                      onClick={() => seekTo(Date.parse(e.at))}
+                    >
+                      <span className="mr-2 font-mono text-xs text-slate-400">{formatDuration(Date.parse(e.at) - span.start)}</span>
+                      {describeEvent(e)}
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            )}
             {side === "notes" && <pre className="font-sans whitespace-pre-wrap">{notes.notesText() || "No notes yet at this moment."}</pre>}
           </div>
         </aside>
