@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.api import Actor, bootstrap_lead
+from tests.support.api import Actor, bootstrap_lead, keep_fresh
 from tests.support.server import (
     Server,
     create_pg_database,
@@ -71,5 +71,11 @@ def server(server_factory: ServerFactory) -> Server:
 
 
 @pytest.fixture(scope="session")
-def lead(server: Server) -> Actor:
+def shared_lead(server: Server) -> Actor:
     return bootstrap_lead(server)
+
+
+@pytest.fixture
+def lead(server: Server, shared_lead: Actor) -> Actor:
+    """The shared server's lead, with an access token that will not expire mid-test."""
+    return keep_fresh(server, shared_lead)

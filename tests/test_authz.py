@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import Actor, client, create_room, create_user, join, login
+from tests.support.api import Actor, client, create_room, create_user, join, keep_fresh, login
 from tests.support.server import Server
 
 ANON, CANDIDATE, STRANGER, CO, OWNER, LEAD, DEACTIVATED = (
@@ -32,7 +32,8 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(server: Server, lead: Actor) -> World:
+def world(server: Server, shared_lead: Actor) -> World:
+    lead = keep_fresh(server, shared_lead)
     owner = create_user(server, lead, name="Olga Owner")
     co = create_user(server, lead, name="Cole Co")
     stranger = create_user(server, lead, name="Stan Stranger")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import jwt
 
 from tests.support.server import Server
 
@@ -48,6 +50,26 @@ def login(server: Server, email: str, password: str = PASSWORD) -> Actor:
         email=user["email"],
         refresh_token=body["refresh_token"],
     )
+
+
+def keep_fresh(server: Server, actor: Actor, margin: float = 300) -> Actor:
+    """The actor, its access token renewed first if it expires within ``margin`` seconds:
+    the whole suite outlasts one access token (15 minutes), and shared actors live that long.
+    Renewed through the refresh endpoint, in place, as the web client does."""
+    claims = jwt.decode(actor.token, options={"verify_signature": False})
+    if claims["exp"] - time.time() < margin:
+        renew_tokens(server, actor)
+    return actor
+
+
+def renew_tokens(server: Server, actor: Actor) -> None:
+    """Trade the actor's refresh token for a new pair, in place."""
+    with client(server) as c:
+        r = c.post("/api/auth/refresh", json={"refresh_token": actor.refresh_token})
+        r.raise_for_status()
+        body = r.json()
+    actor.token = body["access_token"]
+    actor.refresh_token = body["refresh_token"]
 
 
 def bootstrap_lead(server: Server) -> Actor:
