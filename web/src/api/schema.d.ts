@@ -811,7 +811,8 @@ export interface paths {
         /**
          * Replay
          * @description The whole record in one answer: keyframes and updates of the code and the notes, the
-         *     timeline and the runs. Viewing it is audited.
+         *     timeline and the runs. Viewing it is audited. An ended room's answer is kept serialized
+         *     (keyed by what can still change) so watching it again costs a few aggregates.
          */
         get: operations["replay_api_rooms__room_id__replay_get"];
         put?: never;
