@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.scorecards.roomfill import activity, board_doc, chat, code_doc, notes_doc, write_doc
-from tests.support.api import Actor, client, create_room, create_user, join
+from tests.support.api import Actor, client, create_room, create_user, join, keep_fresh
 from tests.support.server import Server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -51,7 +51,8 @@ class Interview:
 
 
 @pytest.fixture(scope="module")
-async def interview(server: Server, lead: Actor) -> Interview:
+async def interview(server: Server, shared_lead: Actor) -> Interview:
+    lead = keep_fresh(server, shared_lead)
     owner = create_user(server, lead, name="Olga Owner")
     co = create_user(server, lead, name="Cole Co")
     room = create_room(server, owner, candidate_name="Rita Report", title="Backend pairing")
