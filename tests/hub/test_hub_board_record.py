@@ -4,6 +4,7 @@ report, drawn by real y-websocket clients."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -96,7 +97,8 @@ async def test_board_at_a_moment_and_in_the_report(
         pdf = tmp_path / "report.pdf"
         pdf.write_bytes(r.content)
     if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        missing = "pdftotext (poppler-utils) is not installed"
+        pytest.fail(missing) if os.environ.get("CI") else pytest.skip(missing)
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
