@@ -4,8 +4,10 @@ refusals are the ORM path's: these tests pin what a rewrite must keep."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -16,8 +18,22 @@ from codepair.security.tokens import (
     VerifiedTokens,
     issue_access_token,
 )
-from tests.support.api import Actor, client, create_room, create_user, join, login
+from tests.conftest import ServerFactory
+from tests.opsdata import rows
+from tests.questions.qsupport import ECHO_UPPER, SENTINELS, secret_question
+from tests.runner.runner_support import require_bwrap
+from tests.support.api import (
+    Actor,
+    bootstrap_lead,
+    client,
+    create_room,
+    create_user,
+    join,
+    login,
+)
 from tests.support.server import Server
+
+TOOLCHAINS = str(Path(__file__).resolve().parents[1] / "data" / "toolchains")
 
 
 def _get(server: Server, actor: Actor | None, path: str) -> Any:
@@ -186,3 +202,86 @@ def test_verified_tokens_keep_expiry_and_refuse_forgeries() -> None:
         )
         assert cache.decode(KEY, t).user_id == i
     assert len(cache._seen) == 2
+
+
+def test_runs_list_answers_what_was_created(server_factory: ServerFactory) -> None:
+    """The runs list (one prebuilt read, ADR 8) answers each run as its creator was answered,
+    newest first, a tests run with its results; a candidate sees a hidden test's name and
+    outcome only, in the list as in the single read; strangers and other rooms get 404."""
+    require_bwrap()
+    srv = server_factory({"CODEPAIR_RUNNER_TOOLCHAINS_DIR": TOOLCHAINS})
+    boss = bootstrap_lead(srv)
+    room = create_room(srv, boss, candidate_name="Run Lister")
+    with client(srv) as c:
+        r = c.post("/api/questions", headers=boss.headers, json=secret_question())
+        assert r.status_code == 201, r.text
+        r = c.post(
+            f"/api/rooms/{room['id']}/questions",
+            headers=boss.headers,
+            json={"question_id": r.json()["id"]},
+        )
+        assert r.status_code == 201, r.text
+        c.post(
+            f"/api/rooms/{room['id']}/questions/{r.json()['id']}/present",
+            headers=boss.headers,
+            json={"replace_code": True},
+        ).raise_for_status()
+    cand = join(srv, room)
+    created = []
+    with client(srv) as c:
+        for actor, body in (
+            (boss, {"code": "print('plain', input())", "stdin": "in\n", "language": "python"}),
+            (cand, {"code": ECHO_UPPER, "tests": True}),
+            (boss, {"code": "import sys; sys.exit(3)", "language": "python"}),
+        ):
+            r = c.post(f"/api/rooms/{room['id']}/runs", headers=actor.headers, json=body)
+            assert r.status_code == 201, r.text
+            assert r.json()["status"] not in ("queued", "running"), r.json()
+            created.append(r.json())
+    plain, tested, failed = created
+    assert tested["total"] == 3 and failed["exit_code"] == 3
+    hidden_full = _get(srv, boss, f"/api/rooms/{room['id']}/runs/{tested['id']}").json()
+    listed = _get(srv, boss, f"/api/rooms/{room['id']}/runs").json()["items"]
+    assert listed == [failed, hidden_full, plain]
+    assert hidden_full["tests"][2]["stdin"].startswith("sentinel-hidden-stdin")
+    assert {k: v for k, v in hidden_full.items() if k != "tests"} == {
+        k: v for k, v in tested.items() if k != "tests"
+    }
+    # The candidate: its own answer (the reduced view), in the list and the single read.
+    mine = _get(srv, cand, f"/api/rooms/{room['id']}/runs")
+    assert mine.json()["items"][1] == tested
+    assert tested["tests"][2] == {"name": "secret", "hidden": True, "passed": True}
+    assert _get(srv, cand, f"/api/rooms/{room['id']}/runs/{tested['id']}").json() == tested
+    for sentinel in SENTINELS:
+        assert sentinel not in mine.text
+    # Paging, newest first.
+    page = _get(srv, boss, f"/api/rooms/{room['id']}/runs?limit=1&offset=1").json()
+    assert page == {"items": [hidden_full]}
+    assert _get(srv, boss, f"/api/rooms/{room['id']}/runs?offset=9").json() == {"items": []}
+    # Refusals stay as they were.
+    stranger = create_user(srv, boss, name="Run Stranger")
+    other = create_room(srv, boss, candidate_name="Other Runs")
+    path = f"/api/rooms/{room['id']}/runs"
+    assert _get(srv, stranger, path).status_code == 404
+    assert _get(srv, None, path).status_code == 401
+    assert _get(srv, cand, f"/api/rooms/{other['id']}/runs").status_code == 404
+    assert _get(srv, boss, "/api/rooms/nope/runs").status_code == 404
+    assert _get(srv, boss, f"{path}?limit=0").status_code == 422
+    assert _get(srv, boss, f"/api/rooms/{other['id']}/runs/{plain['id']}").status_code == 404
+    # A run a dead server left running reads as interrupted once no server can be on it
+    # (the rare write behind the read).
+    asyncio.run(
+        rows.execute(
+            srv,
+            "INSERT INTO runs (id, room_id, author_name, author_role, language, code, stdin,"
+            " status, stdout, stderr, compile_output, truncated, created_at)"
+            " VALUES ('stalerun', :room, 'Gone', 'lead', 'python', 'x', '', 'running', '',"
+            " '', '', false, :at)",
+            room=room["id"],
+            at=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+    )
+    oldest = _get(srv, boss, f"{path}?offset=3").json()["items"]
+    assert [r["id"] for r in oldest] == ["stalerun"]
+    assert oldest[0]["status"] == "internal_error" and "interrupted" in oldest[0]["stderr"]
+    assert _get(srv, cand, f"{path}/stalerun").json() == oldest[0]

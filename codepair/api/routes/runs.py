@@ -17,11 +17,11 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.api.deps import CurrentPrincipal, bearer_token
-from codepair.api.principal_reads import PrincipalReads, ReadAs
+from codepair.api.principal_reads import PrincipalReads
 from codepair.db.engine import transaction
 from codepair.db.models import Run
 from codepair.domain import question_runs, rooms
-from codepair.domain.access import authenticate, room_role_conn
+from codepair.domain.access import authenticate
 from codepair.domain.errors import (
     Conflict,
     Forbidden,
@@ -30,6 +30,7 @@ from codepair.domain.errors import (
     Unavailable,
     Unprocessable,
 )
+from codepair.domain.run_views import RunsRead, one_run, runs_page
 from codepair.hub.hub import code_language
 from codepair.hub.store import UpdateLog
 from codepair.runner import Executor
@@ -215,32 +216,46 @@ async def list_runs(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> RunList:
     """The room's runs, newest first."""
-    principal = await _in_room(reads, room_id)
-    runs = await room_runs(request.app).for_room(room_id, limit=limit, offset=offset)
-    return RunList(items=await runs_out(request.app.state.db, runs,
-                                        candidate=principal.is_candidate))
+    service = room_runs(request.app)
+    stale_after = service.stale_after()
+
+    def read(conn: Connection, principal: Principal) -> tuple[Principal, RunsRead | None]:
+        found = runs_page(
+            conn, principal, room_id, limit=limit, offset=offset, stale_after=stale_after
+        )
+        return principal, found
+
+    principal, found = await reads.run(read)
+    if found is None:
+        raise NotFound(rooms.ROOM_NOT_FOUND)
+    if not found.stale:
+        return RunList.model_validate({"items": found.items})
+    # A dead server left a run pending (rare): record it as interrupted, through the ORM.
+    runs = await service.for_room(room_id, limit=limit, offset=offset)
+    return RunList(
+        items=await runs_out(request.app.state.db, runs, candidate=principal.is_candidate)
+    )
 
 
 @router.get("/api/rooms/{room_id}/runs/{run_id}")
 async def read_run(room_id: str, run_id: str, request: Request, reads: PrincipalReads) -> RunOut:
-    principal = await _in_room(reads, room_id)
-    run = await room_runs(request.app).get(room_id, run_id)
+    service = room_runs(request.app)
+    stale_after = service.stale_after()
+
+    def read(conn: Connection, principal: Principal) -> tuple[Principal, RunsRead | None]:
+        return principal, one_run(conn, principal, room_id, run_id, stale_after=stale_after)
+
+    principal, found = await reads.run(read)
+    if found is None:
+        raise NotFound(rooms.ROOM_NOT_FOUND)
+    if not found.stale:
+        if not found.items:
+            raise NotFound("Run not found")
+        return RunOut.model_validate(found.items[0])
+    run = await service.get(room_id, run_id)
     if run is None:
         raise NotFound("Run not found")
     return (await runs_out(request.app.state.db, [run], candidate=principal.is_candidate))[0]
-
-
-async def _in_room(reads: ReadAs, room_id: str) -> Principal:
-    """The principal, when they are in the room (anyone of it, candidates too): the
-    principal check and the room check in one read, without loading the room (ADR 8)."""
-
-    def check(conn: Connection, principal: Principal) -> Principal | None:
-        return principal if room_role_conn(conn, principal, room_id) is not None else None
-
-    principal = await reads.run(check)
-    if principal is None:
-        raise NotFound(rooms.ROOM_NOT_FOUND)
-    return principal
 
 
 async def runs_out(

@@ -1,0 +1,132 @@
+"""A room's runs as the REST API shows them, read in one prebuilt query (ADR 8).
+
+``GET /api/rooms/{id}/runs`` (and one run) is read like the room list: the run's columns and
+its test results (``run_tests``, outer-joined) in one statement built once, with bound
+parameters, and the answer made from the rows by column name. No ORM entities are loaded.
+The functions take a synchronous ``Connection`` and run through :class:`codepair.db.reads.Reads`
+with the principal check in the same read.
+
+A candidate sees a hidden test's name and outcome only: the results pass through
+:func:`codepair.domain.question_runs.results_for`, the one place that decides it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, select
+
+from codepair.db.models import Run
+from codepair.db.models.questions import RunTests
+from codepair.domain import access
+from codepair.domain.question_runs import results_for
+from codepair.runner.executor import PENDING_STATUSES
+from codepair.security.tokens import Principal
+
+_COLUMNS = (
+    *Run.__table__.columns,
+    RunTests.run_id.label("tests_run_id"),
+    RunTests.results.label("tests_results"),
+    RunTests.passed.label("tests_passed"),
+    RunTests.total.label("tests_total"),
+    RunTests.room_question_id.label("tests_room_question_id"),
+)
+_BASE = select(*_COLUMNS).outerjoin(RunTests, RunTests.run_id == Run.id)
+# Newest first; the index ix_runs_room_id_created_at serves it.
+_PAGE = (
+    _BASE.where(Run.room_id == bindparam("room_id"))
+    .order_by(Run.created_at.desc(), Run.id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_ONE = _BASE.where(Run.id == bindparam("run_id"), Run.room_id == bindparam("room_id"))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def run_dict(row: Row[Any], *, candidate: bool) -> dict[str, Any]:
+    """The fields of ``RunOut`` from a row (as :func:`codepair.runner.rooms.run_event` and
+    :func:`codepair.domain.question_runs.summary` make them from entities)."""
+    m = row._mapping
+    out: dict[str, Any] = {
+        "id": m["id"],
+        "room_id": m["room_id"],
+        "language": m["language"],
+        "status": m["status"],
+        "code": m["code"],
+        "stdin": m["stdin"],
+        "stdout": m["stdout"],
+        "stderr": m["stderr"],
+        "compile_output": m["compile_output"],
+        "exit_code": m["exit_code"],
+        "signal": m["signal"],
+        "cpu_ms": m["cpu_ms"],
+        "wall_ms": m["wall_ms"],
+        "memory_kb": m["memory_kb"],
+        "truncated": m["truncated"],
+        "author": {"name": m["author_name"], "role": m["author_role"]},
+        "created_at": _iso(m["created_at"]),
+        "finished_at": _iso(m["finished_at"]),
+    }
+    if m["tests_run_id"] is not None:
+        out.update(
+            tests=results_for(list(m["tests_results"] or []), candidate=candidate),
+            passed=m["tests_passed"],
+            total=m["tests_total"],
+            room_question_id=m["tests_room_question_id"],
+        )
+    return out
+
+
+class RunsRead:
+    """What one read found: the runs as the caller may see them, or that a run is stale.
+
+    ``stale`` is true when a run is still ``queued``/``running`` past ``stale_after``
+    seconds: a dead server left it, and the caller records it as interrupted (a write,
+    rare) and reads again."""
+
+    __slots__ = ("items", "stale")
+
+    def __init__(self, items: list[dict[str, Any]], stale: bool) -> None:
+        self.items = items
+        self.stale = stale
+
+
+def _read(rows: list[Row[Any]], candidate: bool, stale_after: float) -> RunsRead:
+    now = datetime.now(UTC)
+    stale = any(
+        r.status in PENDING_STATUSES and (now - r.created_at).total_seconds() > stale_after
+        for r in rows
+    )
+    return RunsRead([] if stale else [run_dict(r, candidate=candidate) for r in rows], stale)
+
+
+def runs_page(
+    conn: Connection,
+    principal: Principal,
+    room_id: str,
+    *,
+    limit: int,
+    offset: int,
+    stale_after: float,
+) -> RunsRead | None:
+    """The room's runs, newest first; None when the principal is not in the room."""
+    if access.room_role_conn(conn, principal, room_id) is None:
+        return None
+    params = {"room_id": room_id, "limit": limit, "offset": offset}
+    rows = list(conn.execute(_PAGE, params).all())
+    return _read(rows, principal.is_candidate, stale_after)
+
+
+def one_run(
+    conn: Connection, principal: Principal, room_id: str, run_id: str, *, stale_after: float
+) -> RunsRead | None:
+    """One run of the room (no item when there is none); None when the principal is not
+    in the room."""
+    if access.room_role_conn(conn, principal, room_id) is None:
+        return None
+    rows = list(conn.execute(_ONE, {"room_id": room_id, "run_id": run_id}).all())
+    return _read(rows, principal.is_candidate, stale_after)
