@@ -3,17 +3,18 @@ import { queryOptions } from "@tanstack/react-query";
 
 import { api } from "./client";
 import type {
-  CandidateRoom,
   ChatMessage,
-  Page,
-  Person,
+  LanguageList,
+  Refine,
+  Reply,
   Room,
   RoomInput,
-  LanguageList,
+  RoomList,
   RoomStatus,
   Run,
+  Schema,
   User,
-  UserRole,
+  UserList,
 } from "./types";
 
 export interface RoomFilter {
@@ -37,7 +38,7 @@ export function roomsQuery(filter: RoomFilter) {
   if (filter.q.trim()) params.set("q", filter.q.trim());
   return queryOptions({
     queryKey: roomKeys.list(filter),
-    queryFn: ({ signal }) => api<Page<Room>>(`/api/rooms?${params}`, { signal }),
+    queryFn: ({ signal }) => api<RoomList>(`/api/rooms?${params}`, { signal }),
     placeholderData: (previous) => previous,
   });
 }
@@ -45,18 +46,16 @@ export function roomsQuery(filter: RoomFilter) {
 export function roomQuery(id: string) {
   return queryOptions({
     queryKey: roomKeys.detail(id),
-    queryFn: ({ signal }) => api<Room | CandidateRoom>(`/api/rooms/${id}`, { signal }),
+    queryFn: ({ signal }) => api<Reply<"/api/rooms/{room_id}">>(`/api/rooms/${id}`, { signal }),
   });
 }
 
-/** Chat history; tolerates a bare list or a page. */
+/** Chat history. */
 export function messagesQuery(roomId: string) {
   return queryOptions({
     queryKey: roomKeys.messages(roomId),
-    queryFn: async ({ signal }) => {
-      const data = await api<ChatMessage[] | Page<ChatMessage>>(`/api/rooms/${roomId}/messages`, { signal });
-      return Array.isArray(data) ? data : data.items;
-    },
+    queryFn: async ({ signal }) =>
+      (await api<Refine<Schema<"ChatHistoryOut">, { items: ChatMessage[] }>>(`/api/rooms/${roomId}/messages`, { signal })).items,
     staleTime: Infinity,
   });
 }
@@ -64,10 +63,7 @@ export function messagesQuery(roomId: string) {
 export function runsQuery(roomId: string) {
   return queryOptions({
     queryKey: roomKeys.runs(roomId),
-    queryFn: async ({ signal }) => {
-      const data = await api<Run[] | Page<Run>>(`/api/rooms/${roomId}/runs`, { signal });
-      return Array.isArray(data) ? data : data.items;
-    },
+    queryFn: async ({ signal }) => (await api<Refine<Schema<"RunList">, { items: Run[] }>>(`/api/rooms/${roomId}/runs`, { signal })).items,
   });
 }
 
@@ -78,7 +74,7 @@ export const languagesQuery = queryOptions({
 });
 
 export const createRoom = (input: RoomInput) => api<Room>("/api/rooms", { method: "POST", body: input });
-export const updateRoom = (id: string, input: Partial<RoomInput> & { runs_enabled?: boolean }) =>
+export const updateRoom = (id: string, input: Partial<RoomInput> & Pick<Schema<"RoomUpdate">, "runs_enabled">) =>
   api<Room>(`/api/rooms/${id}`, { method: "PATCH", body: input });
 export const deleteRoom = (id: string) => api<undefined>(`/api/rooms/${id}`, { method: "DELETE" });
 export const endRoom = (id: string) => api<Room>(`/api/rooms/${id}/end`, { method: "POST" });
@@ -87,14 +83,16 @@ export const addInterviewer = (roomId: string, userId: number) =>
 export const removeInterviewer = (roomId: string, userId: number) =>
   api<Room>(`/api/rooms/${roomId}/interviewers/${userId}`, { method: "DELETE" });
 
-export const startRun = (roomId: string, body: { language?: string; stdin?: string }) =>
+/** The run body's fields the client sends; the schema marks all four required because the
+ * server defaults them (openapi-typescript types a defaulted field as always present). */
+export const startRun = (roomId: string, body: Partial<Pick<Schema<"RunIn">, "language" | "stdin">>) =>
   api<Run>(`/api/rooms/${roomId}/runs`, { method: "POST", body });
 export const readRun = (roomId: string, runId: string | number) => api<Run>(`/api/rooms/${roomId}/runs/${runId}`);
 
 export const directoryQuery = (q: string) =>
   queryOptions({
     queryKey: ["directory", q],
-    queryFn: ({ signal }) => api<Person[]>(`/api/directory?q=${encodeURIComponent(q)}&limit=10`, { signal }),
+    queryFn: ({ signal }) => api<Reply<"/api/directory">>(`/api/directory?q=${encodeURIComponent(q)}&limit=10`, { signal }),
   });
 
 export interface UserFilter {
@@ -110,15 +108,15 @@ export function usersQuery(filter: UserFilter) {
   if (filter.q.trim()) params.set("q", filter.q.trim());
   return queryOptions({
     queryKey: ["users", filter],
-    queryFn: ({ signal }) => api<Page<User>>(`/api/users?${params}`, { signal }),
+    queryFn: ({ signal }) => api<UserList>(`/api/users?${params}`, { signal }),
     placeholderData: (previous) => previous,
   });
 }
 
-export const createUser = (body: { email: string; name: string; role: UserRole; password: string }) =>
+export const createUser = (body: Schema<"UserCreate">) =>
   api<User>("/api/users", { method: "POST", body });
-export const updateUser = (id: number, body: { name?: string; role?: UserRole; is_active?: boolean }) =>
+export const updateUser = (id: number, body: Schema<"UserUpdate">) =>
   api<User>(`/api/users/${id}`, { method: "PATCH", body });
-export const updateMe = (body: { name: string }) => api<User>("/api/me", { method: "PATCH", body });
-export const changePassword = (body: { current_password: string; new_password: string }) =>
+export const updateMe = (body: Schema<"MeUpdate">) => api<User>("/api/me", { method: "PATCH", body });
+export const changePassword = (body: Schema<"PasswordChange">) =>
   api<undefined>("/api/me/password", { method: "POST", body });

@@ -98,15 +98,11 @@ export function retentionQuery() {
   });
 }
 
-export function setRetention(retention_days: number | null): Promise<Retention> {
+export function setRetention(retention_days: Schema<"RetentionIn">["retention_days"]): Promise<Retention> {
   return api<Retention>("/api/settings/retention", { method: "PUT", body: { retention_days } });
 }
 
-export function eraseCandidate(body: {
-  candidate_name?: string;
-  candidate_email?: string;
-  dry_run: boolean;
-}): Promise<Erasure> {
+export function eraseCandidate(body: Schema<"ErasureIn">): Promise<Erasure> {
   return api<Erasure>("/api/candidates/erase", { method: "POST", body });
 }
 

@@ -4,9 +4,9 @@ import { useState, type FormEvent, type ReactNode } from "react";
 
 import { Alert, Badge, Button, Field, inputClass, Spinner } from "../components/ui";
 import { formatDateTime } from "../lib/time";
-import { createToken, integrationKeys, revokeToken, signInSettingsQuery, tokensQuery, updateSignInSettings, type ApiToken } from "./api";
+import { createToken, integrationKeys, revokeToken, signInSettingsQuery, tokensQuery, updateSignInSettings, type ApiToken, type ApiTokenScope } from "./api";
 
-const SCOPES = [
+const SCOPES: { id: ApiTokenScope; label: string; hint: string }[] = [
   { id: "rooms:read", label: "Read rooms", hint: "list rooms and read one, with its invite link" },
   { id: "rooms:write", label: "Write rooms", hint: "create, change, end and delete rooms" },
 ];
@@ -25,7 +25,7 @@ export function ApiTokensSection() {
   const queryClient = useQueryClient();
   const tokens = useQuery(tokensQuery());
   const [name, setName] = useState("");
-  const [scopes, setScopes] = useState<string[]>(["rooms:read", "rooms:write"]);
+  const [scopes, setScopes] = useState<ApiTokenScope[]>(["rooms:read", "rooms:write"]);
   const [shown, setShown] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: createToken,

@@ -17,6 +17,7 @@ import {
   webhooksQuery,
   type Delivery,
   type Webhook,
+  type WebhookEvent,
 } from "./api";
 
 export function WebhooksPage() {
@@ -182,7 +183,7 @@ function CreateWebhookDialog({ open, onClose, onCreated }: { open: boolean; onCl
   const queryClient = useQueryClient();
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
-  const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
+  const [events, setEvents] = useState<WebhookEvent[]>([...WEBHOOK_EVENTS]);
   const [secret, setSecret] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: createWebhook,

@@ -2,66 +2,23 @@
 import { queryOptions } from "@tanstack/react-query";
 
 import { api } from "../api/client";
+import type { Same, Schema } from "../api/types";
 
-export const WEBHOOK_EVENTS = ["interview.created", "interview.ended", "scorecard.submitted"] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export type WebhookEvent = Schema<"WebhookCreate">["events"][number];
+export const WEBHOOK_EVENTS = ["interview.created", "interview.ended", "scorecard.submitted"] as const satisfies readonly WebhookEvent[];
+/** The create dialog offers every event the server can send (a new one fails here). */
+export const WEBHOOK_EVENTS_MATCH_SERVER: Same<(typeof WEBHOOK_EVENTS)[number], WebhookEvent> = true;
 
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  description: string;
-  created_at: string;
-}
+export type Webhook = Schema<"WebhookOut">;
+export type Delivery = Schema<"DeliveryOut">;
 
-export interface Delivery {
-  id: string;
-  event_type: string;
-  status: "pending" | "delivered" | "failed";
-  attempts: number;
-  created_at: string;
-  last_attempt_at: string | null;
-  next_attempt_at: string | null;
-  last_status_code: number | null;
-  last_error: string;
-  delivered_at: string | null;
-}
+export type ApiTokenScope = Schema<"ApiTokenCreate">["scopes"][number];
+export type ApiToken = Schema<"ApiTokenOut">;
 
-export interface ApiToken {
-  id: string;
-  name: string;
-  hint: string;
-  scopes: string[];
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+export type SignInOptions = Schema<"SignInOptions">;
+export type SignInSettings = Schema<"SignInSettingsOut">;
 
-export interface SignInOptions {
-  oidc_enabled: boolean;
-  oidc_name: string;
-  password_login_enabled: boolean;
-}
-
-export interface SignInSettings {
-  password_login_enabled: boolean;
-  oidc_enabled: boolean;
-  oidc_issuer: string;
-  oidc_allowed_domains: string[];
-}
-
-export interface RoomMail {
-  id: number;
-  kind: "invitation" | "update" | "cancel";
-  to: string;
-  subject: string;
-  calendar: "REQUEST" | "CANCEL" | null;
-  status: "pending" | "sent" | "failed";
-  attempts: number;
-  last_error: string;
-  created_at: string;
-  sent_at: string | null;
-}
+export type RoomMail = Schema<"MailOut">;
 
 export const integrationKeys = {
   webhooks: ["webhooks"] as const,
@@ -75,29 +32,29 @@ export const integrationKeys = {
 export const webhooksQuery = () =>
   queryOptions({
     queryKey: integrationKeys.webhooks,
-    queryFn: ({ signal }) => api<{ items: Webhook[] }>("/api/webhooks", { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api<Schema<"WebhookList">>("/api/webhooks", { signal }).then((r) => r.items),
   });
 
 export const deliveriesQuery = (id: string) =>
   queryOptions({
     queryKey: integrationKeys.deliveries(id),
-    queryFn: ({ signal }) => api<{ items: Delivery[]; total: number }>(`/api/webhooks/${id}/deliveries?limit=50`, { signal }),
+    queryFn: ({ signal }) => api<Schema<"DeliveryList">>(`/api/webhooks/${id}/deliveries?limit=50`, { signal }),
     // Deliveries move on their own (retries): keep the list fresh while it is open.
     refetchInterval: 3000,
   });
 
-export const createWebhook = (body: { url: string; events: string[]; description: string }) =>
-  api<Webhook & { secret: string }>("/api/webhooks", { method: "POST", body });
+export const createWebhook = (body: Schema<"WebhookCreate">) =>
+  api<Schema<"WebhookCreated">>("/api/webhooks", { method: "POST", body });
 export const deleteWebhook = (id: string) => api<undefined>(`/api/webhooks/${id}`, { method: "DELETE" });
 export const sendTestEvent = (id: string) => api<Delivery>(`/api/webhooks/${id}/test`, { method: "POST" });
 
 export const tokensQuery = () =>
   queryOptions({
     queryKey: integrationKeys.tokens,
-    queryFn: ({ signal }) => api<{ items: ApiToken[] }>("/api/me/tokens", { signal }).then((r) => r.items),
+    queryFn: ({ signal }) => api<Schema<"ApiTokenList">>("/api/me/tokens", { signal }).then((r) => r.items),
   });
-export const createToken = (body: { name: string; scopes: string[] }) =>
-  api<ApiToken & { token: string }>("/api/me/tokens", { method: "POST", body });
+export const createToken = (body: Schema<"ApiTokenCreate">) =>
+  api<Schema<"ApiTokenCreated">>("/api/me/tokens", { method: "POST", body });
 export const revokeToken = (id: string) => api<undefined>(`/api/me/tokens/${id}`, { method: "DELETE" });
 
 export const signInOptionsQuery = () =>
@@ -111,12 +68,12 @@ export const signInSettingsQuery = () =>
     queryKey: integrationKeys.signIn,
     queryFn: ({ signal }) => api<SignInSettings>("/api/settings/sign-in", { signal }),
   });
-export const updateSignInSettings = (body: { password_login_enabled: boolean }) =>
+export const updateSignInSettings = (body: Schema<"SignInSettingsIn">) =>
   api<SignInSettings>("/api/settings/sign-in", { method: "PUT", body });
 
 export const roomMailQuery = (roomId: string) =>
   queryOptions({
     queryKey: integrationKeys.mail(roomId),
-    queryFn: ({ signal }) => api<{ configured: boolean; items: RoomMail[] }>(`/api/rooms/${roomId}/mail`, { signal }),
+    queryFn: ({ signal }) => api<Schema<"RoomMailList">>(`/api/rooms/${roomId}/mail`, { signal }),
     refetchInterval: 5000,
   });

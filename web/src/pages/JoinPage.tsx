@@ -4,7 +4,7 @@ import { useNavigate, useParams } from "react-router";
 
 import { api, ApiError } from "../api/client";
 import { session } from "../api/session";
-import type { JoinResult } from "../api/types";
+import type { JoinResult, Schema } from "../api/types";
 import { Logo } from "../components/AppShell";
 import { Alert, Button, Field, inputClass } from "../components/ui";
 import { RecordingNotice } from "../record/RecordingNotice";
@@ -41,7 +41,7 @@ export function JoinPage() {
   // Say at once when the link is dead, before the candidate types a name.
   useEffect(() => {
     const controller = new AbortController();
-    api<{ status: string }>(`/api/join/${encodeURIComponent(inviteToken)}`, {
+    api<Schema<"InviteStatusOut">>(`/api/join/${encodeURIComponent(inviteToken)}`, {
       auth: false,
       signal: controller.signal,
     }).catch((err: unknown) => {

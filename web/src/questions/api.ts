@@ -2,92 +2,38 @@
 import { queryOptions } from "@tanstack/react-query";
 
 import { api } from "../api/client";
-import type { Run } from "../api/types";
+import type { Refine, Run, Same, Schema } from "../api/types";
 
-export type Difficulty = "easy" | "medium" | "hard";
-export type Compare = "exact" | "trailing_whitespace";
-export const DIFFICULTIES: Difficulty[] = ["easy", "medium", "hard"];
+export type TestCase = Schema<"TestCase">;
+export type Criterion = Schema<"Criterion">;
+export type Question = Schema<"QuestionOut">;
+export type Difficulty = Question["difficulty"];
+export type Compare = TestCase["compare"];
+export const DIFFICULTIES = ["easy", "medium", "hard"] as const satisfies readonly Difficulty[];
+/** The filter and form offer every difficulty the server knows (a new one fails here). */
+export const DIFFICULTIES_MATCH_SERVER: Same<(typeof DIFFICULTIES)[number], Difficulty> = true;
 /** The languages the bank keeps starters for in its form (any language id is accepted). */
 export const STARTER_LANGUAGES = ["python", "javascript", "c"] as const;
 
-export interface TestCase {
-  name: string;
-  stdin: string;
-  expected_stdout: string;
-  hidden: boolean;
-  compare: Compare;
-}
-
-export interface Criterion {
-  criterion: string;
-  description: string;
-}
-
-export interface QuestionContent {
-  title: string;
-  prompt: string;
-  difficulty: Difficulty;
-  tags: string[];
-  starters: Record<string, string>;
-  tests: TestCase[];
-  solution: string;
-  solution_language: string;
-  guidance: string;
-  rubric: Criterion[];
-}
-
-export interface Question extends QuestionContent {
-  id: string;
-  slug: string | null;
-  author: { id: number; name: string } | null;
-  created_at: string;
-  updated_at: string;
-  archived: boolean;
-  used: number;
-}
+/** What a question is written with: the create body's fields (`QuestionIn`), typed as the
+ * server returns them (`QuestionOut`), since the form starts from a stored question. Wider
+ * than the create body in one field: `solution_language` is any string here (the server
+ * answers with a plain string, and checks the value against its languages on write). */
+export type QuestionContent = Pick<Question, keyof Schema<"QuestionIn">>;
 
 /** A room's copy as interviewers see it. */
-export interface RoomQuestion extends QuestionContent {
-  id: string;
-  question_id: string | null;
-  position: number;
-  created_at: string;
-  presented_at: string | null;
-}
+export type RoomQuestion = Schema<"RoomQuestionOut">;
 
 /** What a candidate may see of a presented question (and what the events socket carries). */
-export interface PresentedQuestion {
-  id: string;
-  title: string;
-  prompt: string;
-  starters: Record<string, string>;
-  tests: { name: string; stdin: string; expected_stdout: string; hidden: false }[];
-}
+export type PresentedQuestion = Schema<"CandidateQuestionOut">;
 
-export interface TestResult {
-  name: string;
-  hidden: boolean;
-  passed: boolean;
-  status?: string | null;
-  wall_ms?: number | null;
-  cpu_ms?: number | null;
-  stdin?: string | null;
-  expected_stdout?: string | null;
-  actual_stdout?: string | null;
-  stderr?: string | null;
-}
+export type TestResult = Schema<"TestResultOut">;
+export type TryResult = Schema<"TryOut">;
 
-export interface TryResult {
-  status: string;
-  compile_output: string;
-  passed: number;
-  total: number;
-  wall_ms: number | null;
-  tests: TestResult[];
-}
-
-/** A run made with `{tests: true}`: a run plus its per-test results. */
-export type TestsRun = Run & { tests?: TestResult[] | null; passed?: number | null; total?: number | null };
+/** A run made with `{tests: true}`: a run plus its per-test results. Narrower than the
+ * schema, whose `RunOut.tests` is a list of untyped objects: the server fills it with
+ * `TestResultOut`s. */
+export type TestsRun = Refine<Run, { tests?: TestResult[] | null }>;
 
 export interface QuestionFilter {
   q: string;
@@ -113,7 +59,7 @@ export function questionsQuery(filter: QuestionFilter) {
   if (filter.archived) params.set("archived", "true");
   return queryOptions({
     queryKey: questionKeys.list(filter),
-    queryFn: ({ signal }) => api<{ items: Question[]; total: number }>(`/api/questions?${params}`, { signal }),
+    queryFn: ({ signal }) => api<Schema<"QuestionList">>(`/api/questions?${params}`, { signal }),
     placeholderData: (previous) => previous,
   });
 }
@@ -122,16 +68,16 @@ export function roomQuestionsQuery(roomId: string) {
   return queryOptions({
     queryKey: questionKeys.room(roomId),
     queryFn: async ({ signal }) =>
-      (await api<{ items: (RoomQuestion | PresentedQuestion)[] }>(`/api/rooms/${roomId}/questions`, { signal })).items,
+      (await api<Schema<"RoomQuestionList">>(`/api/rooms/${roomId}/questions`, { signal })).items,
   });
 }
 
 export const createQuestion = (body: QuestionContent) => api<Question>("/api/questions", { method: "POST", body });
-export const updateQuestion = (id: string, body: Partial<QuestionContent> & { archived?: boolean }) =>
+export const updateQuestion = (id: string, body: Partial<QuestionContent> & Pick<Schema<"QuestionPatch">, "archived">) =>
   api<Question>(`/api/questions/${id}`, { method: "PATCH", body });
 export const deleteQuestion = (id: string) =>
-  api<{ id: string; outcome: "deleted" | "archived" }>(`/api/questions/${id}`, { method: "DELETE" });
-export const tryQuestion = (id: string, body: { language?: string; code?: string }) =>
+  api<Schema<"QuestionDeleted">>(`/api/questions/${id}`, { method: "DELETE" });
+export const tryQuestion = (id: string, body: Schema<"TryIn">) =>
   api<TryResult>(`/api/questions/${id}/try`, { method: "POST", body });
 
 export const addRoomQuestion = (roomId: string, questionId: string) =>
@@ -139,7 +85,7 @@ export const addRoomQuestion = (roomId: string, questionId: string) =>
 export const removeRoomQuestion = (roomId: string, rqId: string) =>
   api<undefined>(`/api/rooms/${roomId}/questions/${rqId}`, { method: "DELETE" });
 export const presentQuestion = (roomId: string, rqId: string, replaceCode: boolean) =>
-  api<{ question: RoomQuestion; code_replaced: boolean; note: string }>(`/api/rooms/${roomId}/questions/${rqId}/present`, {
+  api<Schema<"PresentOut">>(`/api/rooms/${roomId}/questions/${rqId}/present`, {
     method: "POST",
     body: { replace_code: replaceCode },
   });

@@ -11,7 +11,7 @@ export type RubricItem = Schema<"RubricItem">;
 export type Rating = Schema<"RatingOut">;
 export type RoomScorecardStatus = Schema<"RoomScorecardStatus">;
 export type WaitingRoom = Schema<"WaitingRoom">;
-export type Recommendation = "strong_no" | "no" | "yes" | "strong_yes";
+export type Recommendation = NonNullable<Scorecard["recommendation"]>;
 export type ReportFormat = "pdf" | "md" | "json";
 
 export const RECOMMENDATIONS: { value: Recommendation; label: string; tone: string }[] = [
@@ -63,11 +63,9 @@ export const waitingQuery = queryOptions({
   queryFn: ({ signal }) => api<Schema<"WaitingList">>("/api/scorecards/waiting", { signal }),
 });
 
-export interface DraftBody {
-  ratings: { criterion: string; score: number | null; comment: string }[];
-  recommendation: Recommendation | null;
-  summary: string;
-}
+/** A draft as the form saves it: every field of the body given (the schema leaves
+ * `recommendation` and `summary` optional; the form always sends its whole state). */
+export type DraftBody = Required<Schema<"ScorecardIn">>;
 
 export const saveDraft = (roomId: string, body: DraftBody) =>
   api<Scorecard>(`/api/rooms/${roomId}/scorecards/me`, { method: "PUT", body });
