@@ -10,10 +10,14 @@ from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from codepair.config import Settings
-from codepair.db.migrate import upgrade
+from codepair.db.migrate import alembic_config, upgrade
+from codepair.db.models import Base
 from tests.support.server import create_pg_database, db_backend, drop_pg_database
 
 T = TypeVar("T")
@@ -21,13 +25,26 @@ T = TypeVar("T")
 FIRST_WAVE_ROWS: list[tuple[str, dict[str, object]]] = [
     (
         "users",
-        {"id": 1, "email": "lead@example.com", "name": "Lead", "role": "lead",
-         "password_hash": "x", "is_active": True},
+        {
+            "id": 1,
+            "email": "lead@example.com",
+            "name": "Lead",
+            "role": "lead",
+            "password_hash": "x",
+            "is_active": True,
+        },
     ),
     (
         "rooms",
-        {"id": "r1", "title": "Pairing", "candidate_name": "Cody", "owner_id": 1,
-         "language": "python", "duration_minutes": 60, "runs_enabled": True},
+        {
+            "id": "r1",
+            "title": "Pairing",
+            "candidate_name": "Cody",
+            "owner_id": 1,
+            "language": "python",
+            "duration_minutes": 60,
+            "runs_enabled": True,
+        },
     ),
     ("yjs_updates", {"room_id": "r1", "doc": "code", "seq": 1, "update": b"\x00", "author": "u"}),
     ("yjs_snapshots", {"room_id": "r1", "doc": "code", "state": b"\x00\x00", "upto_seq": 1}),
@@ -73,8 +90,10 @@ def fill_first_wave(conn: sa.Connection) -> None:
 
 
 def read_back(conn: sa.Connection) -> tuple[dict[str, int], list[tuple[str, str, int]], list[str]]:
-    counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
-              for t, _ in FIRST_WAVE_ROWS}
+    counts = {
+        t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+        for t, _ in FIRST_WAVE_ROWS
+    }
     keyframes = conn.execute(sa.text("SELECT room_id, doc, seq FROM yjs_keyframes")).all()
     heads = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
     return counts, [tuple(k) for k in keyframes], list(heads)
@@ -90,4 +109,25 @@ def test_first_wave_database_upgrades_with_its_data(settings: Settings) -> None:
     assert counts == {t: 1 for t, _ in FIRST_WAVE_ROWS}
     # The old snapshot is where history starts now: it became the first keyframe.
     assert keyframes == [("r1", "code", 1)]
-    assert heads == ["0009"]
+    assert heads == ["0010"]
+
+
+def schema_drift(conn: sa.Connection) -> list[object]:
+    """What the models declare and the migrated database lacks (or has besides)."""
+    return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+
+def indexes_of(conn: sa.Connection, table: str) -> set[str]:
+    return {str(ix["name"]) for ix in sa.inspect(conn).get_indexes(table)}
+
+
+def test_migrations_build_what_the_models_declare(settings: Settings) -> None:
+    """``create_all``-based tests and migrated databases have the same tables, columns and
+    indexes (rooms.ended_at's index, 0010, included); and 0010 goes down and up again."""
+    upgrade(settings)
+    assert run_sync(settings, schema_drift) == []
+    assert "ix_rooms_ended_at" in run_sync(settings, lambda c: indexes_of(c, "rooms"))
+    command.downgrade(alembic_config(settings), "0009")
+    assert "ix_rooms_ended_at" not in run_sync(settings, lambda c: indexes_of(c, "rooms"))
+    upgrade(settings)
+    assert run_sync(settings, schema_drift) == []

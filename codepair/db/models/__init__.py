@@ -91,7 +91,8 @@ class Room(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Indexed: the retention purge selects ended rooms by it (migration 0010).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
     owner: Mapped[User] = relationship(lazy="raise", foreign_keys=[owner_id])
     interviewers: Mapped[list[RoomInterviewer]] = relationship(
