@@ -26,14 +26,21 @@ PUBLIC_URL = os.environ.get("BENCH_PUBLIC_URL", "http://127.0.0.1:8000")
 HIDDEN = {"owner_id", "updated_at"}
 BOOLEANS = {"runs_enabled"}
 
+# The page's ids and the total first, then the details of those rows: the same shape as
+# CodePair's list (codepair/domain/room_views.py), so the floor is the best query, not an
+# easier target.
 _SQL = """
+WITH page AS (
+  SELECT id, count(*) OVER () AS total FROM rooms
+  ORDER BY created_at DESC, id LIMIT {limit} OFFSET {offset}
+)
 SELECT r.*, u.name AS owner_name, u.email AS owner_email,
   (SELECT i.token FROM invites i WHERE i.room_id = r.id AND i.revoked_at IS NULL
    ORDER BY i.id DESC LIMIT 1) AS invite_token,
   ({people}) AS interviewers_json,
-  count(*) OVER () AS total
-FROM rooms r JOIN users u ON u.id = r.owner_id
-ORDER BY r.created_at DESC, r.id LIMIT {limit} OFFSET {offset}
+  page.total
+FROM page JOIN rooms r ON r.id = page.id JOIN users u ON u.id = r.owner_id
+ORDER BY r.created_at DESC, r.id
 """
 _PEOPLE_SQLITE = (
     "SELECT json_group_array(json_object('id', iu.id, 'name', iu.name, 'email', iu.email)) "
