@@ -75,8 +75,11 @@ class Reads:
         if self._autocommit is None:
             self._autocommit = create_async_engine(
                 self._engine.url,
-                pool_size=5,
-                max_overflow=10,
+                # All 15 kept open: with 5 kept and 10 of overflow, a burst of requests
+                # opened and closed overflow connections one request after another (a new
+                # connection, with its TLS offer, costs more than the read).
+                pool_size=15,
+                max_overflow=0,
                 pool_pre_ping=False,
                 isolation_level="AUTOCOMMIT",
             )
