@@ -269,7 +269,7 @@ class RedisBus(Bus):
                 raise TimeoutError("no PONG from Redis")
         except BaseException:
             with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
             raise
         # From here on the control task subscribes new channels; the ones wanted so far are
         # subscribed below. No await between these lines, so none falls in between.
@@ -347,7 +347,7 @@ class RedisBus(Bus):
         self._confirm_waiters.clear()
         if pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
 
 def _safe(url: str) -> str:
