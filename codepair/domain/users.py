@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +38,21 @@ async def get_user(db: AsyncSession, user_id: int) -> User:
     if user is None:
         raise NotFound("User not found")
     return user
+
+
+# A user's profile, prebuilt (``GET /api/me`` runs on every page load of the web client).
+_PROFILE = select(User.id, User.email, User.name, User.role, User.is_active, User.created_at).where(
+    User.id == bindparam("user_id")
+)
+
+
+def profile_conn(conn: Connection, user_id: int) -> dict[str, Any]:
+    """The fields of ``UserOut`` for ``user_id``, in one prebuilt query (through ``Reads``,
+    after the principal check on the same connection: ADR 8)."""
+    row = conn.execute(_PROFILE, {"user_id": user_id}).one_or_none()
+    if row is None:
+        raise NotFound("User not found")
+    return dict(row._mapping)
 
 
 async def list_users(

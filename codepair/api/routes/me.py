@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
+from codepair.api.principal_reads import UserReads
 from codepair.api.schemas import MeUpdate, PasswordChange, UserOut
 from codepair.domain import audit, auth, users
 
@@ -13,9 +14,12 @@ router = APIRouter(prefix="/api/me", tags=["me"])
 
 
 @router.get("")
-async def read_me(principal: CurrentUser, db: DbSession) -> UserOut:
-    assert principal.user_id is not None
-    return UserOut.model_validate(await users.get_user(db, principal.user_id))
+async def read_me(reads: UserReads) -> UserOut:
+    """The principal check and the profile in one read, no session (ADR 8)."""
+    profile = await reads.run(
+        lambda conn, principal: users.profile_conn(conn, principal.user_id or 0)
+    )
+    return UserOut.model_validate(profile)
 
 
 @router.patch("")

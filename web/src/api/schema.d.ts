@@ -116,7 +116,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Me */
+        /**
+         * Read Me
+         * @description The principal check and the profile in one read, no session (ADR 8).
+         */
         get: operations["read_me_api_me_get"];
         put?: never;
         post?: never;
