@@ -20,18 +20,17 @@ from typing import Any
 
 import structlog
 from pycrdt import Doc, Map, Text, create_update_message
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair import metrics
 from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
 from codepair.config import Settings
-from codepair.db.models import Room
 from codepair.db.reads import Reads
 from codepair.hub.admission import AdmissionCache
 from codepair.hub.boardcap import BoardGuard
 from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
+from codepair.hub.deleted import DeletedRoomSweep
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
 from codepair.hub.protocol import CloseCode, RoomEnded, encode
@@ -78,6 +77,7 @@ class Hub:
         self.recorder = Recorder(db, settings.group_commit_ms / 1000)
         self.bridge = HubBridge(self, bus) if bus is not None else None
         self.reconciler = LogReconciler(self)
+        self.sweeper = DeletedRoomSweep(self)
         self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
@@ -105,11 +105,10 @@ class Hub:
         self._tasks = [
             asyncio.create_task(self._flush_loop(), name="hub-group-commit"),
             asyncio.create_task(self._keepalive_loop(), name="hub-keepalive"),
+            asyncio.create_task(self.sweeper.run(), name="hub-deleted-rooms"),
         ]
         if self.bridge is not None:
-            self._tasks.append(
-                asyncio.create_task(self.reconciler.run(), name="hub-log-reconcile")
-            )
+            self._tasks.append(asyncio.create_task(self.reconciler.run(), name="hub-log-reconcile"))
 
     async def stop(self) -> None:
         """Close every socket and write everything still pending."""
@@ -164,8 +163,12 @@ class Hub:
         room.join(conn)
         metrics.SOCKETS_OPEN.labels(doc=doc).inc()
         log.info(
-            "socket_opened", room=room_id, doc=doc, conn=conn.id,
-            who=conn.principal.identity, role=conn.room_role,
+            "socket_opened",
+            room=room_id,
+            doc=doc,
+            conn=conn.id,
+            who=conn.principal.identity,
+            role=conn.room_role,
         )
         return room
 
@@ -176,7 +179,10 @@ class Hub:
         if conn in room.clients:
             metrics.SOCKETS_OPEN.labels(doc=room.doc_name).dec()
             log.info(
-                "socket_closed", room=room.room_id, doc=room.doc_name, conn=conn.id,
+                "socket_closed",
+                room=room.room_id,
+                doc=room.doc_name,
+                conn=conn.id,
                 code=conn.close_code,
             )
         room.leave(conn)
@@ -302,24 +308,12 @@ class Hub:
                 await self.flush()
             except Exception as exc:  # the database is down: keep the updates, retry
                 log.error("group_commit_failed", error=type(exc).__name__, exc_info=exc)
-                await self._drop_deleted_rooms()
+                # A room deleted meanwhile (DELETE, a candidate's erasure, a retention
+                # purge) loses its pending updates and its sockets: its rows can never be
+                # written, and kept they would fail every later group commit, and with it
+                # the writes of every other room.
+                await self.sweeper.sweep(pending_only=True)
                 await asyncio.sleep(1.0)
-
-    async def _drop_deleted_rooms(self) -> None:
-        """After a failed group commit: a room deleted meanwhile (DELETE, a candidate's
-        erasure, a retention purge) loses its pending updates and its sockets. Its rows can
-        never be written, and kept they would fail every later group commit, and with it the
-        writes of every other room."""
-        ids = {room.room_id for room in self.docs.values() if room.pending}
-        if not ids:
-            return
-        try:
-            async with self._db() as db:
-                alive = set((await db.scalars(select(Room.id).where(Room.id.in_(ids)))).all())
-        except Exception:  # the database is down: keep everything for the next try
-            return
-        for room_id in ids - alive:
-            self.room_deleted_here(room_id)
 
     def room_deleted_here(self, room_id: str) -> None:
         """The room is gone from the database: every socket of it closes, nothing is kept."""
@@ -406,16 +400,25 @@ class Hub:
         peer = await room.join(conn)
         metrics.SOCKETS_OPEN.labels(doc="events").inc()
         log.info(
-            "socket_opened", room=room_id, doc="events", conn=conn.id, peer=conn.peer_id,
-            who=conn.principal.identity, role=conn.room_role,
+            "socket_opened",
+            room=room_id,
+            doc="events",
+            conn=conn.id,
+            peer=conn.peer_id,
+            who=conn.principal.identity,
+            role=conn.room_role,
         )
         return room, peer
 
     def leave_events(self, room: EventRoom, peer: EventPeer) -> None:
         metrics.SOCKETS_OPEN.labels(doc="events").dec()
         log.info(
-            "socket_closed", room=room.room_id, doc="events", conn=peer.conn.id,
-            peer=peer.conn.peer_id, code=peer.conn.close_code,
+            "socket_closed",
+            room=room.room_id,
+            doc="events",
+            conn=peer.conn.id,
+            peer=peer.conn.peer_id,
+            code=peer.conn.close_code,
         )
         room.leave(peer)
         if not room.peers and self.events.get(room.room_id) is room:
