@@ -8,7 +8,9 @@ In one run, for each database (SQLite, and PostgreSQL at 127.0.0.1:5432):
   ``bench/minimal_rest.py`` (FastAPI on uvicorn, one query on the plain driver, no auth, no
   middleware) on the same database, checks that both answer the same JSON, then loads each
   with wrk (2 threads, 32 connections) on ``GET /api/rooms?limit=20`` and prints both rates
-  and ours / minimal (target: at least 1/3);
+  and ours / minimal (target: at least 1/3); then the other hot reads (a search, a status
+  filter, a room, its chat, its runs, ``/api/me``) for half as long each, against the same
+  floor;
 - on SQLite, keystroke propagation (bench/node/load.mjs: one writer, one reader, 100 updates
   a second) in the same server process, alone and while this process sends the dashboard's
   ``GET /api/rooms?limit=20`` at 200 requests a second; prints both p99s and the difference
@@ -51,6 +53,15 @@ from tests.support.server import (  # noqa: E402
 
 ROOMS = 200
 LIST = "/api/rooms?limit=20"
+# The other hot reads of the issue: a search, a room, its chat and its runs, and who I am.
+HOT_READS = (
+    "/api/rooms?limit=20&q=candidate%201",
+    "/api/rooms?limit=20&status=live",
+    "/api/rooms/{room}",
+    "/api/rooms/{room}/messages",
+    "/api/rooms/{room}/runs",
+    "/api/me",
+)
 
 _WRK_REPORT = """
 function done(summary, latency, requests)
@@ -171,7 +182,14 @@ def ratio_run(db: str, seconds: float, rounds: int) -> dict[str, Any]:
                 wrk(f"{server.url}{LIST}", 2, token)
                 ours = wrk_cpu(server.proc.pid, f"{server.url}{LIST}", seconds, token)
                 results["ours"].append(ours)
-        return {"db": db, "same_json": same, **results}
+            # The other hot reads, each against the same floor (one well-indexed query).
+            room_id = ours_body["items"][0]["id"]
+            others = {}
+            for path in HOT_READS:
+                target = f"{server.url}{path.format(room=room_id)}"
+                wrk(target, 1, token)
+                others[path] = wrk_cpu(server.proc.pid, target, seconds / 2, token)
+        return {"db": db, "same_json": same, "others": others, **results}
     finally:
         server.kill()
         if database_url:
@@ -274,6 +292,13 @@ def main() -> None:
             f"| {'yes' if r['same_json'] else 'NO'}{note} |",
             flush=True,
         )
+        for path, x in r["others"].items():
+            print(
+                f"|   {path} | | {x['rps']:,.0f} req/s | {x['rps'] / floor:.2f} "
+                f"| {x['cpu_ms']:.2f} ms | {x['p99']:.1f} ms "
+                f"| {x['errors']} non-2xx |",
+                flush=True,
+            )
     if args.no_mixed:
         return
     m = mixed_run(args.rate, args.mixed_rounds)
