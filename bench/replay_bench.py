@@ -289,6 +289,7 @@ def browser(base: str, email: str, room_id: str, seeks: int) -> dict[str, Any]:
         paints: list[float] = []
         first: list[float] = []
         indexed: list[float] = []
+        marks: list[dict[str, float]] = []
         for _ in range(3):
             began = time.perf_counter()
             page.goto(f"/rooms/{room_id}/replay")
@@ -314,6 +315,31 @@ def browser(base: str, email: str, room_id: str, seeks: int) -> dict[str, Any]:
                 "() => window.codepairReplay && window.codepairReplay.indexed()", timeout=60_000
             )
             indexed.append((time.perf_counter() - began) * 1000)
+            # Where the time goes: the page's own marks and the requests, from navigation.
+            marks.append(
+                page.evaluate(
+                    """() => {
+                        const out = {};
+                        for (const m of performance.getEntriesByType('mark'))
+                            if (m.name.startsWith('replay:')) out[m.name.slice(7)] = m.startTime;
+                        for (const r of performance.getEntriesByType('resource')) {
+                            const name = r.name.includes('/replay') ? 'GET replay'
+                                : r.name.includes('/history/code') ? 'GET history/code'
+                                : r.name.includes('ReplayView') ? 'ReplayView chunk'
+                                : r.name.includes('ReplayPage') ? 'ReplayPage chunk'
+                                : r.name.includes('textIndex.worker') ? 'index worker'
+                                : r.name.includes('/auth/refresh') ? 'POST auth/refresh' : '';
+                            if (name && !(name + ' done' in out)) {
+                                out[name + ' start'] = r.startTime;
+                                out[name + ' done'] = r.responseEnd;
+                            }
+                        }
+                        const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+                        if (fcp) out['first contentful paint'] = fcp.startTime;
+                        return out;
+                    }"""
+                )
+            )
         took: list[dict[str, float]] = page.evaluate(
             """async (n) => {
                 const r = window.codepairReplay; const out = [];
@@ -335,6 +361,7 @@ def browser(base: str, email: str, room_id: str, seeks: int) -> dict[str, Any]:
         "paint_ms": paints,
         "first_ms": first,
         "indexed_ms": indexed,
+        "marks": marks,
         "seek_sync": [t["sync"] for t in took],
         "seek_painted": [t["painted"] for t in took],
     }
@@ -441,6 +468,9 @@ def main() -> None:
             row("replay page: text index built (seeks need no Yjs)", seen["indexed_ms"])
             row("replay seek, synchronous", seen["seek_sync"])
             row("replay seek, to the painted frame", seen["seek_painted"])
+            print("replay page, ms from navigation (3 loads):")
+            for name in sorted(seen["marks"][-1], key=lambda k: seen["marks"][-1][k]):
+                print(f"  {name}: {', '.join(f'{m.get(name, -1):.0f}' for m in seen['marks'])}")
         sizes = ", ".join(
             f"{k} {v / 1e6:.2f} MB"
             for k, v in st.items()

@@ -86,11 +86,15 @@ def test_paste_and_tab_switch_reach_the_interviewer_timeline_and_replay(
     replay_editor = host.get_by_test_id("replay-editor")
     expect(replay_editor).to_contain_text("print(helper([1, 2]))")  # opens at the end
     host.get_by_test_id("marker-paste").click()
+
     # At the paste: the pasted code is there, what was typed later is not.
-    wait_for(lambda: "return [x * 2" in replay_editor.inner_text().replace("\u00a0", " "),
-             "the pasted code at the marker")
-    assert "print(helper" not in replay_editor.inner_text()
-    assert re.search(r"[?&]t=\d", host.url), host.url
+    def at_paste() -> bool:
+        text = replay_editor.inner_text().replace("\u00a0", " ")
+        return "return [x * 2" in text and "print(helper" not in text
+
+    wait_for(at_paste, "the code of the paste's moment at the marker")
+    # The URL follows the playhead once it rests (250 ms), so a copied address opens there.
+    host.wait_for_url(re.compile(r"[?&]t=\d"))
     screenshot(host, "record-replay-at-paste")
 
     # The link with ?t= opens the replay at that moment.

@@ -6,7 +6,7 @@
  * time) opens it at a moment. A chunk of its own (it brings Monaco and Yjs), loaded by
  * `ReplayPage` while it paints the code of the moment from a small answer.
  */
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
+import { lazy, memo, Suspense, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
 import { FullPageSpinner } from "../components/ui";
@@ -14,8 +14,11 @@ import { personColor } from "../lib/colors";
 import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
-import { describeActivity } from "./activity";
-import { DocTimeline, inflateFrames, MARKER_KINDS, nextActivity, parseT, replaySpan, type Frame, type ReplayData, type ReplayEvent } from "./replayModel";
+import { ChatList, describeEvent, EventsList, NotesView, RunOutput } from "./ReplayPanels";
+import type { Loaded } from "./replayLoad";
+import { lastAtOrBefore, MARKER_KINDS, nextActivity, replaySpan, type ReplayData } from "./replayModel";
+
+export { loadReplay } from "./replayLoad";
 
 const SPEEDS = [1, 2, 4, 8, 16, 32] as const;
 // The whiteboard at the playhead brings Excalidraw: loaded when its tab is first opened.
@@ -29,24 +32,17 @@ declare global {
   }
 }
 
-export { inflateFrames };
+/** How long the playhead rests before the URL follows it (a router navigation per seek
+ * would re-render the page on every step of a drag). */
+const URL_FOLLOWS_MS = 250;
 
-export interface Loaded {
-  replay: ReplayData;
-  frames: { code: Frame[]; notes: Frame[] };
-}
-
-export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["frames"] }) {
+export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number | null }) {
+  const { replay: data, code, notes } = loaded;
   useTitle(`Replay: ${data.room.title || data.room.candidate_name}`);
   const [params, setParams] = useSearchParams();
-  const code = useMemo(() => new DocTimeline(data.docs.code ?? { updates: [] }, frames.code), [data, frames]);
-  const notes = useMemo(() => new DocTimeline(data.docs.notes ?? { updates: [] }, frames.notes), [data, frames]);
-  const span = useMemo(() => replaySpan(data, code), [data, code]);
+  const span = useMemo(() => replaySpan(data, code, boardEnd), [data, code, boardEnd]);
   const events = data.events;
-  const [t, setT] = useState(() => {
-    const fromUrl = parseT(params.get("t"), span.start);
-    return fromUrl === null ? span.end : Math.min(span.end, Math.max(span.start, fromUrl));
-  });
+  const [t, setT] = useState(loaded.opening);
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
   const [skipIdle, setSkipIdle] = useState(true);
@@ -124,9 +120,13 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
     [code, data.room.language, colour],
   );
 
+  const spanRef = useRef(span);
+  spanRef.current = span;
+
   useEffect(() => {
     const element = host.current;
     if (!element) return;
+    performance.mark("replay:mount");
     const model = monaco.editor.createModel("", data.room.language);
     model.setEOL(monaco.editor.EndOfLineSequence.LF);
     const editor = monaco.editor.create(element, {
@@ -141,32 +141,21 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
       ariaLabel: "Code at the playhead",
     });
     editorRef.current = editor;
+    performance.mark("replay:editor");
     decorations.current = editor.createDecorationsCollection();
     const scrolled = editor.onDidScrollChange((e) => {
       if (e.scrollTopChanged) colour();
     });
     shown.current = { index: -2, text: "" };
     paint(tRef.current);
-    // Once the first paint is on the screen: the text index (every update turned into text
-    // splices, a checkpoint every 100), built in steps of 16 ms so the page stays responsive.
-    // Seeks then apply at most 100 splices to a string instead of a keyframe to a Y.Doc; it
-    // also learns every client's author, so characters that came in a keyframe get a colour.
-    // (A MessageChannel yields to the page between steps without setTimeout's 4 ms clamp.)
-    const channel = new MessageChannel();
-    let stopped = false;
-    channel.port1.onmessage = () => {
-      if (stopped) return;
-      if (!code.buildIndex(16)) {
-        channel.port2.postMessage(null);
-        return;
-      }
-      shown.current.index = -2;
-      paint(tRef.current);
-    };
-    const learn = setTimeout(() => channel.port2.postMessage(null), 50);
+    performance.mark("replay:painted");
     window.codepairReplay = {
-      start: span.start,
-      end: span.end,
+      get start() {
+        return spanRef.current.start;
+      },
+      get end() {
+        return spanRef.current.end;
+      },
       markers: events.length,
       indexed: () => code.indexed,
       seek: (ms: number) => {
@@ -179,21 +168,39 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
       text: () => model.getValue(),
     };
     return () => {
-      clearTimeout(learn);
-      stopped = true;
-      channel.port1.close();
       scrolled.dispose();
       delete window.codepairReplay;
       editor.dispose();
       model.dispose();
       editorRef.current = null;
     };
-  }, [code, data.room.language, paint, colour, span, events.length]);
+  }, [code, data.room.language, paint, colour, events.length]);
 
+  // The text index is built in a worker from the moment the record arrived (`loadReplay`);
+  // until it is in, seeks take the Y.Doc path. Once in, the code is painted again from it
+  // (the same text; the authors of the characters that came in a keyframe are known now).
   useEffect(() => {
-    paint(t);
-    notes.seekIndex(notes.indexAt(t));
-  }, [t, paint, notes]);
+    let live = true;
+    void loaded.indexed.then(() => {
+      if (!live) return;
+      shown.current.index = -2;
+      paint(tRef.current);
+    });
+    return () => {
+      live = false;
+    };
+  }, [loaded.indexed, paint]);
+
+  // Before the browser paints the new playhead (a passive effect would show it a frame late).
+  useLayoutEffect(() => paint(t), [t, paint]);
+
+  // The board's last drawing arrives after the first paint and may move the end: a playhead
+  // that stood at the old end (the page opened there) moves with it.
+  const lastEnd = useRef(span.end);
+  useEffect(() => {
+    if (span.end !== lastEnd.current && tRef.current === lastEnd.current) setT(span.end);
+    lastEnd.current = span.end;
+  }, [span.end]);
 
   // Playback: the playhead moves `speed` times faster than the clock, skipping idle stretches.
   useEffect(() => {
@@ -217,73 +224,69 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
     return () => cancelAnimationFrame(frame);
   }, [playing, speed, skipIdle, code, events, span.end]);
 
-  // The URL follows the playhead when it stops, so the link always opens this moment.
+  // The URL follows the playhead once it rests, so the link always opens this moment.
   useEffect(() => {
     if (playing) return;
     const seconds = ((t - span.start) / 1000).toFixed(1);
-    if (params.get("t") !== seconds) setParams({ t: seconds }, { replace: true });
+    if (params.get("t") === seconds) return;
+    const timer = setTimeout(() => setParams({ t: seconds }, { replace: true }), URL_FOLLOWS_MS);
+    return () => clearTimeout(timer);
   }, [playing, t, span.start, params, setParams]);
 
-  const seekTo = (ms: number) => setT(Math.min(span.end, Math.max(span.start, ms)));
-  const eventTimes = events.map((e) => Date.parse(e.at));
+  const seekTo = useCallback((ms: number) => setT(Math.min(spanRef.current.end, Math.max(spanRef.current.start, ms))), []);
+  const eventTimes = useMemo(() => events.map((e) => Date.parse(e.at)), [events]);
+  const chat = useMemo(() => events.filter((e) => e.type === "chat"), [events]);
+  const chatTimes = useMemo(() => chat.map((e) => Date.parse(e.at)), [chat]);
+  const runTimes = useMemo(() => data.runs.map((r) => Date.parse(r.created_at)), [data.runs]);
   const step = (direction: 1 | -1) => {
     const target = direction > 0 ? eventTimes.find((x) => x > t + 1) : [...eventTimes].reverse().find((x) => x < t - 1);
     if (target !== undefined) seekTo(target);
   };
-  const past = events.filter((e) => Date.parse(e.at) <= t);
-  const chat = past.filter((e) => e.type === "chat");
-  const run = [...data.runs].reverse().find((r) => Date.parse(r.created_at) <= t);
-  const runDone = run && run.finished_at && Date.parse(run.finished_at) <= t;
+  // What the panels depend on: counts and indexes that change only when the playhead crosses
+  // an event, a run, a note (binary searches: the events and runs are oldest first).
+  const pastEvents = lastAtOrBefore(eventTimes, t) + 1;
+  const pastChat = lastAtOrBefore(chatTimes, t) + 1;
+  const run = data.runs[lastAtOrBefore(runTimes, t)];
+  const runDone = Boolean(run?.finished_at && Date.parse(run.finished_at) <= t);
+  const notesIndex = side === "notes" ? notes.indexAt(t) : -1;
   const duration = span.end - span.start;
-  const at = (ms: number) => `${((ms - span.start) / duration) * 100}%`;
 
   // The markers do not move with the playhead: one element list, so React skips them on a seek.
-  const markers = useMemo(
-    () => {
-      const left = (ms: number) => `${((ms - span.start) / (span.end - span.start)) * 100}%`;
-      return events.map((e) => (
-            <button
-              key={e.id}
-              type="button"
-              title={`${formatDuration(Date.parse(e.at) - span.start)} ${describeEvent(e)}`}
-              aria-label={describeEvent(e)}
-              data-testid={`marker-${e.type}`}
-              className="absolute top-0 z-10 h-6 w-1.5 -translate-x-1/2 rounded-sm opacity-80 hover:opacity-100"
-              style={{ left: left(Date.parse(e.at)), background: MARKER_KINDS[e.type]?.color ?? "#94a3b8" }}
-              onClick={() => {
-                setPlaying(false);
-                setT(Math.min(span.end, Math.max(span.start, Date.parse(e.at))));
-              }}
-            />
-      ));
-    },
-    [events, span],
+  const markers = useMemo(() => {
+    const left = (ms: number) => `${((ms - span.start) / (span.end - span.start)) * 100}%`;
+    return events.map((e) => (
+      <button
+        key={e.id}
+        type="button"
+        title={`${formatDuration(Date.parse(e.at) - span.start)} ${describeEvent(e)}`}
+        aria-label={describeEvent(e)}
+        data-testid={`marker-${e.type}`}
+        className="absolute top-0 z-10 h-6 w-1.5 -translate-x-1/2 rounded-sm opacity-80 hover:opacity-100"
+        style={{ left: left(Date.parse(e.at)), background: MARKER_KINDS[e.type]?.color ?? "#94a3b8" }}
+        onClick={() => {
+          setPlaying(false);
+          setT(Math.min(span.end, Math.max(span.start, Date.parse(e.at))));
+        }}
+      />
+    ));
+  }, [events, span]);
+  const legend = useMemo(
+    () =>
+      Object.entries(MARKER_KINDS)
+        .filter(([kind]) => events.some((e) => e.type === kind))
+        .map(([kind, { label, color }]) => (
+          <span key={kind} className="flex items-center gap-1">
+            <span className="h-2 w-2 rounded-sm" style={{ background: color }} />
+            {label}
+          </span>
+        )),
+    [events],
   );
 
   return (
     <div className="flex h-screen flex-col bg-slate-950 text-slate-100" data-testid="replay">
       <style>{authorCss}</style>
-      <header className="flex h-12 shrink-0 items-center gap-4 border-b border-slate-800 px-4">
-        <Link to="/" aria-label="Back to interviews">
-          <img src="/favicon.svg" alt="" className="h-6 w-6" />
-        </Link>
-        <div className="min-w-0">
-          <div className="truncate text-sm font-semibold">Replay: {data.room.title || `Interview with ${data.room.candidate_name}`}</div>
-          <div className="truncate text-[11px] text-slate-400">
-            Candidate: {data.room.candidate_name} · {data.room.ended_at ? "ended" : "live (as of loading)"}
-          </div>
-        </div>
-        <div className="ml-auto flex items-center gap-3 text-xs" aria-label="Authors">
-          {data.authors
-            .filter((a) => a.role !== "system")
-            .map((a) => (
-              <span key={a.id} className="flex items-center gap-1">
-                <span className="h-2.5 w-2.5 rounded-full" style={{ background: personColor(a.role, a.name) }} />
-                {a.name}
-              </span>
-            ))}
-        </div>
-      </header>
+      <Header data={data} />
 
       <div className="flex min-h-0 flex-1">
         <main className="flex min-w-0 flex-1 flex-col">
@@ -309,19 +312,7 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
               </Suspense>
             </div>
           )}
-          <div className="h-40 shrink-0 overflow-auto border-t border-slate-800 bg-slate-900 p-3 font-mono text-xs" data-testid="replay-run">
-            {run ? (
-              <>
-                <div className="mb-1 text-slate-400">
-                  Run by {run.author.name} ({run.language}) at {formatDuration(Date.parse(run.created_at) - span.start)}: {runDone ? run.status : "running…"}
-                </div>
-                {runDone && <pre className="whitespace-pre-wrap text-slate-200">{run.stdout || run.compile_output || run.stderr || "(no output)"}</pre>}
-                {runDone && run.stdout && run.stderr && <pre className="whitespace-pre-wrap text-rose-300">{run.stderr}</pre>}
-              </>
-            ) : (
-              <span className="text-slate-500">No run yet at this moment.</span>
-            )}
-          </div>
+          <RunOutput run={run} done={runDone} start={span.start} />
         </main>
         <aside className="flex w-[360px] shrink-0 flex-col border-l border-slate-800 bg-white text-slate-900">
           <div role="tablist" className="flex border-b border-slate-200 px-2">
@@ -339,34 +330,9 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
             ))}
           </div>
           <div className="min-h-0 flex-1 overflow-auto p-3 text-sm" data-testid={`replay-${side}`}>
-            {side === "chat" &&
-              (chat.length ? (
-                chat.map((e) => (
-                  <div key={e.id} className="mb-2">
-                    <span className="font-medium">{e.actor?.name}</span> <span className="text-xs text-slate-400">{formatDuration(Date.parse(e.at) - span.start)}</span>
-                    <div className="whitespace-pre-wrap">{String(e.text ?? "")}</div>
-                  </div>
-                ))
-              ) : (
-                <p className="text-slate-400">No chat yet at this moment.</p>
-              ))}
-            {side === "events" && (
-              <ol>
-                {events.map((e) => (
-                  <li key={e.id}>
-                    <button
-                      type="button"
-                      className={`w-full rounded px-1 py-0.5 text-left hover:bg-slate-100 ${Date.parse(e.at) <= t ? "" : "text-slate-400"}`}
-                      onClick={() => seekTo(Date.parse(e.at))}
-                    >
-                      <span className="mr-2 font-mono text-xs text-slate-400">{formatDuration(Date.parse(e.at) - span.start)}</span>
-                      {describeEvent(e)}
-                    </button>
-                  </li>
-                ))}
-              </ol>
-            )}
-            {side === "notes" && <pre className="font-sans whitespace-pre-wrap">{notes.notesText() || "No notes yet at this moment."}</pre>}
+            {side === "chat" && <ChatList chat={chat} count={pastChat} start={span.start} />}
+            {side === "events" && <EventsList events={events} times={eventTimes} count={pastEvents} start={span.start} onSeek={seekTo} />}
+            {side === "notes" && <NotesView notes={notes} index={notesIndex} />}
           </div>
         </aside>
       </div>
@@ -374,7 +340,7 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
       <footer className="shrink-0 border-t border-slate-800 bg-slate-900 px-4 py-3">
         <div className="relative h-6" data-testid="scrubber">
           <div className="absolute top-1/2 right-0 left-0 h-1 -translate-y-1/2 rounded bg-slate-700" />
-          <div className="absolute top-1/2 left-0 h-1 -translate-y-1/2 rounded bg-indigo-500" style={{ width: at(t) }} />
+          <div className="absolute top-1/2 left-0 h-1 -translate-y-1/2 rounded bg-indigo-500" style={{ width: `${((t - span.start) / duration) * 100}%` }} />
           {markers}
           <input
             type="range"
@@ -419,50 +385,36 @@ export function Replay({ data, frames }: { data: ReplayData; frames: Loaded["fra
             {formatDuration(t - span.start)} / {formatDuration(duration)}
           </span>
           <span className="text-slate-500">{new Date(t).toLocaleString()}</span>
-          <div className="ml-auto flex flex-wrap gap-2 text-[11px] text-slate-400">
-            {Object.entries(MARKER_KINDS)
-              .filter(([kind]) => events.some((e) => e.type === kind))
-              .map(([kind, { label, color }]) => (
-                <span key={kind} className="flex items-center gap-1">
-                  <span className="h-2 w-2 rounded-sm" style={{ background: color }} />
-                  {label}
-                </span>
-              ))}
-          </div>
+          <div className="ml-auto flex flex-wrap gap-2 text-[11px] text-slate-400">{legend}</div>
         </div>
       </footer>
     </div>
   );
 }
 
-function describeEvent(e: ReplayEvent): string {
-  const who = e.actor?.name ?? "";
-  switch (e.type) {
-    case "joined":
-      return `${who} joined`;
-    case "left":
-      return `${who} left`;
-    case "chat":
-      return `${who}: ${String(e.text ?? "").slice(0, 80)}`;
-    case "run":
-      return `${who} ran the code (${String(e.language ?? "")}): ${String(e.status ?? "")}`;
-    case "language":
-      return `${who} switched to ${String(e.language ?? "")}`;
-    case "paste":
-    case "focus_lost":
-    case "focus_returned":
-      return describeActivity({
-        kind: e.type,
-        name: who,
-        chars: typeof e.chars === "number" ? e.chars : undefined,
-        external: typeof e.external === "boolean" ? e.external : undefined,
-        away_seconds: typeof e.away_seconds === "number" ? e.away_seconds : undefined,
-      });
-    case "question":
-      return `Question presented: ${String(e.title ?? "")}`;
-    case "ended":
-      return "The interview ended";
-    default:
-      return e.type;
-  }
-}
+/** The room's title and the authors' colours: the same for the whole replay. */
+const Header = memo(function Header({ data }: { data: ReplayData }) {
+  return (
+    <header className="flex h-12 shrink-0 items-center gap-4 border-b border-slate-800 px-4">
+      <Link to="/" aria-label="Back to interviews">
+        <img src="/favicon.svg" alt="" className="h-6 w-6" />
+      </Link>
+      <div className="min-w-0">
+        <div className="truncate text-sm font-semibold">Replay: {data.room.title || `Interview with ${data.room.candidate_name}`}</div>
+        <div className="truncate text-[11px] text-slate-400">
+          Candidate: {data.room.candidate_name} · {data.room.ended_at ? "ended" : "live (as of loading)"}
+        </div>
+      </div>
+      <div className="ml-auto flex items-center gap-3 text-xs" aria-label="Authors">
+        {data.authors
+          .filter((a) => a.role !== "system")
+          .map((a) => (
+            <span key={a.id} className="flex items-center gap-1">
+              <span className="h-2.5 w-2.5 rounded-full" style={{ background: personColor(a.role, a.name) }} />
+              {a.name}
+            </span>
+          ))}
+      </div>
+    </header>
+  );
+});

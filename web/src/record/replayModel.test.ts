@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 
-import { DocTimeline, firstClient, lastAtOrBefore, parseT, type PackedUpdate } from "./replayModel";
+import { decodeBase64, DocTimeline, firstClient, lastAtOrBefore, parseT, type PackedUpdate } from "./replayModel";
+import { TextIndexBuilder, transferables } from "./textIndex";
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
@@ -20,6 +21,7 @@ function typing(): { packed: PackedUpdate[]; texts: string[]; frame: Uint8Array;
     const text = doc.getText("code");
     if (i % 17 === 16) text.delete(text.length - 1, 1);
     else text.insert(text.length, word[i % word.length] ?? "x");
+    if (i === 150) doc.getMap("meta").set("language", "go");
     const update = Y.encodeStateAsUpdate(doc, seen);
     Y.applyUpdate(other, update);
     packed.push([i + 1, 1000 + i * 10, author, b64(update)]);
@@ -58,7 +60,36 @@ describe("replay model", () => {
       const runs = fast.authorRuns();
       expect(runs.map((r) => r.end - r.start).reduce((x, y) => x + y, 0)).toBe(fast.text().length);
       expect(runs).toEqual(plain.authorRuns());
+      expect(fast.language()).toBe(i >= 150 ? "go" : undefined);
+      expect(fast.language()).toBe(plain.language());
     }
+  });
+
+  it("an index built apart (as in the worker) and posted over works like one built here", () => {
+    const { packed, texts } = typing();
+    const plain = new DocTimeline({ updates: packed });
+    plain.learnAuthors();
+    const request = new DocTimeline({ updates: packed }).indexRequest();
+    const bytes = request.updates.map(decodeBase64);
+    const builder = new TextIndexBuilder(bytes.length, (i) => bytes[i] as Uint8Array, request.authorOf);
+    expect(builder.step()).toBe(true);
+    const built = builder.result();
+    // What postMessage does to it: a structured clone (the typed arrays transferred).
+    const posted = structuredClone(built, { transfer: transferables(built) });
+    expect(built.pos.length).toBe(0); // transferred, not copied
+    const fast = new DocTimeline({ updates: packed });
+    fast.seekIndex(120); // seeks on the Y.Doc path until the index arrives
+    expect(fast.text()).toBe(texts[120]);
+    fast.useIndex(posted);
+    expect(fast.indexed).toBe(true);
+    expect(fast.text()).toBe(texts[120]);
+    for (const i of [299, 0, 150, 99, 100, 101, -1, 250]) {
+      fast.seekIndex(i);
+      plain.seekIndex(i);
+      expect(fast.text()).toBe(i < 0 ? "" : texts[i]);
+      expect(fast.authorRuns()).toEqual(plain.authorRuns());
+    }
+    expect(() => new DocTimeline({ updates: packed.slice(1) }).useIndex(posted)).toThrow(/covers 300 updates/);
   });
 
   it("attributes every character to the author whose client typed it", () => {

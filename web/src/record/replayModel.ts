@@ -6,6 +6,12 @@
  */
 import * as Y from "yjs";
 
+import { decodeBase64 } from "./base64";
+import { firstClient, itemRuns, learnClients, TextIndex, TextIndexBuilder, type AuthorRun, type BuiltIndex } from "./textIndex";
+
+export { decodeBase64 } from "./base64";
+export { CHECKPOINT_EVERY, firstClient, type AuthorRun } from "./textIndex";
+
 export interface ReplayAuthor {
   id: string;
   name: string;
@@ -47,13 +53,6 @@ export interface ReplayData {
   runs: ReplayRun[];
 }
 
-export function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 /** A keyframe's state: base64 of zlib data (the server stores and sends them compressed). */
 export async function inflate(text: string): Promise<Uint8Array> {
   const stream = new Blob([decodeBase64(text) as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -65,30 +64,9 @@ export interface Frame {
   bytes: Uint8Array;
 }
 
-/** Every keyframe of a document, inflated. */
-export function inflateFrames(doc: { keyframes: { seq: number; state: string }[] } | undefined): Promise<Frame[]> {
-  return Promise.all((doc?.keyframes ?? []).map(async (f) => ({ seq: f.seq, bytes: await inflate(f.state) })));
-}
-
-/** The client id of an update's first struct group (a keystroke has one), or null. */
-export function firstClient(update: Uint8Array): number | null {
-  let pos = 0;
-  const next = (): number => {
-    let value = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = update[pos++];
-      if (byte === undefined) return -1;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-      shift += 7;
-    }
-  };
-  const groups = next();
-  if (groups <= 0) return null;
-  if (next() < 0) return null;
-  const client = next();
-  return client < 0 ? null : client;
+/** Keyframes of a document, inflated. */
+export function inflateFrames(keyframes: { seq: number; state: string }[]): Promise<Frame[]> {
+  return Promise.all(keyframes.map(async (f) => ({ seq: f.seq, bytes: await inflate(f.state) })));
 }
 
 /** The last index whose value is <= `x` in a non-decreasing array; -1 when none. */
@@ -106,198 +84,8 @@ export function lastAtOrBefore(values: ArrayLike<number>, x: number): number {
   return found;
 }
 
-/** A run of characters by one author at the playhead: `[start, end)` in the text. */
-export interface AuthorRun {
-  start: number;
-  end: number;
-  author: number;
-}
-
-/** How many updates apart the text index keeps a checkpoint: a seek applies at most this many
- * splices to a plain string (no Yjs at all). */
-export const CHECKPOINT_EVERY = 100;
-
-/** A run of characters by one author, as a length (the runs of a text are contiguous). */
-interface LenRun {
-  len: number;
-  author: number;
-}
-
-/** Apply a splice (delete `del` characters at `pos`, then insert `ins` there by `author`). */
-function spliceRuns(runs: LenRun[], pos: number, del: number, insLen: number, author: number): void {
-  let i = 0;
-  let offset = 0;
-  // Find the run holding `pos` (or the end).
-  while (i < runs.length && offset + (runs[i]?.len ?? 0) <= pos) offset += runs[i++]?.len ?? 0;
-  if (i < runs.length && offset < pos) {
-    // Split the run at pos.
-    const run = runs[i] as LenRun;
-    const head = pos - offset;
-    runs.splice(i, 1, { len: head, author: run.author }, { len: run.len - head, author: run.author });
-    i++;
-  }
-  let left = del;
-  while (left > 0 && i < runs.length) {
-    const run = runs[i] as LenRun;
-    if (run.len <= left) {
-      left -= run.len;
-      runs.splice(i, 1);
-    } else {
-      runs[i] = { len: run.len - left, author: run.author };
-      left = 0;
-    }
-  }
-  if (insLen > 0) {
-    const before = runs[i - 1];
-    if (before && before.author === author) runs[i - 1] = { len: before.len + insLen, author };
-    else runs.splice(i, 0, { len: insLen, author });
-  }
-  // Merge neighbours that became one author's after a delete.
-  const prev = runs[i - 1];
-  const next = runs[i];
-  if (insLen === 0 && prev && next && prev.author === next.author) runs.splice(i - 1, 2, { len: prev.len + next.len, author: prev.author });
-}
-
-/**
- * The code's plain text and its authors after every update, without Yjs at seek time: one
- * forward pass through a `Y.Doc` (in steps, in idle time) turns each update into text splices,
- * and every `CHECKPOINT_EVERY` updates the text and its author runs are kept. A moment is then
- * a checkpoint plus at most that many string splices.
- */
-export class TextIndex {
-  private readonly n: number;
-  private readonly doc = new Y.Doc();
-  /** Splices of update i: `spliceAt[i]..spliceAt[i+1]` in the flat arrays. */
-  private readonly spliceAt: Int32Array;
-  private readonly pos: number[] = [];
-  private readonly del: number[] = [];
-  private readonly ins: string[] = [];
-  private readonly who: number[] = [];
-  /** Language after update i (undefined: unchanged from the one before; see `languageAt`). */
-  private readonly langChanges: { index: number; language: string }[] = [];
-  private readonly checkpoints: { text: string; runs: LenRun[] }[] = [{ text: "", runs: [] }];
-  /** How many updates the forward pass has turned into splices. */
-  built = 0;
-  /** The state at `at` (an update index, -1: before any). */
-  private at = -1;
-  private curText = "";
-  private curRuns: LenRun[] = [];
-  private pending: { author: number } = { author: -1 };
-  /** The forward pass's own text and runs (after update `built - 1`). */
-  private buildText = "";
-  private readonly buildRuns: LenRun[] = [];
-
-  constructor(
-    private readonly timeline: DocTimeline,
-    name = "code",
-  ) {
-    this.n = timeline.length;
-    this.spliceAt = new Int32Array(this.n + 1);
-    const text = this.doc.getText(name);
-    text.observe((event) => {
-      let p = 0;
-      for (const op of event.delta) {
-        if (op.retain !== undefined) p += op.retain;
-        else if (op.delete !== undefined) this.push(p, op.delete, "");
-        else if (typeof op.insert === "string") {
-          this.push(p, 0, op.insert);
-          p += op.insert.length;
-        }
-      }
-    });
-    this.doc.getMap("meta").observe(() => {
-      const value = this.doc.getMap("meta").get("language");
-      if (typeof value === "string") this.langChanges.push({ index: this.built, language: value });
-    });
-  }
-
-  private push(p: number, d: number, s: string): void {
-    this.pos.push(p);
-    this.del.push(d);
-    this.ins.push(s);
-    this.who.push(this.pending.author);
-  }
-
-  get ready(): boolean {
-    return this.built >= this.n;
-  }
-
-  /** Run the forward pass for about `budgetMs`; true when it is done. */
-  build(budgetMs = 8): boolean {
-    const until = performance.now() + budgetMs;
-    let text = this.buildText;
-    const runs = this.buildRuns;
-    while (this.built < this.n) {
-      const i = this.built;
-      const bytes = this.timeline.updateBytes(i);
-      const client = firstClient(bytes);
-      const own = this.timeline.authorOf[i] ?? -1;
-      this.pending = { author: (client !== null ? this.timeline.clientAuthor.get(client) : undefined) ?? own };
-      this.spliceAt[i] = this.pos.length;
-      Y.applyUpdate(this.doc, bytes);
-      for (let k = this.spliceAt[i] ?? 0; k < this.pos.length; k++) {
-        const p = this.pos[k] ?? 0;
-        const d = this.del[k] ?? 0;
-        const s = this.ins[k] ?? "";
-        text = text.slice(0, p) + s + text.slice(p + d);
-        spliceRuns(runs, p, d, s.length, this.who[k] ?? -1);
-      }
-      this.built = i + 1;
-      this.spliceAt[this.built] = this.pos.length;
-      if (this.built % CHECKPOINT_EVERY === 0) this.checkpoints.push({ text, runs: runs.map((r) => ({ ...r })) });
-      if (this.built % 64 === 0 && performance.now() > until) break;
-    }
-    this.buildText = text;
-    if (this.ready) this.doc.destroy();
-    return this.ready;
-  }
-
-  /** Make the index stand after update `to` (needs `ready`). */
-  seek(to: number): void {
-    if (to === this.at) return;
-    let from = this.at;
-    if (to < this.at || to - this.at > CHECKPOINT_EVERY) {
-      const k = Math.floor((to + 1) / CHECKPOINT_EVERY);
-      const cp = this.checkpoints[k] ?? { text: "", runs: [] };
-      this.curText = cp.text;
-      this.curRuns = cp.runs.map((r) => ({ ...r }));
-      from = k * CHECKPOINT_EVERY - 1;
-    }
-    const first = this.spliceAt[from + 1] ?? 0;
-    const last = this.spliceAt[to + 1] ?? 0;
-    for (let k = first; k < last; k++) {
-      const p = this.pos[k] ?? 0;
-      const d = this.del[k] ?? 0;
-      const s = this.ins[k] ?? "";
-      this.curText = this.curText.slice(0, p) + s + this.curText.slice(p + d);
-      spliceRuns(this.curRuns, p, d, s.length, this.who[k] ?? -1);
-    }
-    this.at = to;
-  }
-
-  text(): string {
-    return this.curText;
-  }
-
-  language(): string | undefined {
-    let found: string | undefined;
-    for (const change of this.langChanges) {
-      if (change.index > this.at) break;
-      found = change.language;
-    }
-    return found;
-  }
-
-  authorRuns(): AuthorRun[] {
-    const out: AuthorRun[] = [];
-    let offset = 0;
-    for (const run of this.curRuns) {
-      out.push({ start: offset, end: offset + run.len, author: run.author });
-      offset += run.len;
-    }
-    return out;
-  }
-}
+/** Applying a keyframe's state costs about as much as this many keystroke updates. */
+const FRAME_COST = 200;
 
 /** One document of the record, able to stand as it was at any update. */
 export class DocTimeline {
@@ -307,14 +95,12 @@ export class DocTimeline {
   readonly authorOf: Int32Array;
   private readonly raw: PackedUpdate[];
   private readonly bytes: (Uint8Array | undefined)[];
-  private readonly frames: { index: number; state: Uint8Array }[];
+  private readonly frames: { index: number; state: Uint8Array }[] = [];
   /** Each Yjs client id's author index (learned from the updates it sent). */
   readonly clientAuthor = new Map<number, number>();
   doc = new Y.Doc();
   /** The index of the last update applied to `doc` (-1: none). */
   applied = -1;
-  /** The most updates applied forward before starting from a keyframe instead. */
-  readonly stride: number;
 
   constructor(packed: { updates: PackedUpdate[] }, keyframes: Frame[] = []) {
     const n = packed.updates.length;
@@ -330,30 +116,54 @@ export class DocTimeline {
       this.times[i] = latest;
       this.authorOf[i] = author;
     });
-    this.frames = keyframes
-      .map((f) => ({ index: lastAtOrBefore(this.seqs, f.seq), state: f.bytes }))
-      .filter((f) => f.index >= 0)
-      .sort((a, b) => a.index - b.index);
-    const gaps = this.frames.map((f, i) => f.index - (this.frames[i - 1]?.index ?? -1));
-    this.stride = Math.max(200, ...gaps);
+    this.addFrames(keyframes);
+  }
+
+  /** More keyframes (the page inflates the one its first moment needs first, the rest after). */
+  addFrames(keyframes: Frame[]): void {
+    const known = new Set(this.frames.map((f) => f.index));
+    for (const f of keyframes) {
+      const index = lastAtOrBefore(this.seqs, f.seq);
+      if (index >= 0 && !known.has(index)) {
+        known.add(index);
+        this.frames.push({ index, state: f.bytes });
+      }
+    }
+    this.frames.sort((a, b) => a.index - b.index);
   }
 
   get length(): number {
     return this.raw.length;
   }
 
-  /** The text index, once built (`buildIndex`): seeks then touch no Yjs at all. */
+  /** The text index, once built (`buildIndex` here, or in a worker and given to
+   * `useIndex`): seeks then touch no Yjs at all. */
   private index: TextIndex | null = null;
-  private indexing: TextIndex | null = null;
+  private indexing: TextIndexBuilder | null = null;
 
-  /** Build the text index for about `budgetMs`; true once it is ready and in use. */
+  /** Build the text index on this thread for about `budgetMs`; true once it is in use.
+   * (The page builds it in a worker: `startIndexWorker`.) */
   buildIndex(budgetMs = 8): boolean {
     if (this.index) return true;
-    this.indexing ??= new TextIndex(this);
-    if (!this.indexing.build(budgetMs)) return false;
-    this.index = this.indexing;
-    this.index.seek(this.applied);
+    this.indexing ??= new TextIndexBuilder(this.length, (i) => this.update(i), this.authorOf);
+    if (!this.indexing.step(budgetMs)) return false;
+    this.useIndex(this.indexing.result());
+    this.indexing = null;
     return true;
+  }
+
+  /** Seek through a built index from now on; it also names every client's author, so the
+   * characters that came in a keyframe get a colour on the Y.Doc path too. */
+  useIndex(built: BuiltIndex): void {
+    if (built.n !== this.length) throw new Error(`the index covers ${built.n} updates, the record ${this.length}`);
+    for (const [client, author] of built.clientAuthor) if (!this.clientAuthor.has(client)) this.clientAuthor.set(client, author);
+    this.index = new TextIndex(built);
+    this.index.seek(this.applied);
+  }
+
+  /** What the index worker needs: the updates as sent (base64) and their authors. */
+  indexRequest(name = "code"): { updates: string[]; authorOf: Int32Array; name: string } {
+    return { updates: this.raw.map((u) => u[3]), authorOf: this.authorOf.slice(), name };
   }
 
   get indexed(): boolean {
@@ -378,7 +188,7 @@ export class DocTimeline {
 
   /** Every update's client, so the authors of a keyframe's characters are known too. */
   learnAuthors(): void {
-    for (let i = 0; i < this.raw.length; i++) this.update(i);
+    learnClients(this.length, (i) => this.update(i), this.authorOf, this.clientAuthor);
   }
 
   /** The index of the last update at or before `ms` (epoch milliseconds). */
@@ -395,12 +205,14 @@ export class DocTimeline {
       this.applied = to;
       return;
     }
-    if (to < this.applied || to - this.applied > this.stride) {
-      const frameAt = lastAtOrBefore(
-        this.frames.map((f) => f.index),
-        to,
-      );
-      const frame = frameAt >= 0 ? this.frames[frameAt] : undefined;
+    const frameAt = lastAtOrBefore(
+      this.frames.map((f) => f.index),
+      to,
+    );
+    const frame = frameAt >= 0 ? this.frames[frameAt] : undefined;
+    // Back in time: start again, from a keyframe if there is one. Forward: from a keyframe
+    // when it skips more updates than applying its state costs.
+    if (to < this.applied || (frame && frame.index - this.applied > FRAME_COST)) {
       this.doc.destroy();
       this.doc = new Y.Doc();
       this.applied = -1;
@@ -429,20 +241,7 @@ export class DocTimeline {
   /** Who wrote each character of the `Y.Text` at the playhead, as runs. */
   authorRuns(name = "code"): AuthorRun[] {
     if (this.index && name === "code") return this.index.authorRuns();
-    const runs: AuthorRun[] = [];
-    let offset = 0;
-    let item = this.doc.getText(name)._start;
-    while (item) {
-      if (!item.deleted && item.countable) {
-        const author = this.clientAuthor.get(item.id.client) ?? -1;
-        const last = runs.at(-1);
-        if (last && last.author === author && last.end === offset) last.end += item.length;
-        else runs.push({ start: offset, end: offset + item.length, author });
-        offset += item.length;
-      }
-      item = item.right;
-    }
-    return runs;
+    return itemRuns(this.doc.getText(name), this.clientAuthor);
   }
 
   /** The notes (TipTap's XmlFragment `default`) as plain text, one block a line. */
@@ -477,8 +276,10 @@ export const MARKER_KINDS: Record<string, { label: string; color: string }> = {
   ended: { label: "Ended", color: "#e2e8f0" },
 };
 
-/** The span the replay covers, in epoch milliseconds. */
-export function replaySpan(data: ReplayData, code: DocTimeline): { start: number; end: number } {
+/** The span the replay covers, in epoch milliseconds: from the first thing that happened to
+ * the last (an event, a code update, the end, and the board's last drawing when known: the
+ * record does not carry the board, see `ReplayPage`). */
+export function replaySpan(data: ReplayData, code: DocTimeline, boardEnd: number | null = null): { start: number; end: number } {
   const times = [Date.parse(data.room.created_at)];
   const firstEvent = data.events[0];
   if (firstEvent) times.push(Date.parse(firstEvent.at));
@@ -489,6 +290,7 @@ export function replaySpan(data: ReplayData, code: DocTimeline): { start: number
   const lastEvent = data.events.at(-1);
   const ends = [start + 1000, code.length ? (code.times[code.length - 1] ?? 0) : 0, lastEvent ? Date.parse(lastEvent.at) : 0];
   if (data.room.ended_at) ends.push(Date.parse(data.room.ended_at));
+  if (boardEnd !== null) ends.push(boardEnd);
   return { start, end: Math.max(...ends) };
 }
 
@@ -498,6 +300,12 @@ export function parseT(raw: string | null, start: number): number | null {
   if (/^\d+(\.\d+)?$/.test(raw)) return start + Number(raw) * 1000;
   const ms = Date.parse(raw);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/** Where the replay opens: `?t=` clamped to the span, else the end. */
+export function initialMoment(raw: string | null, span: { start: number; end: number }): number {
+  const fromUrl = parseT(raw, span.start);
+  return fromUrl === null ? span.end : Math.min(span.end, Math.max(span.start, fromUrl));
 }
 
 /** The next moment anything happens after `ms`, for skipping idle stretches. */
