@@ -4,13 +4,15 @@ sees it live and on the timeline, and the replay scrubs to that moment's code.""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import httpx
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import console_errors, screenshot
+from tests.e2e.test_board import draw, elements, open_board
 from tests.e2e.test_interview import editor_text, sign_in, type_in_editor, wait_for
 from tests.support.api import Actor, create_room, create_user
 from tests.support.server import Server
@@ -104,3 +106,44 @@ def test_paste_and_tab_switch_reach_the_interviewer_timeline_and_replay(
     again.goto(deep)
     expect(again.get_by_test_id("replay-editor")).to_contain_text("# my solution")
     assert "print(helper" not in again.get_by_test_id("replay-editor").inner_text()
+
+
+def test_the_replay_of_a_live_room_spans_a_drawing_made_after_the_last_event(
+    server: Server, lead: Actor, new_context: Callable[[], BrowserContext]
+) -> None:
+    """The record carries the code and the notes; the page asks for the board's last update
+    itself, so a drawing after every event and keystroke is still inside the scrubber."""
+    room = create_room(server, lead, candidate_name="Cody")
+    page = new_context().new_page()
+    errors = console_errors(page)
+    assert lead.email
+    sign_in(page, lead.email)
+    page.goto(f"/rooms/{room['id']}")
+    open_board(page)
+    time.sleep(2.0)  # the join is on the timeline well before the drawing
+    drawn_at = time.time() * 1000
+    draw(page, "rectangle", (300, 250), (520, 380))
+    wait_for(lambda: elements(page) == 1, "the shape")
+    time.sleep(1.5)  # the log's group commit
+
+    # Another tab opens the replay: the drawer stays in the room (no leave on the timeline).
+    drawer = page
+    page = new_context().new_page()
+    viewer_errors = console_errors(page)
+    sign_in(page, lead.email)
+    page.goto(f"/rooms/{room['id']}/replay")  # the room is still live
+    expect(page.get_by_test_id("replay")).to_be_visible()
+    end = wait_for(
+        lambda: page.evaluate(
+            f"() => window.codepairReplay?.end >= {drawn_at} && window.codepairReplay.end"
+        ),
+        "the scrubber's end at the drawing",
+    )
+    assert drawn_at <= end <= time.time() * 1000
+    page.get_by_role("tab", name="Board").click()
+    expect(page.get_by_test_id("replay-board")).to_have_attribute(
+        "data-elements", "1"
+    )  # at the end
+    screenshot(page, "record-replay-live-board")
+    assert elements(drawer) == 1
+    assert not errors and not viewer_errors, (errors, viewer_errors)

@@ -42,7 +42,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const [params, setParams] = useSearchParams();
   const span = useMemo(() => replaySpan(data, code, boardEnd), [data, code, boardEnd]);
   const events = data.events;
-  const [t, setT] = useState(loaded.opening);
+  const [t, setT] = useState(() => (loaded.atEnd ? span.end : loaded.opening));
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
   const [skipIdle, setSkipIdle] = useState(true);
@@ -194,8 +194,8 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   // Before the browser paints the new playhead (a passive effect would show it a frame late).
   useLayoutEffect(() => paint(t), [t, paint]);
 
-  // The board's last drawing arrives after the first paint and may move the end: a playhead
-  // that stood at the old end (the page opened there) moves with it.
+  // The board's last drawing may arrive after the first paint and move the end: a playhead
+  // that stands at the end (the page opened there and nobody moved it) moves with it.
   const lastEnd = useRef(span.end);
   useEffect(() => {
     if (span.end !== lastEnd.current && tRef.current === lastEnd.current) setT(span.end);

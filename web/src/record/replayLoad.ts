@@ -13,6 +13,8 @@ export interface Loaded {
   notes: DocTimeline;
   /** Where the replay opens (epoch ms). */
   opening: number;
+  /** It opens at the end (no `?t=`, or one past it): the end may still move with the board. */
+  atEnd: boolean;
   /** Settles once seeks in the code use the text index. */
   indexed: Promise<void>;
   /** Stops the index worker (the page went away). */
@@ -38,7 +40,8 @@ export async function loadReplay(replay: ReplayData, t: string | null): Promise<
   const indexed = new Promise<void>((resolve) => {
     stop = buildIndexOffThread(code, resolve);
   });
-  const opening = initialMoment(t, replaySpan(replay, code));
+  const span = replaySpan(replay, code);
+  const opening = initialMoment(t, span);
   const codeFrames = replay.docs.code?.keyframes ?? [];
   const notesFrames = replay.docs.notes?.keyframes ?? [];
   const [c, n] = await Promise.all([
@@ -52,5 +55,5 @@ export async function loadReplay(replay: ReplayData, t: string | null): Promise<
     code.addFrames(all);
     notes.addFrames(allNotes);
   });
-  return { replay, code, notes, opening, indexed, stop };
+  return { replay, code, notes, opening, atEnd: opening === span.end, indexed, stop };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 
-import { decodeBase64, DocTimeline, firstClient, lastAtOrBefore, parseT, type PackedUpdate } from "./replayModel";
+import { decodeBase64, DocTimeline, firstClient, initialMoment, lastAtOrBefore, parseT, replaySpan, type PackedUpdate, type ReplayData } from "./replayModel";
 import { TextIndexBuilder, transferables } from "./textIndex";
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
@@ -100,6 +100,20 @@ describe("replay model", () => {
     const runs = timeline.authorRuns();
     expect(runs.map((r) => r.end - r.start).reduce((x, y) => x + y, 0)).toBe(timeline.text().length);
     expect(new Set(runs.map((r) => r.author))).toEqual(new Set([0, 1]));
+  });
+
+  it("spans the events, the code and the board's last drawing; opens at ?t= or the end", () => {
+    const { packed } = typing();
+    const code = new DocTimeline({ updates: packed });
+    const room = { id: "r", title: "", candidate_name: "C", language: "python", created_at: "2026-12-01T00:00:00Z", started_at: null, ended_at: null };
+    const data: ReplayData = { room, now: "", authors: [], docs: {}, runs: [], events: [{ id: 1, at: new Date(500).toISOString(), type: "joined", actor: null }] };
+    expect(replaySpan(data, code)).toEqual({ start: 500, end: 1000 + 299 * 10 });
+    expect(replaySpan(data, code, 9_000)).toEqual({ start: 500, end: 9_000 });
+    expect(replaySpan(data, code, 700)).toEqual({ start: 500, end: 1000 + 299 * 10 }); // earlier: no change
+    const span = replaySpan(data, code, 9_000);
+    expect(initialMoment(null, span)).toBe(9_000);
+    expect(initialMoment("1", span)).toBe(1_500);
+    expect(initialMoment("99999", span)).toBe(9_000);
   });
 
   it("reads update headers, searches times and parses ?t=", () => {
