@@ -38,7 +38,7 @@ export async function loadReplay(replay: ReplayData, t: string | null): Promise<
   const notes = new DocTimeline(replay.docs.notes ?? { updates: [] });
   let stop: () => void = () => undefined;
   const indexed = new Promise<void>((resolve) => {
-    stop = buildIndexOffThread(code, resolve);
+    stop = buildIndexOffThread(code, replay.docs.code?.keyframes ?? [], resolve);
   });
   const span = replaySpan(replay, code);
   const opening = initialMoment(t, span);

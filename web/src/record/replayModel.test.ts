@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 
 import { decodeBase64, DocTimeline, firstClient, initialMoment, lastAtOrBefore, parseT, replaySpan, type PackedUpdate, type ReplayData } from "./replayModel";
-import { TextIndexBuilder, transferables } from "./textIndex";
+import { planSegments } from "./indexWorker";
+import { mergeSegments, TextIndexBuilder, transferables } from "./textIndex";
 
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
@@ -90,6 +91,39 @@ describe("replay model", () => {
       expect(fast.authorRuns()).toEqual(plain.authorRuns());
     }
     expect(() => new DocTimeline({ updates: packed.slice(1) }).useIndex(posted)).toThrow(/covers 300 updates/);
+  });
+
+  it("segments built apart (the second from a keyframe) and joined give the same index", () => {
+    const { packed, texts, frame, frameSeq } = typing();
+    const bytes = packed.map((u) => decodeBase64(u[3]));
+    const authorOf = Int32Array.from(packed.map((u) => u[2]));
+    const build = (from: number, to: number, start?: Uint8Array) => {
+      const builder = new TextIndexBuilder(bytes.length, (i) => bytes[i] as Uint8Array, authorOf, "code", { from, to, frame: start });
+      builder.step();
+      return builder.segment();
+    };
+    // The keyframe holds every update up to seq 200: update index 199.
+    expect(frameSeq).toBe(200);
+    const joined = mergeSegments(300, [build(200, 300, frame), build(0, 200)]); // in any order
+    const plain = new DocTimeline({ updates: packed });
+    plain.learnAuthors();
+    const fast = new DocTimeline({ updates: packed });
+    fast.useIndex(joined);
+    for (const i of [299, 0, 199, 200, 201, 250, 150, 99, 100, -1, 280]) {
+      fast.seekIndex(i);
+      plain.seekIndex(i);
+      expect(fast.text()).toBe(i < 0 ? "" : texts[i]);
+      expect(fast.authorRuns()).toEqual(plain.authorRuns());
+      expect(fast.language()).toBe(plain.language());
+    }
+    expect(() => mergeSegments(300, [build(0, 150)])).toThrow(/end at update 150/);
+    const plan = planSegments(20_000, [{ index: 9_499, state: "a" }, { index: 9_999, state: "b" }, { index: 14_999, state: "c" }], 2);
+    expect(plan).toEqual([
+      { from: 0, to: 10_000, frame: null },
+      { from: 10_000, to: 20_000, frame: "b" },
+    ]);
+    expect(planSegments(20_000, [], 2)).toEqual([{ from: 0, to: 20_000, frame: null }]);
+    expect(planSegments(500, [{ index: 249, state: "a" }], 2)).toHaveLength(1);
   });
 
   it("attributes every character to the author whose client typed it", () => {

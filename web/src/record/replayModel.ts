@@ -6,10 +6,10 @@
  */
 import * as Y from "yjs";
 
-import { decodeBase64 } from "./base64";
+import { decodeBase64, inflate } from "./base64";
 import { firstClient, itemRuns, learnClients, TextIndex, TextIndexBuilder, type AuthorRun, type BuiltIndex } from "./textIndex";
 
-export { decodeBase64 } from "./base64";
+export { decodeBase64, inflate } from "./base64";
 export { CHECKPOINT_EVERY, firstClient, type AuthorRun } from "./textIndex";
 
 export interface ReplayAuthor {
@@ -51,12 +51,6 @@ export interface ReplayData {
   docs: Record<string, { keyframes: { seq: number; at: string; state: string }[]; updates: PackedUpdate[] }>;
   events: ReplayEvent[];
   runs: ReplayRun[];
-}
-
-/** A keyframe's state: base64 of zlib data (the server stores and sends them compressed). */
-export async function inflate(text: string): Promise<Uint8Array> {
-  const stream = new Blob([decodeBase64(text) as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 export interface Frame {

@@ -44,6 +44,14 @@ export interface BuiltIndex {
   clientAuthor: [number, number][];
 }
 
+/** What one forward pass over updates `[from, to)` gives (`mergeSegments` joins them):
+ * `spliceAt` is local (`spliceAt[i - from]`), the checkpoints are those of `checkpointK`. */
+export interface BuiltSegment extends Omit<BuiltIndex, "n"> {
+  from: number;
+  to: number;
+  checkpointK: number[];
+}
+
 /** The client id of an update's first struct group (a keystroke has one), or null. */
 export function firstClient(update: Uint8Array): number | null {
   let pos = 0;
@@ -110,24 +118,39 @@ export class TextIndexBuilder {
   private readonly ins: string[] = [];
   private insLength = 0;
   private readonly langChanges: { index: number; language: string }[] = [];
-  private readonly checkpoints: string[] = [""];
-  private readonly checkpointRuns: Int32Array[] = [new Int32Array(0)];
+  private readonly checkpoints: string[] = [];
+  private readonly checkpointRuns: Int32Array[] = [];
+  private readonly checkpointK: number[] = [];
   private author = -1;
-  /** How many updates the pass has applied. */
-  built = 0;
+  /** While the starting keyframe is applied: its contents are the start, not splices. */
+  private loading = false;
+  private readonly from: number;
+  private readonly to: number;
+  /** How many updates the pass has applied (an index: it starts at `from`). */
+  built: number;
 
+  /**
+   * The pass over updates `[from, to)` (all of them by default). A segment that starts past
+   * the first update starts from `frame`, the keyframe holding every update before `from`,
+   * so segments can be built in parallel and joined (`mergeSegments`).
+   */
   constructor(
     private readonly n: number,
     private readonly bytes: (i: number) => Uint8Array,
     private readonly authorOf: ArrayLike<number>,
     name = "code",
+    segment: { from: number; to: number; frame?: Uint8Array } = { from: 0, to: n },
   ) {
-    this.spliceAt = new Int32Array(n + 1);
+    this.from = segment.from;
+    this.to = segment.to;
+    this.built = segment.from;
+    this.spliceAt = new Int32Array(this.to - this.from + 1);
     // Every client's author first: a checkpoint's characters may come from an update that
     // carries another client's structs (a paste, a reconcile), as in the Y.Doc path.
     this.clientAuthor = learnClients(n, bytes, authorOf);
     this.text = this.doc.getText(name);
     this.text.observe((event) => {
+      if (this.loading) return;
       let p = 0;
       for (const op of event.delta) {
         if (op.retain !== undefined) p += op.retain;
@@ -141,8 +164,14 @@ export class TextIndexBuilder {
     const meta = this.doc.getMap("meta");
     meta.observe(() => {
       const value = meta.get("language");
-      if (typeof value === "string") this.langChanges.push({ index: this.built, language: value });
+      if (!this.loading && typeof value === "string") this.langChanges.push({ index: this.built, language: value });
     });
+    if (segment.frame) {
+      this.loading = true;
+      Y.applyUpdate(this.doc, segment.frame);
+      this.loading = false;
+    }
+    if (this.from % CHECKPOINT_EVERY === 0) this.checkpoint();
   }
 
   private push(p: number, d: number, s: string): void {
@@ -154,42 +183,46 @@ export class TextIndexBuilder {
     this.insAt.push(this.insLength);
   }
 
+  private checkpoint(): void {
+    this.checkpointK.push(this.built / CHECKPOINT_EVERY);
+    this.checkpoints.push(this.text.toString());
+    const runs = itemRuns(this.text, this.clientAuthor);
+    const flat = new Int32Array(runs.length * 2);
+    runs.forEach((r, k) => {
+      flat[2 * k] = r.end - r.start;
+      flat[2 * k + 1] = r.author;
+    });
+    this.checkpointRuns.push(flat);
+  }
+
   get done(): boolean {
-    return this.built >= this.n;
+    return this.built >= this.to;
   }
 
   /** Run the pass for about `budgetMs` (Infinity: to the end); true when it is done. */
   step(budgetMs = Infinity): boolean {
     const until = performance.now() + budgetMs;
-    while (this.built < this.n) {
+    while (this.built < this.to) {
       const i = this.built;
       const bytes = this.bytes(i);
       const client = firstClient(bytes);
       this.author = (client !== null ? this.clientAuthor.get(client) : undefined) ?? this.authorOf[i] ?? -1;
-      this.spliceAt[i] = this.pos.length;
+      this.spliceAt[i - this.from] = this.pos.length;
       Y.applyUpdate(this.doc, bytes);
       this.built = i + 1;
-      this.spliceAt[this.built] = this.pos.length;
-      if (this.built % CHECKPOINT_EVERY === 0) {
-        this.checkpoints.push(this.text.toString());
-        const runs = itemRuns(this.text, this.clientAuthor);
-        const flat = new Int32Array(runs.length * 2);
-        runs.forEach((r, k) => {
-          flat[2 * k] = r.end - r.start;
-          flat[2 * k + 1] = r.author;
-        });
-        this.checkpointRuns.push(flat);
-      }
+      this.spliceAt[this.built - this.from] = this.pos.length;
+      if (this.built % CHECKPOINT_EVERY === 0) this.checkpoint();
       if (this.built % 64 === 0 && performance.now() > until) break;
     }
     return this.done;
   }
 
-  /** The index (once `done`); the builder is spent after it. */
-  result(): BuiltIndex {
+  /** The segment (once `done`); the builder is spent after it. */
+  segment(): BuiltSegment {
     this.doc.destroy();
     return {
-      n: this.n,
+      from: this.from,
+      to: this.to,
       spliceAt: this.spliceAt,
       pos: Int32Array.from(this.pos),
       del: Int32Array.from(this.del),
@@ -199,13 +232,68 @@ export class TextIndexBuilder {
       langChanges: this.langChanges,
       checkpoints: this.checkpoints,
       checkpointRuns: this.checkpointRuns,
+      checkpointK: this.checkpointK,
       clientAuthor: [...this.clientAuthor],
     };
   }
+
+  /** The whole index (a builder over all the updates). */
+  result(): BuiltIndex {
+    return mergeSegments(this.n, [this.segment()]);
+  }
 }
 
-/** The buffers of a `BuiltIndex`, to transfer rather than copy when posting it. */
-export function transferables(index: BuiltIndex): ArrayBuffer[] {
+/** Segments that cover `[0, n)` end to end, joined into one index. */
+export function mergeSegments(n: number, segments: BuiltSegment[]): BuiltIndex {
+  const parts = [...segments].sort((a, b) => a.from - b.from);
+  let at = 0;
+  for (const part of parts) {
+    if (part.from !== at) throw new Error(`the index segments leave a gap at update ${at}`);
+    at = part.to;
+  }
+  if (at !== n) throw new Error(`the index segments end at update ${at}, not ${n}`);
+  const total = parts.reduce((sum, p) => sum + p.pos.length, 0);
+  const spliceAt = new Int32Array(n + 1);
+  const pos = new Int32Array(total);
+  const del = new Int32Array(total);
+  const who = new Int32Array(total);
+  const insAt = new Int32Array(total + 1);
+  const checkpoints: string[] = [];
+  const checkpointRuns: Int32Array[] = [];
+  const clientAuthor = new Map<number, number>();
+  let splices = 0;
+  let chars = 0;
+  for (const part of parts) {
+    for (let i = part.from; i <= part.to; i++) spliceAt[i] = splices + (part.spliceAt[i - part.from] ?? 0);
+    pos.set(part.pos, splices);
+    del.set(part.del, splices);
+    who.set(part.who, splices);
+    for (let k = 1; k < part.insAt.length; k++) insAt[splices + k] = chars + (part.insAt[k] ?? 0);
+    part.checkpointK.forEach((k, j) => {
+      checkpoints[k] = part.checkpoints[j] ?? "";
+      checkpointRuns[k] = part.checkpointRuns[j] ?? new Int32Array(0);
+    });
+    for (const [client, author] of part.clientAuthor) if (!clientAuthor.has(client)) clientAuthor.set(client, author);
+    splices += part.pos.length;
+    chars += part.ins.length;
+  }
+  return {
+    n,
+    spliceAt,
+    pos,
+    del,
+    who,
+    insAt,
+    ins: parts.map((p) => p.ins).join(""),
+    langChanges: parts.flatMap((p) => p.langChanges),
+    checkpoints,
+    checkpointRuns,
+    clientAuthor: [...clientAuthor],
+  };
+}
+
+/** The buffers of a `BuiltIndex` or a segment, to transfer rather than copy when posting it. */
+export function transferables(index: BuiltIndex | BuiltSegment): ArrayBuffer[] {
   const arrays = [index.spliceAt, index.pos, index.del, index.who, index.insAt, ...index.checkpointRuns];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
