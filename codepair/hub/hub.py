@@ -240,6 +240,7 @@ class Hub:
         if not room.clients and not room.pending and self.docs.get(room.key) is room:
             del self.docs[room.key]
             self._since_keyframe.pop(room.key, None)
+            self.log.forget_keyframes(room.room_id, room.doc_name)
             metrics.ROOMS_OPEN.dec()
             log.info("room_unloaded", room=room.room_id, doc=room.doc_name)
             if self.bridge is not None:
