@@ -11,27 +11,40 @@ it has open still exist, and closes the sockets of the others as ``room_deleted_
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import Connection, bindparam, select
-
-from codepair.db.models import Room
+from sqlalchemy import ARRAY, Connection, String, bindparam, text
 
 if TYPE_CHECKING:
     from codepair.hub.hub import Hub
 
 log = structlog.get_logger("codepair.hub")
 
-#: How long a deleted room's sockets may stay open. One indexed query over the open rooms'
-#: ids each time: at 2,000 open rooms well under a millisecond of the database's time.
+#: How long a deleted room's sockets may stay open. One query over the open rooms' ids each
+#: time (primary-key lookups; 0.5 ms of the loop at 2,000 open rooms on SQLite).
 SWEEP_SECONDS = 5.0
 
-_EXISTING = select(Room.id).where(Room.id.in_(bindparam("ids", expanding=True)))
+# One bound parameter whatever the number of rooms (an expanding IN of 2,000 ids cost 4 ms of
+# the loop to render and bind on SQLite, where reads run on the loop), and only the missing
+# ids come back: normally none.
+_GONE = {
+    "sqlite": text(
+        "SELECT value FROM json_each(:ids)"
+        " WHERE NOT EXISTS (SELECT 1 FROM rooms WHERE rooms.id = value)"
+    ),
+    "postgresql": text(
+        "SELECT x FROM unnest(:ids) AS x WHERE NOT EXISTS (SELECT 1 FROM rooms WHERE rooms.id = x)"
+    ).bindparams(bindparam("ids", type_=ARRAY(String))),
+}
 
 
-def _existing(conn: Connection, ids: list[str]) -> set[str]:
-    return set(conn.execute(_EXISTING, {"ids": ids}).scalars())
+def _gone(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` have no row in ``rooms``."""
+    dialect = conn.dialect.name
+    value: Any = json.dumps(ids) if dialect == "sqlite" else ids
+    return {str(v) for v in conn.execute(_GONE[dialect], {"ids": value}).scalars()}
 
 
 class DeletedRoomSweep:
@@ -57,13 +70,11 @@ class DeletedRoomSweep:
             return []
         wanted = sorted(ids)
         try:
-            existing = await self.hub.reads.run(
-                lambda conn: _existing(conn, wanted), snapshot=False
-            )
+            missing = await self.hub.reads.run(lambda conn: _gone(conn, wanted), snapshot=False)
         except Exception as exc:  # the database is down: keep everything, ask again later
             log.warning("room_sweep_failed", error=type(exc).__name__)
             return []
-        gone = [room_id for room_id in wanted if room_id not in existing]
+        gone = [room_id for room_id in wanted if room_id in missing]
         for room_id in gone:
             self.hub.room_deleted_here(room_id)
         return gone
