@@ -82,51 +82,43 @@ def run_dict(row: Row[Any], *, candidate: bool) -> dict[str, Any]:
 
 
 class RunsRead:
-    """What one read found: the runs as the caller may see them, or that a run is stale.
+    """What one read found: the runs as the caller may see them, and when the oldest run
+    still ``queued``/``running`` among them was created (None: none is). Past
+    ``RoomRuns.stale_after`` a dead server left that run, and the caller records it as
+    interrupted (a write, rare) and answers from the ORM path instead."""
 
-    ``stale`` is true when a run is still ``queued``/``running`` past ``stale_after``
-    seconds: a dead server left it, and the caller records it as interrupted (a write,
-    rare) and reads again."""
+    __slots__ = ("items", "oldest_pending")
 
-    __slots__ = ("items", "stale")
-
-    def __init__(self, items: list[dict[str, Any]], stale: bool) -> None:
+    def __init__(self, items: list[dict[str, Any]], oldest_pending: datetime | None) -> None:
         self.items = items
-        self.stale = stale
+        self.oldest_pending = oldest_pending
+
+    def stale(self, stale_after: float) -> bool:
+        if self.oldest_pending is None:
+            return False
+        return (datetime.now(UTC) - self.oldest_pending).total_seconds() > stale_after
 
 
-def _read(rows: list[Row[Any]], candidate: bool, stale_after: float) -> RunsRead:
-    now = datetime.now(UTC)
-    stale = any(
-        r.status in PENDING_STATUSES and (now - r.created_at).total_seconds() > stale_after
-        for r in rows
-    )
-    return RunsRead([] if stale else [run_dict(r, candidate=candidate) for r in rows], stale)
+def _read(rows: list[Row[Any]], candidate: bool) -> RunsRead:
+    pending = [r.created_at for r in rows if r.status in PENDING_STATUSES]
+    items = [run_dict(r, candidate=candidate) for r in rows]
+    return RunsRead(items, min(pending) if pending else None)
 
 
 def runs_page(
-    conn: Connection,
-    principal: Principal,
-    room_id: str,
-    *,
-    limit: int,
-    offset: int,
-    stale_after: float,
+    conn: Connection, principal: Principal, room_id: str, *, limit: int, offset: int
 ) -> RunsRead | None:
     """The room's runs, newest first; None when the principal is not in the room."""
     if access.room_role_conn(conn, principal, room_id) is None:
         return None
     params = {"room_id": room_id, "limit": limit, "offset": offset}
-    rows = list(conn.execute(_PAGE, params).all())
-    return _read(rows, principal.is_candidate, stale_after)
+    return _read(list(conn.execute(_PAGE, params).all()), principal.is_candidate)
 
 
-def one_run(
-    conn: Connection, principal: Principal, room_id: str, run_id: str, *, stale_after: float
-) -> RunsRead | None:
+def one_run(conn: Connection, principal: Principal, room_id: str, run_id: str) -> RunsRead | None:
     """One run of the room (no item when there is none); None when the principal is not
     in the room."""
     if access.room_role_conn(conn, principal, room_id) is None:
         return None
     rows = list(conn.execute(_ONE, {"room_id": room_id, "run_id": run_id}).all())
-    return _read(rows, principal.is_candidate, stale_after)
+    return _read(rows, principal.is_candidate)

@@ -215,20 +215,17 @@ async def list_runs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> RunList:
-    """The room's runs, newest first."""
-    service = room_runs(request.app)
-    stale_after = service.stale_after()
+    """The room's runs, newest first: the principal check and one prebuilt query in one
+    read (ADR 8)."""
 
     def read(conn: Connection, principal: Principal) -> tuple[Principal, RunsRead | None]:
-        found = runs_page(
-            conn, principal, room_id, limit=limit, offset=offset, stale_after=stale_after
-        )
-        return principal, found
+        return principal, runs_page(conn, principal, room_id, limit=limit, offset=offset)
 
     principal, found = await reads.run(read)
     if found is None:
         raise NotFound(rooms.ROOM_NOT_FOUND)
-    if not found.stale:
+    service = room_runs(request.app)  # after the room check: 404 before 503, as ever
+    if not found.stale(service.stale_after()):
         return RunList.model_validate({"items": found.items})
     # A dead server left a run pending (rare): record it as interrupted, through the ORM.
     runs = await service.for_room(room_id, limit=limit, offset=offset)
@@ -239,16 +236,14 @@ async def list_runs(
 
 @router.get("/api/rooms/{room_id}/runs/{run_id}")
 async def read_run(room_id: str, run_id: str, request: Request, reads: PrincipalReads) -> RunOut:
-    service = room_runs(request.app)
-    stale_after = service.stale_after()
-
     def read(conn: Connection, principal: Principal) -> tuple[Principal, RunsRead | None]:
-        return principal, one_run(conn, principal, room_id, run_id, stale_after=stale_after)
+        return principal, one_run(conn, principal, room_id, run_id)
 
     principal, found = await reads.run(read)
     if found is None:
         raise NotFound(rooms.ROOM_NOT_FOUND)
-    if not found.stale:
+    service = room_runs(request.app)
+    if not found.stale(service.stale_after()):
         if not found.items:
             raise NotFound("Run not found")
         return RunOut.model_validate(found.items[0])
