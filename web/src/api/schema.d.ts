@@ -382,7 +382,8 @@ export interface paths {
         };
         /**
          * List Runs
-         * @description The room's runs, newest first.
+         * @description The room's runs, newest first: the principal check and one prebuilt query in one
+         *     read (ADR 8).
          */
         get: operations["list_runs_api_rooms__room_id__runs_get"];
         put?: never;
