@@ -75,10 +75,13 @@ class Reads:
         if self._autocommit is None:
             self._autocommit = create_async_engine(
                 self._engine.url,
-                # All 15 kept open: with 5 kept and 10 of overflow, a burst of requests
-                # opened and closed overflow connections one request after another (a new
-                # connection, with its TLS offer, costs more than the read).
-                pool_size=15,
+                # 5 and no overflow: with 10 of overflow, a burst of requests opened and
+                # closed an overflow connection per request (a new connection, with its TLS
+                # offer, costs more than the read). The reads are short and the event loop,
+                # not the connections, is what limits them: 5 serve as many lists a second
+                # as 15 did (bench/rest_bench.py), and 15 kept open per process ran the test
+                # suite's PostgreSQL out of connections (max_connections 100).
+                pool_size=5,
                 max_overflow=0,
                 pool_pre_ping=False,
                 isolation_level="AUTOCOMMIT",
