@@ -31,22 +31,53 @@ def _require_services() -> None:
             pytest.skip("PostgreSQL is not running (set CI=1 to fail instead)")
 
 
+# Servers started for tests: (the test module that started it, or None for the session's
+# shared server; the server; the database made for it). A module's servers are stopped when
+# the module is done: kept to the end of the session, the suite's PostgreSQL ran out of
+# connections (about 45 idle servers with their pools against max_connections 100).
+_STARTED: list[tuple[str | None, Server, str | None]] = []
+
+
+def _current_module() -> str | None:
+    """The test module being set up, run or torn down (pytest says which in the env)."""
+    current = os.environ.get("PYTEST_CURRENT_TEST")
+    return current.split("::", 1)[0] if current else None
+
+
+def _stop(entries: list[tuple[str | None, Server, str | None]]) -> None:
+    for _module, srv, _database_url in entries:
+        srv.kill()
+    for _module, _srv, database_url in entries:  # after every server: some share one
+        if database_url:
+            drop_pg_database(database_url)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_module_servers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Stop the servers this module started (after its own fixtures are torn down)."""
+    yield
+    module = request.node.nodeid.split("::", 1)[0]
+    mine = [entry for entry in _STARTED if entry[0] == module]
+    _STARTED[:] = [entry for entry in _STARTED if entry[0] != module]
+    _stop(mine)
+
+
 @pytest.fixture(scope="session")
 def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
-    """Start extra servers with their own settings; all are stopped at the end."""
+    """Start extra servers with their own settings; each is stopped when the test module
+    that started it is done (``session_wide=True``: at the end of the session)."""
     _require_services()
-    started: list[Server] = []
-    databases: list[str] = []
 
     def start(
         env: dict[str, str] | None = None,
         *,
         server_kind: str | None = None,
         database_url: str | None = None,
+        session_wide: bool = False,
     ) -> Server:
+        created = None
         if database_url is None and db_backend() == "postgres":
-            database_url = create_pg_database()
-            databases.append(database_url)
+            database_url = created = create_pg_database()
         srv = Server(
             data_dir=Path(tmp_path_factory.mktemp("server")),
             env_overrides=env or {},
@@ -54,20 +85,18 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerF
         )
         if server_kind:
             srv.server_kind = server_kind
-        started.append(srv)
+        _STARTED.append((None if session_wide else _current_module(), srv, created))
         return srv.start()
 
     yield start
-    for srv in started:
-        srv.kill()
-    for url in databases:
-        drop_pg_database(url)
+    _stop(_STARTED)
+    _STARTED.clear()
 
 
 @pytest.fixture(scope="session")
 def server(server_factory: ServerFactory) -> Server:
     """The shared server most tests use; tests make their own users and rooms on it."""
-    return server_factory()
+    return server_factory(session_wide=True)
 
 
 @pytest.fixture(scope="session")
