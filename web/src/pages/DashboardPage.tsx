@@ -11,6 +11,7 @@ import { copyText } from "../lib/clipboard";
 import { prefetchRoomPage } from "../roomChunk";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
+import { scorecardStatusesQuery, type ScorecardStatus } from "../scorecards/api";
 import { ScorecardState, ScorecardWaiting } from "../scorecards/DashboardScorecards";
 import { useTitle } from "../lib/useTitle";
 
@@ -39,6 +40,7 @@ export function DashboardPage() {
   const q = useDebounced(search, 250);
   const filter: RoomFilter = { status, q, limit: PAGE_SIZE, offset: page * PAGE_SIZE };
   const rooms = useQuery(roomsQuery(filter));
+  const scorecards = useQuery(scorecardStatusesQuery(rooms.data?.items.map((room) => room.id) ?? []));
   const [editing, setEditing] = useState<Room | null>(null);
   const [creating, setCreating] = useState(false);
   const [confirm, setConfirm] = useState<{ room: Room; action: "end" | "delete" } | null>(null);
@@ -123,6 +125,7 @@ export function DashboardPage() {
                 <RoomRow
                   key={room.id}
                   room={room}
+                  scorecard={scorecards.data?.[room.id]}
                   onEdit={() => setEditing(room)}
                   onEnd={() => setConfirm({ room, action: "end" })}
                   onDelete={() => setConfirm({ room, action: "delete" })}
@@ -209,7 +212,19 @@ function CopyLink({ room }: { room: Room }) {
   );
 }
 
-function RoomRow({ room, onEdit, onEnd, onDelete }: { room: Room; onEdit: () => void; onEnd: () => void; onDelete: () => void }) {
+function RoomRow({
+  room,
+  scorecard,
+  onEdit,
+  onEnd,
+  onDelete,
+}: {
+  room: Room;
+  scorecard: ScorecardStatus | undefined;
+  onEdit: () => void;
+  onEnd: () => void;
+  onDelete: () => void;
+}) {
   const language = LANGUAGES.find((l) => l.id === room.language)?.label ?? room.language;
   const team = [room.owner, ...room.interviewers];
   return (
@@ -235,7 +250,7 @@ function RoomRow({ room, onEdit, onEnd, onDelete }: { room: Room; onEdit: () => 
         </div>
       </td>
       <td className="px-4 py-3">
-        <ScorecardState roomId={room.id} />
+        <ScorecardState roomId={room.id} status={scorecard} />
       </td>
       <td className="px-4 py-3">
         <div className="flex items-center justify-end gap-1.5">

@@ -4,12 +4,11 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
 
 import { formatDateTime } from "../lib/time";
-import { scorecardStatusQuery, waitingQuery } from "./api";
+import { waitingQuery, type ScorecardStatus } from "./api";
 import { RecommendationBadge } from "./ScorecardCard";
 
-export function ScorecardState({ roomId }: { roomId: string }) {
-  const status = useQuery(scorecardStatusQuery(roomId));
-  const s = status.data;
+/** A room's row: its state comes with the page's (`scorecardStatusesQuery`). */
+export function ScorecardState({ roomId, status: s }: { roomId: string; status: ScorecardStatus | undefined }) {
   if (!s) return <span className="text-xs text-slate-400">—</span>;
   return (
     <div className="flex flex-col gap-1" data-testid="scorecard-state">

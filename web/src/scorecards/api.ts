@@ -35,7 +35,7 @@ export function recommendationLabel(value: string | null | undefined): string {
 export const scorecardKeys = {
   all: ["scorecards"] as const,
   room: (roomId: string) => ["scorecards", "room", roomId] as const,
-  status: (roomId: string) => ["scorecards", "status", roomId] as const,
+  status: (roomIds: readonly string[]) => ["scorecards", "status", ...roomIds] as const,
   waiting: ["scorecards", "waiting"] as const,
 };
 
@@ -48,13 +48,21 @@ export function scorecardsQuery(roomId: string) {
   });
 }
 
-export function scorecardStatusQuery(roomId: string) {
+export type ScorecardStatus = Schema<"RoomScorecardStatus">;
+
+/** The scorecard state of every room on a dashboard page, in one request (the endpoint takes
+ * up to 100 `room_id`s), by room id: one request per row cost the dashboard a round trip per
+ * room on every load and refetch. */
+export function scorecardStatusesQuery(roomIds: readonly string[]) {
+  const ids = [...roomIds].sort();
   return queryOptions({
-    queryKey: scorecardKeys.status(roomId),
-    queryFn: async ({ signal }) => {
-      const data = await api<Schema<"ScorecardStatusList">>(`/api/scorecards/status?room_id=${encodeURIComponent(roomId)}`, { signal });
-      return data.items[0] ?? null;
+    queryKey: scorecardKeys.status(ids),
+    queryFn: async ({ signal }): Promise<Record<string, ScorecardStatus>> => {
+      const query = ids.map((id) => `room_id=${encodeURIComponent(id)}`).join("&");
+      const data = await api<Schema<"ScorecardStatusList">>(`/api/scorecards/status?${query}`, { signal });
+      return Object.fromEntries(data.items.map((item) => [item.room_id, item]));
     },
+    enabled: ids.length > 0,
   });
 }
 
