@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from codepair.db.models import YUpdate
 from codepair.db.models.history import YKeyframe
 from codepair.db.reads import Reads
-from codepair.hub.store import KeyframeDocs, merge_all
+from codepair.hub.store import ROWS_AFTER, KeyframeDocs, merge_all
 
 KEYFRAME_EVERY = 500  # rows between keyframes: a moment is at most this many rows away
 # Keyframes are stored zlib-compressed (a document's state compresses about 3x), at level 1:
@@ -121,16 +121,7 @@ _KEYFRAME_STATE = select(YKeyframe.state).where(
 )
 # The rows' payloads only: their times are needed at each keyframe's end alone, and turning
 # 500 times into datetimes cost as much of the loop as applying the rows.
-_ROWS_TO_KEYFRAME = (
-    select(YUpdate.seq, YUpdate.update)
-    .where(
-        YUpdate.room_id == bindparam("room_id"),
-        YUpdate.doc == bindparam("doc"),
-        YUpdate.seq > bindparam("after"),
-    )
-    .order_by(YUpdate.seq)
-    .limit(KEYFRAME_EVERY * _MAX_CHUNKS_PER_CALL)
-)
+_ROWS_TO_KEYFRAME = ROWS_AFTER.limit(KEYFRAME_EVERY * _MAX_CHUNKS_PER_CALL)
 _TIMES_OF = select(YUpdate.seq, YUpdate.at).where(
     YUpdate.room_id == bindparam("room_id"),
     YUpdate.doc == bindparam("doc"),

@@ -87,7 +87,8 @@ _HEAD = (
     .outerjoin(YSnapshot, and_(YSnapshot.room_id == Room.id, YSnapshot.doc == bindparam("doc")))
     .where(Room.id == bindparam("room_id"))
 )
-_ROWS_AFTER = (
+# A document's rows after a seq, in order (a load, a compaction, and keyframes' chunks).
+ROWS_AFTER = (
     select(YUpdate.seq, YUpdate.update)
     .where(
         YUpdate.room_id == bindparam("room_id"),
@@ -102,7 +103,7 @@ def _load(conn: Connection, room_id: str, doc: str, language: bool) -> StoredDoc
     key = {"room_id": room_id, "doc": doc}
     head = conn.execute(_HEAD, key).one_or_none()
     after = head.upto_seq if head is not None and head.upto_seq is not None else -1
-    rows = conn.execute(_ROWS_AFTER, {**key, "after": after}).all()
+    rows = conn.execute(ROWS_AFTER, {**key, "after": after}).all()
     snapshot = [head.state] if head is not None and head.state is not None else []
     updates = snapshot + [row.update for row in rows]
     last_seq = rows[-1].seq if rows else max(after, 0)
@@ -204,7 +205,7 @@ class UpdateLog:
             snapshot = await db.get(YSnapshot, (room_id, doc))
             after = snapshot.upto_seq if snapshot else -1
             params = {"room_id": room_id, "doc": doc, "after": after}
-            rows = (await db.execute(_ROWS_AFTER, params)).all()
+            rows = (await db.execute(ROWS_AFTER, params)).all()
             if not rows:
                 return 0
             parts = ([snapshot.state] if snapshot else []) + [row.update for row in rows]
