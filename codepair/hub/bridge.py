@@ -58,6 +58,8 @@ log = structlog.get_logger("codepair.hub.bridge")
 OUTBOX_MAX = 100_000
 # At most this many messages per publish round trip.
 PUBLISH_BATCH = 256
+# How long a group commit waits for the frames it writes to be handed to the bus first.
+PUBLISHED_WAIT = 0.25
 
 
 class HubBridge:
@@ -71,6 +73,11 @@ class HubBridge:
         self._watching: dict[str, tuple[Subscription, asyncio.Task[None]]] = {}
         self._publisher: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[None]] = set()
+        # Messages put in the outbox, and those the publisher has handed to the bus (or
+        # given up on); :meth:`published` waits for the second to reach the first.
+        self._queued = 0
+        self._handed = 0
+        self._handed_changed = asyncio.Event()
 
     async def start(self) -> None:
         self._publisher = asyncio.create_task(self._publish_loop(), name="hub-bus-publisher")
@@ -97,6 +104,23 @@ class HubBridge:
         except asyncio.QueueFull:
             # The bus is far behind: the others will see a gap (our publishes fail) and re-sync.
             log.warning("bus_outbox_full", channel=channel)
+            return
+        self._queued += 1
+
+    async def published(self) -> None:
+        """Wait until what is in the outbox now has been handed to the bus (at most
+        :data:`PUBLISHED_WAIT`; a bus that is down or slow does not hold the log up).
+
+        The group commit waits for this before writing, so an update in the log has gone out
+        to the other instances first. Otherwise an instance killed between the two would have
+        written a window that no other instance holds; its clients would send it again when
+        they reconnect, and the survivor would log it a second time."""
+        target = self._queued
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(PUBLISHED_WAIT):
+                while self._handed < target:
+                    self._handed_changed.clear()
+                    await self._handed_changed.wait()
 
     async def _publish_loop(self) -> None:
         while True:
@@ -112,6 +136,8 @@ class HubBridge:
             finally:
                 for _ in batch:
                     self._outbox.task_done()
+                self._handed += len(batch)
+                self._handed_changed.set()
 
     def publish_frame(self, key: tuple[str, str], frame: bytes) -> None:
         room_id, doc = key

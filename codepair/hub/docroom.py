@@ -24,6 +24,7 @@ from pycrdt import (
     create_awareness_message,
     create_sync_message,
     create_update_message,
+    get_update,
     handle_sync_message,
 )
 
@@ -235,6 +236,10 @@ class DocRoom:
         if payload == EMPTY_UPDATE:
             return
         check_counts(payload, 3)
+        if sub == YSyncMessageType.SYNC_STEP2:
+            payload = self._unseen(payload)
+            if payload == EMPTY_UPDATE:
+                return
         guard = self.guard
         if guard is not None:
             if not guard.admit(self.doc, len(payload)):
@@ -255,6 +260,21 @@ class DocRoom:
             self.publish(self.key, relay)
         if guard is not None:
             self._trim_board(guard)
+
+    def _unseen(self, payload: bytes) -> bytes:
+        """What a client's SYNC_STEP2 holds that the document does not hold by now.
+
+        A step 2 answers the state vector this room sent when the client connected, and
+        everything the document took since then (another client's step 2, the bus) is in it
+        again. After an instance dies, all its clients reconnect here at once and each sends
+        what the others sent too: logged as it came, each of those edits would be in the
+        history several times. Only the structs are trimmed; a delete set cannot be compared
+        with a state vector and is kept whole (applying it twice changes nothing). A step 2
+        comes once per connection, so this costs nothing on the keystroke path."""
+        try:
+            return get_update(payload, self.doc.get_state())
+        except Exception as exc:  # pycrdt raises ValueError; be safe with Rust panics too
+            raise ProtocolError("bad update") from exc
 
     def _language(self) -> str | None:
         value = self._meta.get("language") if self._meta is not None else None

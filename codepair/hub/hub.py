@@ -264,6 +264,8 @@ class Hub:
             Batch(room.room_id, room.doc_name, pending, room.last_seq if alone else None)
             for room, pending in taken
         ]
+        if self.bridge is not None:
+            await self.bridge.published()  # the other instances hold it before the log does
         started = time.perf_counter()
         try:
             await self.log.append(batches)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -24,8 +23,8 @@ import redis
 
 from tests.bus.servers import missing
 from tests.support.server import Server, create_pg_database, drop_pg_database
+from tests.support.ylog import audit_updates
 
-HERE = Path(__file__).resolve().parent
 SHARED_REDIS_URL = os.environ.get("CODEPAIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -114,17 +113,7 @@ def start_cluster(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = 
 
 async def audit_log(cluster: Cluster, room_id: str) -> dict[str, Any]:
     """Replay the room's log in Node's yjs: its text, items per client, overlapping entries."""
-    log = await cluster.fetch_log(room_id)
-    proc = await asyncio.create_subprocess_exec(
-        "node",
-        str(HERE / "ylog.mjs"),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate(json.dumps(log).encode())
-    assert proc.returncode == 0
-    result: dict[str, Any] = json.loads(out)
-    return result
+    return await audit_updates(await cluster.fetch_log(room_id))
 
 
 class TcpProxy:

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 import websockets
+from pycrdt import Doc, Text, create_update_message
 from websockets.exceptions import InvalidStatus
 
 from tests.hub.nodeclients import NodeClients
-from tests.support.api import Actor, create_room, create_user, join
+from tests.support.api import Actor, client, create_room, create_user, join
 from tests.support.server import Server
+from tests.support.ylog import audit_updates
 
 
 async def _converged(node: NodeClients, names: list[str], timeout: float = 10.0) -> list[str]:
@@ -135,3 +137,39 @@ async def test_token_for_room_a_cannot_open_room_b(
         ):
             pass
     assert err.value.response.status_code == 403
+
+
+def _step2(update: bytes) -> bytes:
+    """A SYNC_STEP2 frame carrying ``update`` (what a client answers the server's step 1)."""
+    return b"\x00\x01" + create_update_message(update)[2:]
+
+
+async def test_edits_resent_in_a_step_2_are_logged_once(
+    server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    """After an instance dies its clients reconnect together, and each one's step 2 carries
+    edits that the others' carried too (docs/scaling.md): the log keeps each edit once."""
+    cand = join(server, room)
+    source: Doc[Any] = Doc(client_id=424242)
+    text = source.get("code", type=Text)
+    text += "hello"
+    first = source.get_update()
+    text += " world"
+    del text[0:1]  # and a deletion, which a state vector cannot trim: applying it again is void
+    everything = source.get_update()
+    url = f"{server.ws_url}/ws/rooms/{room['id']}/yjs/code?token="
+    async with websockets.connect(url + lead.token) as a, websockets.connect(url + cand.token) as b:
+        await a.send(_step2(first))
+        await asyncio.sleep(0.1)
+        await b.send(_step2(everything))  # "hello" again, and " world"
+        await asyncio.sleep(0.1)
+        await a.send(_step2(everything))  # all of it again
+        await asyncio.sleep(0.3)  # past the 50 ms group commit
+    with client(server) as c:
+        page = c.get(
+            f"/api/rooms/{room['id']}/history/code/updates", headers=lead.headers
+        ).json()
+    audit = await audit_updates({"snapshot": None, "updates": [u[3] for u in page["updates"]]})
+    assert audit["text"] == "ello world"
+    assert audit["overlaps"] == [], audit["overlaps"]
+    assert audit["items"][str(source.client_id)] == len("hello world")
