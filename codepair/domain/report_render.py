@@ -91,6 +91,27 @@ def _md(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
+# What opens a block at the start of a line: a list item, an ordered one, a setext underline
+# or a thematic break, a fence of tildes (the rest is escaped by _MD_SPECIAL anywhere).
+_MD_LINE_START = re.compile(r"^(?:([-+=~])|(\d+)([.)]))")
+
+
+def _escape_start(m: re.Match[str]) -> str:
+    return f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}"
+
+
+def _md_text(text: str, base: str) -> str:
+    """Plain text on several lines (a summary), escaped for Markdown: its lines and blank
+    lines stay, nothing in it becomes a heading, a list or HTML, and replay links stay links."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    out = [_MD_LINE_START.sub(_escape_start, _md_links(line, base)) for line in lines]
+    # A backslash at a line's end is a hard line break; a blank line ends the paragraph.
+    return "\n".join(
+        line + ("\\" if line and i + 1 < len(out) and out[i + 1] else "")
+        for i, line in enumerate(out)
+    )
+
+
 def _fence(text: str, lang: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
@@ -213,7 +234,7 @@ def _md_scorecards(section: dict[str, Any], base: str) -> list[str]:
             out.append(f"| {_md(r['criterion'])} | {score} | {comment} |")
         out += [""]
         if card["summary"]:
-            out += [card["summary"], ""]
+            out += [_md_text(card["summary"], base), ""]
     return out
 
 

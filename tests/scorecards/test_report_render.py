@@ -7,6 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
+from markdown_it import MarkdownIt
+
 from codepair.domain.report_render import to_html, to_markdown, to_pdf
 
 
@@ -87,3 +89,39 @@ def test_the_pdf_fetches_nothing_from_the_network() -> None:
         thread.join()
         server.server_close()
     assert _Counter.hits == 0
+
+
+def test_a_summary_is_text_on_its_own_lines_in_markdown() -> None:
+    report = _report("Ada")
+    summary = (
+        "Strong on recursion.\n## Runs\n- hired\n1. first\n<b>bold</b>\n===\n\n"
+        "See [at 12:03](/rooms/r1/replay?t=2026-12-01T12:03:00Z)"
+    )
+    report["scorecards"]["items"] = [
+        {
+            "interviewer": {"name": "Lena"},
+            "recommendation": "yes",
+            "status": "submitted",
+            "ratings": [],
+            "summary": summary,
+        }
+    ]
+    md = to_markdown(report)
+    body = md[md.index("Strong on recursion") : md.index("## Final code")]
+    assert body.splitlines()[:8] == [
+        "Strong on recursion.\\",
+        "\\#\\# Runs\\",
+        "\\- hired\\",
+        "1\\. first\\",
+        "\\<b\\>bold\\</b\\>\\",
+        "\\===",
+        "",
+        "See [at 12:03](<http://codepair.example/rooms/r1/replay?t=2026-12-01T12:03:00Z>)",
+    ]
+    # As a CommonMark reader shows it: one paragraph of six lines, then the link.
+    html = MarkdownIt("commonmark").render(body)
+    assert html.count("<p>") == 2 and html.count("<br />") == 5
+    for opened in ("<h", "<li", "<ol", "<ul", "<b>", "<pre"):
+        assert opened not in html, (opened, html)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "1. first" in html
+    assert '<a href="http://codepair.example/rooms/r1/replay?t=2026-12-01T12:03:00Z">' in html
