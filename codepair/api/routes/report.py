@@ -15,7 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, client_ip
-from codepair.domain import report, report_render, rooms
+from codepair.domain import report, report_markdown, report_pdf, rooms
 from codepair.domain.scorecards import optional_module
 from codepair.hub.store import UpdateLog
 from codepair.ratelimit import RateLimiter
@@ -95,13 +95,13 @@ async def room_report(
     if format == "json":
         body: bytes = json.dumps(data, ensure_ascii=False).encode()
     elif format == "md":
-        body = report_render.to_markdown(data).encode()
+        body = report_markdown.to_markdown(data).encode()
     else:
         # Commit first: rendering takes seconds, and the transaction (with the audit row's
         # write lock on SQLite) must not stay open while it runs.
         await db.commit()
         async with _pdf_slots(request):
-            body = await asyncio.to_thread(report_render.to_pdf, data)
+            body = await asyncio.to_thread(report_pdf.to_pdf, data)
     disposition = "inline" if format == "json" else "attachment"
     filename = _filename(room.candidate_name, format)
     return Response(

@@ -1,266 +1,38 @@
-"""The interview report rendered: Markdown, and HTML that WeasyPrint turns into the PDF.
+"""The interview report as HTML, and the PDF WeasyPrint makes of it.
 
-Both are built from the one dict of :func:`codepair.domain.report.build_report`. Everything
-that came from people in the room (names, chat, code, notes, comments) is escaped; the PDF
-renderer fetches nothing but the ``data:`` images the report itself embeds.
+Everything that came from people in the room (names, chat, code, notes, comments) is escaped;
+the PDF renderer fetches nothing but the ``data:`` images the report itself embeds.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import re
-from datetime import datetime
 from typing import Any
 
 from codepair.domain.errors import Unavailable
-from codepair.domain.scorecards import RECOMMENDATION_LABELS
+from codepair.domain.report_labels import (
+    MOMENT_LABELS,
+    REPLAY_LINK,
+    SCORE_LABELS,
+    STATUS_LABELS,
+    recommendation,
+    when,
+)
 
 RUN_LINES = 12  # lines of a run's output in the PDF (the JSON keeps more)
 PDF_RUNS = 50  # the last runs shown in the PDF: each costs layout time (the JSON has them all)
-SCORE_LABELS = {1: "1 · poor", 2: "2 · mixed", 3: "3 · good", 4: "4 · excellent"}
-STATUS_LABELS = {
-    "ok": "OK",
-    "compile_error": "Compile error",
-    "runtime_error": "Runtime error",
-    "time_limit": "Time limit",
-    "memory_limit": "Memory limit",
-    "output_limit": "Output limit",
-    "internal_error": "Internal error",
-    "queued": "Queued",
-    "running": "Running",
-}
-MOMENT_LABELS = {
-    "paste": "Paste",
-    "focus_lost": "Left the tab",
-    "run": "Run",
-    "question": "Question presented",
-    "language": "Language changed",
-    "ended": "Interview ended",
-}
-
-
-def _when(value: str | None, *, with_date: bool = True) -> str:
-    if not value:
-        return "—"
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return dt.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M:%S")
-
-
-def _rec(value: str | None) -> str:
-    return RECOMMENDATION_LABELS.get(value or "", "—")
-
-
-# --- Markdown -------------------------------------------------------------------------------
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#<>|])")
-
-
-# A replay link as the web client writes it into a comment: [label](/rooms/ID/replay?t=...).
-_REPLAY_LINK = re.compile(r"\[([^\]\n]{1,80})\]\((/rooms/[\w-]+/replay\?t=[\w%.:+-]+)\)")
 
 
 def _html_links(text: str, base: str) -> str:
     """Escaped text whose replay links become links to the replay on this server."""
     out, last = [], 0
-    for m in _REPLAY_LINK.finditer(text):
+    for m in REPLAY_LINK.finditer(text):
         out.append(_h(text[last : m.start()]))
         out.append(f"<a href='{_h(base + m.group(2))}'>{_h(m.group(1))}</a>")
         last = m.end()
     out.append(_h(text[last:]))
     return "".join(out)
-
-
-def _md_links(text: str, base: str) -> str:
-    """Markdown-escaped text whose replay links stay links (absolute)."""
-    out, last = [], 0
-    for m in _REPLAY_LINK.finditer(text):
-        out.append(_md(text[last : m.start()]))
-        out.append(f"[{_md(m.group(1))}](<{base}{m.group(2)}>)")
-        last = m.end()
-    out.append(_md(text[last:]))
-    return "".join(out)
-
-
-def _md(text: Any) -> str:
-    """Inline text, escaped for Markdown (and on one line)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
-
-
-# What opens a block at the start of a line: a list item, an ordered one, a setext underline
-# or a thematic break, a fence of tildes (the rest is escaped by _MD_SPECIAL anywhere).
-_MD_LINE_START = re.compile(r"^(?:([-+=~])|(\d+)([.)]))")
-
-
-def _escape_start(m: re.Match[str]) -> str:
-    return f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}"
-
-
-def _md_text(text: str, base: str) -> str:
-    """Plain text on several lines (a summary), escaped for Markdown: its lines and blank
-    lines stay, nothing in it becomes a heading, a list or HTML, and replay links stay links."""
-    lines = [line.strip() for line in text.strip().splitlines()]
-    out = [_MD_LINE_START.sub(_escape_start, _md_links(line, base)) for line in lines]
-    # A backslash at a line's end is a hard line break; a blank line ends the paragraph.
-    return "\n".join(
-        line + ("\\" if line and i + 1 < len(out) and out[i + 1] else "")
-        for i, line in enumerate(out)
-    )
-
-
-def _fence(text: str, lang: str = "") -> str:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    safe_lang = re.sub(r"[^\w+-]", "", lang)
-    return f"{ticks}{safe_lang}\n{text}\n{ticks}"
-
-
-def to_markdown(report: dict[str, Any]) -> str:
-    room = report["room"]
-    out: list[str] = [f"# Interview report: {_md(room['candidate_name'])}", ""]
-    if room["title"]:
-        out += [f"**{_md(room['title'])}**", ""]
-    out += [
-        f"- Candidate: {_md(room['candidate_name'])}",
-        f"- Scheduled: {_when(room['scheduled_at'])} ({room['duration_minutes']} minutes)",
-        f"- Started: {_when(room['started_at'])}",
-        f"- Ended: {_when(room['ended_at'])}",
-        f"- Status: {room['status']}",
-        "- Interviewers: "
-        + ", ".join(f"{_md(i['name'])} ({i['role']})" for i in report["interviewers"]),
-        f"- Room: <{room['url']}>",
-        "",
-    ]
-    out += _md_scorecards(report["scorecards"], report["base_url"])
-    if report["questions"] is not None:
-        out += ["## Questions", ""]
-        if not report["questions"]:
-            out += ["No questions were planned for this interview.", ""]
-        for n, q in enumerate(report["questions"], start=1):
-            out += [f"### {n}. {_md(q['title'])}", ""]
-            meta = [q["difficulty"] or "", ", ".join(q["tags"])]
-            if any(meta):
-                out += [" · ".join(_md(m) for m in meta if m), ""]
-            if q["prompt"]:
-                out += [q["prompt"], ""]
-            last = q["last_test_run"]
-            if last:
-                out += [
-                    f"Tests: **{last['passed']} of {last['total']} passed** ({_when(last['at'])})",
-                    "",
-                ]
-                out += [
-                    f"- {'passed' if r['passed'] else 'FAILED'}: {_md(r['name'])}"
-                    + (" (hidden)" if r["hidden"] else "")
-                    for r in last["results"]
-                ]
-                out += [""]
-            else:
-                out += ["Tests: not run against this question.", ""]
-    code = report["code"]
-    out += ["## Final code", "", f"Language: {code['language']}", ""]
-    out += [_fence(code["text"], code["language"]) if code["text"].strip() else "(empty)", ""]
-    out += ["## Runs", ""]
-    if not report["runs"]:
-        out += ["No code was run.", ""]
-    for run in report["runs"]:
-        tests = run["tests"]
-        head = (
-            f"- {_when(run['created_at'])}, {_md(run['author']['name'])}: {run['language']}, "
-            f"**{STATUS_LABELS.get(run['status'], run['status'])}**"
-        )
-        if run["wall_ms"] is not None:
-            head += f", {run['wall_ms']} ms"
-        if tests:
-            head += f", tests {tests['passed']}/{tests['total']}"
-        out.append(head)
-        if run["stdout"].strip():
-            out += ["", _indent(_fence(run["stdout"])), ""]
-        if run["stderr"].strip():
-            out += ["", _indent(_fence(run["stderr"])), ""]
-    out += ["", "## Chat", ""]
-    if not report["chat"]:
-        out += ["No chat messages.", ""]
-    for m in report["chat"]:
-        out.append(
-            f"- {_when(m['sent_at'], with_date=False)} **{_md(m['author']['name'])}**"
-            f" ({m['author']['role']}): {_md(m['text'])}"
-        )
-    out += ["", "## Interviewers' notes", ""]
-    out += [report["notes"]["markdown"] or "No notes.", ""]
-    out += _md_timeline(report["timeline"])
-    board = report["board"]
-    if board is not None:
-        out += ["## Whiteboard", ""]
-        out += [
-            f"{board['elements']} elements; the PDF report shows the board."
-            if board["elements"]
-            else "The whiteboard was not used.",
-            "",
-        ]
-    out += ["---", f"Generated {_when(report['generated_at'])}.", ""]
-    return "\n".join(out)
-
-
-def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
-
-
-def _md_scorecards(section: dict[str, Any], base: str) -> list[str]:
-    progress = section["progress"]
-    out = [
-        "## Scorecards",
-        "",
-        f"{progress['submitted']} of {progress['expected']} submitted.",
-        "",
-    ]
-    if section["others_hidden"]:
-        out += ["Other interviewers' scorecards are shown once yours is submitted.", ""]
-    for card in section["items"]:
-        state = "submitted" if card["status"] == "submitted" else "draft"
-        out += [
-            f"### {_md(card['interviewer']['name'])}: {_rec(card['recommendation'])} ({state})",
-            "",
-            "| Criterion | Score | Comment |",
-            "|---|---|---|",
-        ]
-        for r in card["ratings"]:
-            score = SCORE_LABELS.get(r["score"], "—") if r["score"] else "—"
-            comment = _md_links(r["comment"], base)
-            out.append(f"| {_md(r['criterion'])} | {score} | {comment} |")
-        out += [""]
-        if card["summary"]:
-            out += [_md_text(card["summary"], base), ""]
-    return out
-
-
-def _md_timeline(section: dict[str, Any] | None) -> list[str]:
-    if section is None:
-        return []
-    out = ["## Timeline", ""]
-    counts = section["counts"]
-    if counts:
-        out += [", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()), ""]
-    for m in section["moments"]:
-        who = f" ({_md(m['actor']['name'])})" if m.get("actor") else ""
-        out.append(
-            f"- [{_when(m['at'], with_date=False)}]({m['replay']}) "
-            f"{MOMENT_LABELS.get(m['type'], m['type'])}{who}{_md_detail(m['detail'])}"
-        )
-    out += ["", f"Replay: <{section['replay']}>", ""]
-    return out
-
-
-def _md_detail(detail: dict[str, Any]) -> str:
-    parts = [f"{k}: {v}" for k, v in detail.items() if k != "run_id"]
-    return (": " + _md(", ".join(parts))) if parts else ""
-
-
-# --- HTML (for the PDF) ---------------------------------------------------------------------
 
 
 def _h(text: Any) -> str:
@@ -370,10 +142,10 @@ def to_html(report: dict[str, Any]) -> str:
         _row("Candidate", _h(room["candidate_name"])),
         _row(
             "Scheduled",
-            f"{_when(room['scheduled_at']) if room['scheduled_at'] else 'Not scheduled'}"
+            f"{when(room['scheduled_at']) if room['scheduled_at'] else 'Not scheduled'}"
             f" · {room['duration_minutes']} minutes",
         ),
-        _row("Started / ended", f"{_when(room['started_at'])} / {_when(room['ended_at'])}"),
+        _row("Started / ended", f"{when(room['started_at'])} / {when(room['ended_at'])}"),
         _row("Interviewers", people),
         _row("Language", _h(report["code"]["language"])),
         "</table>",
@@ -391,7 +163,7 @@ def to_html(report: dict[str, Any]) -> str:
         parts.append("<div class='chat'>")
         for m in report["chat"]:
             parts.append(
-                f"<p class='line'><span class='time'>{_when(m['sent_at'], with_date=False)}</span>"
+                f"<p class='line'><span class='time'>{when(m['sent_at'], with_date=False)}</span>"
                 f" <b>{_h(m['author']['name'])}</b>"
                 f" <span class='muted'>({_h(m['author']['role'])})</span> {_h(m['text'])}</p>"
             )
@@ -406,7 +178,7 @@ def to_html(report: dict[str, Any]) -> str:
     )
     parts += _html_timeline(report["timeline"])
     parts += _html_board(report["board"])
-    parts.append(f"<p class='muted'>Generated {_when(report['generated_at'])}.</p></body></html>")
+    parts.append(f"<p class='muted'>Generated {when(report['generated_at'])}.</p></body></html>")
     return "".join(parts)
 
 
@@ -415,7 +187,7 @@ def _row(label: str, value: str) -> str:
 
 
 def _badge(rec: str | None) -> str:
-    return f"<span class='badge rec-{rec or 'none'}'>{_rec(rec)}</span>"
+    return f"<span class='badge rec-{rec or 'none'}'>{recommendation(rec)}</span>"
 
 
 def _html_scorecards(section: dict[str, Any], base: str) -> list[str]:
@@ -471,7 +243,7 @@ def _html_scorecards(section: dict[str, Any], base: str) -> list[str]:
         if card["summary"]:
             out.append(f"<p class='summary'>{_html_links(card['summary'], base)}</p>")
         if card["submitted_at"]:
-            out.append(f"<p class='muted'>Submitted {_when(card['submitted_at'])}</p>")
+            out.append(f"<p class='muted'>Submitted {when(card['submitted_at'])}</p>")
         out.append("</div>")
     if not cards:
         out.append("<p class='muted'>No scorecard yet.</p>")
@@ -495,7 +267,7 @@ def _html_questions(questions: list[dict[str, Any]] | None) -> list[str]:
         if last:
             out.append(
                 f"<p>Tests: <b>{last['passed']} of {last['total']} passed</b> "
-                f"<span class='muted'>({_when(last['at'])})</span></p><table>"
+                f"<span class='muted'>({when(last['at'])})</span></p><table>"
             )
             for r in last["results"]:
                 mark = (
@@ -533,7 +305,7 @@ def _html_runs(runs: list[dict[str, Any]]) -> list[str]:
             lines = [*lines[:RUN_LINES], f"[... {len(lines) - RUN_LINES} more lines]"]
         out.append(
             f"<div class='run'><div class='line'><span class='time'>"
-            f"{_when(run['created_at'], with_date=False)}</span> "
+            f"{when(run['created_at'], with_date=False)}</span> "
             f"<b>{_h(run['author']['name'])}</b> · {_h(run['language'])} · {result}</div>"
             + (f"<pre>{_h(chr(10).join(lines)[:1500])}</pre>" if output else "")
             + "</div>"
@@ -559,7 +331,7 @@ def _html_timeline(section: dict[str, Any] | None) -> list[str]:
             who = f" · {_h(m['actor']['name'])}" if m.get("actor") else ""
             out.append(
                 f"<p class='line'><a class='time' href='{_h(m['replay'])}'>"
-                f"{_when(m['at'], with_date=False)}</a> "
+                f"{when(m['at'], with_date=False)}</a> "
                 f"<b>{_h(MOMENT_LABELS.get(m['type'], m['type']))}</b>{who}"
                 f"{' · ' + _h(detail) if detail else ''}</p>"
             )

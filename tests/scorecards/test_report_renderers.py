@@ -9,7 +9,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from codepair.domain.report_render import to_html, to_markdown, to_pdf
+from codepair.domain.report_markdown import to_markdown
+from codepair.domain.report_pdf import to_html, to_pdf
 
 
 def _report(text: str, svg: str | None = None) -> dict[str, Any]:

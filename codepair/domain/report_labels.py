@@ -1,0 +1,54 @@
+"""What both renderings of the interview report say the same way: labels, times, links.
+
+:mod:`codepair.domain.report_markdown` and :mod:`codepair.domain.report_pdf` render the one
+dict of :func:`codepair.domain.report.build_report`; what a score, a run's status or a moment
+is called, and how a time reads, is decided here once.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from codepair.domain.scorecards import RECOMMENDATION_LABELS
+
+SCORE_LABELS = {1: "1 · poor", 2: "2 · mixed", 3: "3 · good", 4: "4 · excellent"}
+STATUS_LABELS = {
+    "ok": "OK",
+    "compile_error": "Compile error",
+    "runtime_error": "Runtime error",
+    "time_limit": "Time limit",
+    "memory_limit": "Memory limit",
+    "output_limit": "Output limit",
+    "internal_error": "Internal error",
+    "queued": "Queued",
+    "running": "Running",
+}
+MOMENT_LABELS = {
+    "paste": "Paste",
+    "focus_lost": "Left the tab",
+    "run": "Run",
+    "question": "Question presented",
+    "language": "Language changed",
+    "ended": "Interview ended",
+}
+
+
+def when(value: str | None, *, with_date: bool = True) -> str:
+    """An ISO time as the report shows it (UTC), or a dash for none."""
+    if not value:
+        return "—"
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return dt.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M:%S")
+
+
+def recommendation(value: str | None) -> str:
+    """A recommendation's label, or a dash for none."""
+    return RECOMMENDATION_LABELS.get(value or "", "—")
+
+
+# A replay link as the web client writes it into a comment: [label](/rooms/ID/replay?t=...).
+REPLAY_LINK = re.compile(r"\[([^\]\n]{1,80})\]\((/rooms/[\w-]+/replay\?t=[\w%.:+-]+)\)")
