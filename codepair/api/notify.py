@@ -37,7 +37,7 @@ class RoomNotices:
 
     async def room_ended(self, room_id: str) -> None:
         if self.hub is not None:
-            await self.hub.room_ended(room_id)
+            await self.hub.notices.room_ended(room_id)
         elif self.bus is not None:
             await publish_room_ended(self.bus, room_id)
 
@@ -45,7 +45,9 @@ class RoomNotices:
         self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
     ) -> None:
         if self.hub is not None:
-            await self.hub.user_revoked(user_id, session_id=session_id, keep_session=keep_session)
+            await self.hub.notices.user_revoked(
+                user_id, session_id=session_id, keep_session=keep_session
+            )
         elif self.bus is not None:
             await publish_user_revoked(
                 self.bus, user_id, session_id=session_id, keep_session=keep_session
@@ -53,7 +55,7 @@ class RoomNotices:
 
     async def candidates_revoked(self, room_id: str) -> None:
         if self.hub is not None:
-            await self.hub.candidates_revoked(room_id)
+            await self.hub.notices.candidates_revoked(room_id)
         elif self.bus is not None:
             await publish_candidates_revoked(self.bus, room_id)
 

@@ -220,16 +220,16 @@ class HubBridge:
             return
         event = envelope.event
         if event.get("type") == ROOM_ENDED and isinstance(event.get("room_id"), str):
-            self.hub.room_ended_here(event["room_id"])
+            self.hub.notices.room_ended_here(event["room_id"])
         elif event.get("type") == USER_REVOKED and isinstance(event.get("user_id"), int):
             session_id, keep = event.get("session_id"), event.get("keep_session")
-            self.hub.user_revoked_here(
+            self.hub.notices.user_revoked_here(
                 event["user_id"],
                 session_id=session_id if isinstance(session_id, str) else None,
                 keep_session=keep if isinstance(keep, str) else None,
             )
         elif event.get("type") == CANDIDATES_REVOKED and isinstance(event.get("room_id"), str):
-            self.hub.candidates_revoked_here(event["room_id"])
+            self.hub.notices.candidates_revoked_here(event["room_id"])
 
     # --- subscriptions ---------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """Rooms deleted behind this process's back: their sockets close.
 
-A delete on this instance tells the hub at once (``Hub.room_ended``), and one on another
+A delete on this instance tells the hub at once (``Notices.room_ended``), and one on another
 instance with a bus does too; but ``codepair purge`` runs in a process of its own, and an
 instance without a bus hears nothing. Their open sockets would stay open: an interviewer's
 idle sockets for as long as the tab is, and a write fails its group commit (which then drops
 the room). So every ``SWEEP_SECONDS`` the hub asks, in one prebuilt query, which of the rooms
-it has open still exist, and closes the sockets of the others as ``room_deleted_here`` does.
+it has open still exist, and closes the sockets of the others
+(``Notices.room_deleted_here``).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class DeletedRoomSweep:
             return []
         gone = [room_id for room_id in wanted if room_id in missing]
         for room_id in gone:
-            self.hub.room_deleted_here(room_id)
+            self.hub.notices.room_deleted_here(room_id)
         return gone
 
     async def run(self) -> None:

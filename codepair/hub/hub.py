@@ -1,4 +1,4 @@
-"""The registry of live rooms: loading, group commit, compaction, unloading, and notices.
+"""The registry of live rooms: loading, group commit, compaction and unloading.
 
 One :class:`Hub` per process. Document rooms are loaded on first join (every joiner awaits the
 same load, so many clients opening a new room at once all sync), written to the update log
@@ -23,7 +23,7 @@ from pycrdt import Doc, Map, Text, create_update_message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair import metrics
-from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED, Bus
+from codepair.bus import Bus
 from codepair.config import Settings
 from codepair.db.reads import Reads
 from codepair.hub.admission import AdmissionCache
@@ -33,7 +33,8 @@ from codepair.hub.connection import Connection
 from codepair.hub.deleted import DeletedRoomSweep
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
-from codepair.hub.protocol import CloseCode, RoomEnded, encode
+from codepair.hub.notices import Notices
+from codepair.hub.protocol import CloseCode
 from codepair.hub.reconcile import LogReconciler
 from codepair.hub.recorder import Recorder
 from codepair.hub.store import Batch, ChatStore, PendingUpdate, UpdateLog
@@ -78,6 +79,7 @@ class Hub:
         self.bridge = HubBridge(self, bus) if bus is not None else None
         self.reconciler = LogReconciler(self)
         self.sweeper = DeletedRoomSweep(self)
+        self.notices = Notices(self)
         self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
@@ -318,21 +320,6 @@ class Hub:
                 await self.sweeper.sweep(pending_only=True)
                 await asyncio.sleep(1.0)
 
-    def room_deleted_here(self, room_id: str) -> None:
-        """The room is gone from the database: every socket of it closes, nothing is kept."""
-        log.warning("room_deleted_dropped", room=room_id)
-        self.admissions.forget_room(room_id)
-        events = self.events.get(room_id)
-        if events is not None:
-            events.broadcast(encode(RoomEnded()))
-            for peer in list(events.peers.values()):
-                peer.conn.close(CloseCode.ROOM_ENDED, "room deleted")
-        for (rid, _doc), room in list(self.docs.items()):
-            if rid == room_id:
-                room.take_pending()
-                for conn in list(room.clients):
-                    conn.close(CloseCode.ROOM_ENDED, "room deleted")
-
     async def _keepalive_loop(self) -> None:
         while True:
             await asyncio.sleep(KEEPALIVE_SECONDS)
@@ -439,76 +426,6 @@ class Hub:
             room.deliver(event, interviewers_only=interviewers_only)
         if self.bridge is not None:
             self.bridge.publish_event(room_id, wrap_for_interviewers(event, interviewers_only))
-
-    # --- notices from core ----------------------------------------------------------------
-
-    async def room_ended(self, room_id: str) -> None:
-        """Tell everyone, then close the candidate's sockets (interviewers keep the record)."""
-        self.room_ended_here(room_id)
-        if self.bridge is not None:
-            self.bridge.publish_control(ROOM_ENDED, {"type": ROOM_ENDED, "room_id": room_id})
-
-    def room_ended_here(self, room_id: str) -> None:
-        self.admissions.forget_room(room_id)
-        events = self.events.get(room_id)
-        if events is not None:
-            events.broadcast(encode(RoomEnded()))
-            for peer in list(events.peers.values()):
-                if peer.conn.is_candidate:
-                    peer.conn.close(CloseCode.ROOM_ENDED, "room ended")
-        for (rid, _doc), room in list(self.docs.items()):
-            if rid == room_id:
-                for conn in list(room.clients):
-                    if conn.is_candidate:
-                        conn.close(CloseCode.ROOM_ENDED, "room ended")
-
-    async def user_revoked(
-        self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
-    ) -> None:
-        """Close a user's sockets at once: all of them (deactivated, deleted), those of one
-        sign-in (``session_id``: logout), or all but one (``keep_session``: password change)."""
-        self.user_revoked_here(user_id, session_id=session_id, keep_session=keep_session)
-        if self.bridge is not None:
-            event: dict[str, Any] = {"type": USER_REVOKED, "user_id": user_id}
-            if session_id is not None:
-                event["session_id"] = session_id
-            if keep_session is not None:
-                event["keep_session"] = keep_session
-            self.bridge.publish_control(USER_REVOKED, event)
-
-    def user_revoked_here(
-        self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
-    ) -> None:
-        self.admissions.forget_user(user_id)
-        for conn in self._connections():
-            p = conn.principal
-            if p.user_id != user_id:
-                continue
-            if session_id is not None and p.session_id != session_id:
-                continue
-            if keep_session is not None and p.session_id == keep_session:
-                continue
-            conn.close(CloseCode.UNAUTHORIZED, "access revoked")
-
-    async def candidates_revoked(self, room_id: str) -> None:
-        """The invite link was replaced: the candidate's sockets close (their token is dead);
-        a candidate with the new link joins again."""
-        self.candidates_revoked_here(room_id)
-        if self.bridge is not None:
-            self.bridge.publish_control(
-                USER_REVOKED, {"type": CANDIDATES_REVOKED, "room_id": room_id}
-            )
-
-    def candidates_revoked_here(self, room_id: str) -> None:
-        self.admissions.forget_room(room_id)
-        for conn in self._connections():
-            if conn.is_candidate and conn.principal.room_id == room_id:
-                conn.close(CloseCode.UNAUTHORIZED, "invite link replaced")
-
-    def _connections(self) -> list[Connection]:
-        conns = [c for room in self.docs.values() for c in room.clients]
-        conns += [p.conn for room in self.events.values() for p in room.peers.values()]
-        return conns
 
     def deliver_event(self, room_id: str, event: dict[str, Any], *, remote: str) -> None:
         """An event another instance published for a room with events sockets here."""
