@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.staticfiles import StaticFiles
 
 from codepair import __version__
 from codepair.api.errors import install_error_handlers
@@ -37,6 +36,7 @@ from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
 from codepair.ratelimit import RateLimiter
 from codepair.runner import create_executor
+from codepair.web_assets import WebAssets
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -166,7 +166,7 @@ def _mount_web(app: FastAPI, settings: Settings) -> None:
     """Serve the built client; unknown paths get index.html so client-side routes work."""
     dist = (settings.web_dist or WEB_DIST).resolve()
     if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+        app.mount("/assets", WebAssets(dist / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str, request: Request) -> Response:

@@ -1,6 +1,9 @@
 /// <reference types="node" />
-import { cpSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
 
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
@@ -21,8 +24,50 @@ function excalidrawFonts(): Plugin {
   };
 }
 
+/** Text files worth compressing (fonts and images are compressed already). */
+const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|txt|wasm)$/;
+
+/**
+ * Each text asset beside a `.br` (Brotli, quality 11) and a `.gz` (gzip, level 9) copy, made
+ * once at build time: the server sends the one the browser accepts (codepair/web_assets.py)
+ * and compresses nothing per request. Browsers take `br` over HTTPS only, so `gz` is what an
+ * instance on plain HTTP sends. zlib runs on libuv's thread pool, so the files go in parallel.
+ */
+function precompress(): Plugin {
+  const br = promisify(brotliCompress);
+  const gz = promisify(gzip);
+  return {
+    name: "codepair-precompress",
+    apply: "build",
+    async closeBundle() {
+      const dir = join(fileURLToPath(new URL(".", import.meta.url)), "dist");
+      const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
+        .filter((name) => COMPRESSIBLE.test(name))
+        .map((name) => join(dir, name));
+      await Promise.all(
+        files.map(async (file) => {
+          const body = readFileSync(file);
+          if (body.length < 1024) return;
+          const [brotli, gzipped] = await Promise.all([
+            br(body, {
+              params: {
+                [constants.BROTLI_PARAM_QUALITY]: 11,
+                [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+              },
+            }),
+            gz(body, { level: 9 }),
+          ]);
+          // A copy that saves little is not worth a second file to keep in step.
+          if (brotli.length < body.length * 0.9) writeFileSync(`${file}.br`, brotli);
+          if (gzipped.length < body.length * 0.9) writeFileSync(`${file}.gz`, gzipped);
+        }),
+      );
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), tailwindcss(), excalidrawFonts()],
+  plugins: [react(), tailwindcss(), excalidrawFonts(), precompress()],
   resolve: {
     alias: [
       // Monaco >= 0.56 only exports a few entry points; y-monaco and our lean editor import
