@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from codepair.web_assets import accepted_encodings
+from codepair.api.coding import accepted_encodings
 from tests.support.server import Server
 
 DIST = Path(__file__).resolve().parents[1] / "web" / "dist"

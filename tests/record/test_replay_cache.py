@@ -4,6 +4,8 @@ the end (here: a leave recorded after the room ended)."""
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 
 from tests.support.api import Actor, client, create_room
 from tests.support.events import events
@@ -34,3 +36,22 @@ async def test_an_ended_rooms_replay_is_cached_and_follows_later_events(
     with client(server) as c:
         later = c.get(path, headers=lead.headers)
     assert [e["type"] for e in later.json()["events"]] == ["joined", "ended", "left"]
+
+
+def test_the_replay_goes_gzipped_to_a_client_that_accepts_it(server: Server, lead: Actor) -> None:
+    room = create_room(server, lead, language="python")
+    path = f"/api/rooms/{room['id']}/replay"
+    with client(server) as c:
+        for ended in (False, True):  # built for each request, then kept serialized
+            if ended:
+                assert c.post(f"/api/rooms/{room['id']}/end", headers=lead.headers).is_success
+            plain = c.get(path, headers={**lead.headers, "accept-encoding": "identity"})
+            assert "content-encoding" not in plain.headers
+            with c.stream("GET", path, headers={**lead.headers, "accept-encoding": "gzip"}) as r:
+                raw = b"".join(r.iter_raw())
+            assert r.headers["content-encoding"] == "gzip"
+            assert r.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+            unzipped, expected = json.loads(gzip.decompress(raw)), plain.json()
+            if not ended:  # a live room's answer says when it was made
+                assert unzipped.pop("now") >= expected.pop("now")
+            assert unzipped == expected and expected["room"]["id"] == room["id"]

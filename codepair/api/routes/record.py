@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import func, select
 
+from codepair.api.coding import accepts_gzip, gzipped, json_response
 from codepair.api.deps import CurrentPrincipal, DbSession, client_ip
 from codepair.api.schemas.record import (
     HistoryOut,
@@ -46,7 +48,15 @@ REPLAY_RUNS_MAX = 500
 # takes the server most of a second to build from 20,000 rows): keyed by everything that can
 # still change after the end (late rows, keyframes, events such as leaves, runs finishing).
 REPLAY_CACHE_MAX = 4
-_replay_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+
+@dataclass
+class _Serialized:
+    body: bytes
+    gzipped: bytes | None = None  # made the first time a client accepting gzip asks
+
+
+_replay_cache: OrderedDict[tuple[Any, ...], _Serialized] = OrderedDict()
 
 
 def parse_moment(raw: str | None, room: Room) -> datetime | None:
@@ -225,17 +235,20 @@ async def replay(
     (keyed by what can still change) so watching it again costs a few aggregates."""
     room, _role = await rooms.room_for(db, principal, room_id)
     key = await _replay_key(db, room) if room.ended_at is not None else None
-    body = _replay_cache.get(key) if key is not None else None
-    if body is None:
-        body = (await _build_replay(db, room)).model_dump_json().encode()
+    answer = _replay_cache.get(key) if key is not None else None
+    if answer is None:
+        answer = _Serialized((await _build_replay(db, room)).model_dump_json().encode())
         if key is not None:
-            _replay_cache[key] = body
+            _replay_cache[key] = answer
             while len(_replay_cache) > REPLAY_CACHE_MAX:
                 _replay_cache.popitem(last=False)
     elif key is not None:
         _replay_cache.move_to_end(key)
+    gzip = accepts_gzip(request)  # 2.6 MB of JSON for an hour: about 0.55 MB gzipped
+    if gzip and answer.gzipped is None:
+        answer.gzipped = await gzipped(answer.body)
     await _audit_viewed(db, principal, request, room_id)
-    return Response(content=body, media_type="application/json")
+    return json_response(answer.body, gzipped_body=answer.gzipped if gzip else None)
 
 
 async def _build_replay(db: DbSession, room: Room) -> ReplayOut:
