@@ -451,6 +451,7 @@ def main() -> None:
                     r = c.get(f"/api/rooms/{room['id']}/replay", headers=headers)
                     replay_ms.append((time.perf_counter() - began) * 1000)
                     replay_bytes = len(r.content)
+                    wire_bytes = r.num_bytes_downloaded  # gzipped (httpx accepts gzip)
         st = made["storage"]
         print(f"interview: {made['updates']} code updates, {events} timeline events,", end=" ")
         print(f"written in {made['write_s']:.1f} s")
@@ -459,7 +460,8 @@ def main() -> None:
         row(f"GET timeline ({events} events)", timeline_ms)
         row("GET history/code?at= (round trip)", history_ms)
         row("doc_at in-process (server side)", made["doc_at_ms"])
-        row(f"GET replay ({replay_bytes / 1e6:.1f} MB JSON), first", replay_ms[:1])
+        sizes = f"{replay_bytes / 1e6:.1f} MB JSON, {wire_bytes / 1e6:.2f} MB gzipped"
+        row(f"GET replay ({sizes}), first", replay_ms[:1])
         row("GET replay again (the ended room's answer is cached)", replay_ms[1:])
         if not args.no_browser:
             seen = browser(base, email, room["id"], args.seeks)
