@@ -11,10 +11,11 @@ In one run, for each database (SQLite, and PostgreSQL at 127.0.0.1:5432):
   and ours / minimal (target: at least 1/3); then the other hot reads (a search, a status
   filter, a room, its chat, its runs, ``/api/me``) for half as long each, against the same
   floor;
-- on SQLite, keystroke propagation (bench/node/load.mjs: one writer, one reader, 100 updates
-  a second) in the same server process, alone and while this process sends the dashboard's
-  ``GET /api/rooms?limit=20`` at 200 requests a second; prints both p99s and the difference
-  (target: within 2 ms). The dashboard load is open loop, from bench/node/paced_get.mjs.
+- on SQLite (``--mixed-db sqlite,postgres`` for both), keystroke propagation
+  (bench/node/load.mjs: one writer, one reader, 100 updates a second) in the same server
+  process, alone and while this process sends the dashboard's ``GET /api/rooms?limit=20`` at
+  200 requests a second; prints both p99s and the difference (target: within 2 ms). The
+  dashboard load is open loop, from bench/node/paced_get.mjs.
 """
 
 from __future__ import annotations
@@ -224,10 +225,11 @@ class Dashboard:
         self.result = json.loads(out.strip().splitlines()[-1])
 
 
-def mixed_run(rate: float, rounds: int) -> dict[str, Any]:
+def mixed_run(rate: float, rounds: int, db: str) -> dict[str, Any]:
     ensure_node_modules()
     data = Path(tempfile.mkdtemp(prefix="rest-bench-mixed-"))
-    server = Server(data_dir=data).start()
+    database_url = create_pg_database() if db == "postgres" else ""
+    server = Server(data_dir=data, database_url=database_url).start()
     try:
         token, _, email = seed(server)
         ws = f"ws://127.0.0.1:{server.port}/ws/rooms/{{room}}/yjs/code?token={token}"
@@ -259,6 +261,8 @@ def mixed_run(rate: float, rounds: int) -> dict[str, Any]:
     finally:
         server.kill()
         shutil.rmtree(data, ignore_errors=True)
+        if database_url:
+            drop_pg_database(database_url)
 
 
 def main() -> None:
@@ -269,6 +273,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--mixed-rounds", type=int, default=3)
     parser.add_argument("--no-mixed", action="store_true")
+    parser.add_argument("--mixed-db", default="sqlite", help="sqlite, postgres or both")
     args = parser.parse_args()
 
     print(f"GET {LIST}, {ROOMS} rooms, wrk -t2 -c32, {args.seconds:.0f} s per run")
@@ -301,19 +306,21 @@ def main() -> None:
             )
     if args.no_mixed:
         return
-    m = mixed_run(args.rate, args.mixed_rounds)
-    print()
-    print(
-        f"keystroke propagation p99 (1 writer, 1 reader, 100 updates/s; SQLite; median of "
-        f"{args.mixed_rounds}): alone {m['alone_p99']:.2f} ms, with the dashboard at "
-        f"{m['rate']:.0f} req/s {m['loaded_p99']:.2f} ms, difference "
-        f"{m['loaded_p99'] - m['alone_p99']:+.2f} ms (target: within 2 ms)"
-    )
-    print(
-        f"  rounds alone {[round(x, 2) for x in m['alone_all']]}, loaded "
-        f"{[round(x, 2) for x in m['loaded_all']]}; room list p50 {m['list_p50']:.1f} ms, "
-        f"p99 {m['list_p99']:.1f} ms, {m['errors']} non-2xx; server CPU {m['server_cpu']:.1f} s"
-    )
+    for db in filter(None, args.mixed_db.split(",")):
+        m = mixed_run(args.rate, args.mixed_rounds, db)
+        print()
+        print(
+            f"keystroke propagation p99 (1 writer, 1 reader, 100 updates/s; {db}; median of "
+            f"{args.mixed_rounds}): alone {m['alone_p99']:.2f} ms, with the dashboard at "
+            f"{m['rate']:.0f} req/s {m['loaded_p99']:.2f} ms, difference "
+            f"{m['loaded_p99'] - m['alone_p99']:+.2f} ms (target: within 2 ms)"
+        )
+        print(
+            f"  rounds alone {[round(x, 2) for x in m['alone_all']]}, loaded "
+            f"{[round(x, 2) for x in m['loaded_all']]}; room list p50 {m['list_p50']:.1f} ms, "
+            f"p99 {m['list_p99']:.1f} ms, {m['errors']} non-2xx; "
+            f"server CPU {m['server_cpu']:.1f} s"
+        )
 
 
 if __name__ == "__main__":
