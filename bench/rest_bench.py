@@ -226,32 +226,43 @@ class Dashboard:
 
 
 def mixed_run(rate: float, rounds: int, db: str) -> dict[str, Any]:
+    """Keystroke p99 alone, with the dashboard's load on this server, and with the same load
+    on a second server process: the last one is what sharing the machine's two cores costs,
+    the difference to the second what sharing the event loop costs."""
     ensure_node_modules()
     data = Path(tempfile.mkdtemp(prefix="rest-bench-mixed-"))
+    other_data = Path(tempfile.mkdtemp(prefix="rest-bench-mixed-other-"))
     database_url = create_pg_database() if db == "postgres" else ""
     server = Server(data_dir=data, database_url=database_url).start()
+    other = Server(data_dir=other_data).start()  # SQLite either way: its load is the point
     try:
         token, _, email = seed(server)
+        other_token, _, _ = seed(other)
         ws = f"ws://127.0.0.1:{server.port}/ws/rooms/{{room}}/yjs/code?token={token}"
         lead = login(server, email)
-        rooms = [create_room(server, lead)["id"] for _ in range(2 * rounds)]
+        rooms = [create_room(server, lead)["id"] for _ in range(3 * rounds)]
         alone: list[float] = []
         loaded: list[float] = []
+        elsewhere: list[float] = []
         dash: list[Dashboard] = []
         assert server.proc is not None
-        cpu0 = cpu_seconds(server.proc.pid)
         for i in range(rounds):
-            alone.append(float(_propagation(ws, rooms[2 * i])["p99"]))
+            alone.append(float(_propagation(ws, rooms[3 * i])["p99"]))
             # The propagation run takes about 12 s (sockets, 1,000 updates at 100/s).
+            cpu0 = cpu_seconds(server.proc.pid)
             with Dashboard(server.url, token, rate, seconds=14) as d:
-                loaded.append(float(_propagation(ws, rooms[2 * i + 1])["p99"]))
+                loaded.append(float(_propagation(ws, rooms[3 * i + 1])["p99"]))
             dash.append(d)
-        cpu = cpu_seconds(server.proc.pid) - cpu0
+            cpu = cpu_seconds(server.proc.pid) - cpu0
+            with Dashboard(other.url, other_token, rate, seconds=14):
+                elsewhere.append(float(_propagation(ws, rooms[3 * i + 2])["p99"]))
         return {
             "alone_p99": statistics.median(alone),
             "loaded_p99": statistics.median(loaded),
+            "elsewhere_p99": statistics.median(elsewhere),
             "alone_all": alone,
             "loaded_all": loaded,
+            "elsewhere_all": elsewhere,
             "rate": statistics.median(d.result["rps"] for d in dash),
             "errors": sum(d.result["errors"] for d in dash),
             "list_p50": statistics.median(d.result["p50"] for d in dash),
@@ -260,7 +271,9 @@ def mixed_run(rate: float, rounds: int, db: str) -> dict[str, Any]:
         }
     finally:
         server.kill()
+        other.kill()
         shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(other_data, ignore_errors=True)
         if database_url:
             drop_pg_database(database_url)
 
@@ -316,10 +329,15 @@ def main() -> None:
             f"{m['loaded_p99'] - m['alone_p99']:+.2f} ms (target: within 2 ms)"
         )
         print(
+            f"  the same load on another server process (the machine's share): "
+            f"{m['elsewhere_p99']:.2f} ms ({m['elsewhere_p99'] - m['alone_p99']:+.2f} ms)"
+        )
+        print(
             f"  rounds alone {[round(x, 2) for x in m['alone_all']]}, loaded "
-            f"{[round(x, 2) for x in m['loaded_all']]}; room list p50 {m['list_p50']:.1f} ms, "
+            f"{[round(x, 2) for x in m['loaded_all']]}, elsewhere "
+            f"{[round(x, 2) for x in m['elsewhere_all']]}; room list p50 {m['list_p50']:.1f} ms, "
             f"p99 {m['list_p99']:.1f} ms, {m['errors']} non-2xx; "
-            f"server CPU {m['server_cpu']:.1f} s"
+            f"server CPU {m['server_cpu']:.1f} s in the last loaded round"
         )
 
 

@@ -6,8 +6,10 @@ answers as ``authenticate`` and ``room_role`` do, for every kind of principal.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
+import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -74,8 +76,9 @@ def external_write(settings: Settings, sql: str) -> None:
         subprocess.run(["psql", dsn, "-q", "-c", sql], check=True, capture_output=True)
 
 
+@pytest.mark.parametrize("on_loop", [False, True])
 async def test_a_read_sees_one_snapshot_while_others_write(
-    settings: Settings, reads: Reads
+    settings: Settings, reads: Reads, on_loop: bool
 ) -> None:
     users = select(func.count()).select_from(User)
 
@@ -84,25 +87,48 @@ async def test_a_read_sees_one_snapshot_while_others_write(
         external_write(
             settings,
             "INSERT INTO users (id, email, name, role, password_hash, is_active, created_at,"
-            " updated_at) VALUES (40, 'late@example.com', 'Late', 'interviewer', 'x', true,"
+            f" updated_at) VALUES ({40 + on_loop}, 'late{on_loop:d}@example.com', 'Late',"
+            " 'interviewer', 'x', true,"
             " '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
         )
         return before, conn.execute(users).scalar_one()
 
-    before, after = await reads.run(twice)
+    before, after = await reads.run(twice, on_loop=on_loop)
     assert after == before, "the second query saw a write committed after the first"
-    now = await reads.run(lambda conn: conn.execute(users).scalar_one())
+    now = await reads.run(lambda conn: conn.execute(users).scalar_one(), on_loop=on_loop)
     assert now == before + 1, "a new read sees what was committed"
 
 
-async def test_a_read_cannot_write(reads: Reads) -> None:
+@pytest.mark.parametrize("on_loop", [False, True])
+async def test_a_read_cannot_write(reads: Reads, on_loop: bool) -> None:
     def write(conn: Connection) -> None:
         conn.execute(insert(Room).values(id="r9", candidate_name="X", owner_id=1))
 
     with pytest.raises(DBAPIError):
-        await reads.run(write)
+        await reads.run(write, on_loop=on_loop)
     rooms = await reads.run(lambda conn: conn.execute(select(Room.id)).scalars().all())
     assert "r9" not in rooms
+
+
+async def test_on_sqlite_reads_leave_the_loop_but_the_hubs_own(
+    settings: Settings, reads: Reads
+) -> None:
+    """A REST read runs on the reader thread, so keystrokes are relayed meanwhile; the hub's
+    handshakes and loads (``on_loop``) stay on the loop's thread (codepair/db/reads.py)."""
+    loop_thread = threading.get_ident()
+    elsewhere = await reads.run(lambda conn: threading.get_ident())
+    here = await reads.run(lambda conn: threading.get_ident(), on_loop=True)
+    assert here == loop_thread
+    assert (elsewhere != loop_thread) is settings.is_sqlite  # PostgreSQL has no thread
+    # Both connections read, one after the other and at once.
+    count = select(func.count()).select_from(User)
+    results = await asyncio.gather(
+        *(
+            reads.run(lambda conn: conn.execute(count).scalar_one(), on_loop=i % 2 == 0)
+            for i in range(20)
+        )
+    )
+    assert len(set(results)) == 1
 
 
 def user_token(settings: Settings, uid: int, role: str, session: str | None = None) -> str:

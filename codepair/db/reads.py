@@ -7,21 +7,28 @@ write through it is an error.
 On PostgreSQL ``fn`` runs in the async engine's greenlet on asyncpg, in a REPEATABLE READ,
 READ ONLY transaction.
 
-On SQLite ``fn`` runs at once, on the event loop's thread, on a plain sqlite3 connection of
-its own. The async session would go through aiosqlite, which hops to its thread and back for
-every cursor call (four per query, one more for the rollback at check-in): each hop is a GIL
-hand-off and two wake-ups, and under a busy loop the worker waits up to the 5 ms switch
-interval for the GIL at each of them. A handshake's check took 1.0-1.6 ms of CPU that way,
-and 10 ms or more of wall time in a reconnect storm. Here it takes about 0.2 ms. A thread of
-our own would bring back the hand-offs. What running here costs is the read itself: a
-handshake's check or a new room's load is 0.1-0.3 ms, and a room with the longest log
-compaction allows (10,000 rows) about 25 ms, less than merging and applying those rows then
-takes on the loop anyway (``bench/room_open.py``; docs/hub.md, "Opening a room").
+On SQLite ``fn`` runs on a plain sqlite3 connection of its own, not through aiosqlite, which
+hops to its thread and back for every cursor call (four per query, one more for the rollback
+at check-in): each hop is a GIL hand-off and two wake-ups, and under a busy loop the worker
+waits up to the 5 ms switch interval for the GIL at each of them (ADR 7).
+
+- With ``on_loop`` (the hub's socket handshakes and room loads) ``fn`` runs at once, on the
+  event loop's thread: a rush of sockets makes many of these, and each is 0.1-0.3 ms (a room
+  with the longest log compaction allows, 10,000 rows, about 25 ms, less than merging and
+  applying those rows then takes on the loop anyway; ``bench/room_open.py``).
+- Every other read (a REST request's principal check and listing, the deleted-room sweep,
+  history) runs on one reader thread, one hand-off each way. On the loop, a room list held it
+  for the whole request, and a keystroke arriving then waited behind it: with the dashboard
+  at 200 lists a second, keystroke p99 rose by 2.1 ms, 1.7 ms of it for the loop (ADR 8,
+  addendum of 2026-12-07). On the thread it rises by 0.7 ms, the CPU's share, and a list
+  costs about a fifth more CPU.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event
@@ -44,11 +51,17 @@ class Reads:
 
     def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._sqlite: Engine | None = _sqlite_reader(engine) if settings.is_sqlite else None
-        self._conn: Connection | None = None
         self._autocommit: AsyncEngine | None = None  # PostgreSQL, snapshot=False (ADR 8)
+        self._on_loop: SqliteReader | None = None
+        self._on_thread: SqliteReader | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        if settings.is_sqlite:
+            self._on_loop, self._on_thread = SqliteReader(engine), SqliteReader(engine)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="codepair-reads")
 
-    async def run(self, fn: Callable[[Connection], T], *, snapshot: bool = True) -> T:
+    async def run(
+        self, fn: Callable[[Connection], T], *, snapshot: bool = True, on_loop: bool = False
+    ) -> T:
         """``fn(conn)`` in one read-only transaction; its exceptions are raised here.
 
         ``snapshot=False`` is for ``fn`` whose queries need not see one state of the
@@ -56,9 +69,16 @@ class Reads:
         PostgreSQL they then run in autocommit, without the BEGIN and ROLLBACK round trips
         and the pool's pre-ping (together half of a room list's CPU there; ADR 8). In
         autocommit nothing refuses a write: pass only functions that run prebuilt SELECTs.
+
+        ``on_loop``: on SQLite, run ``fn`` on the event loop's thread rather than the reader
+        thread (the hub's handshakes and loads; see the module's docstring).
         """
-        if self._sqlite is not None:
-            return self._run_sqlite(fn)
+        if self._on_loop is not None:
+            if on_loop:
+                return self._on_loop.run(fn)
+            assert self._thread is not None and self._on_thread is not None
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._thread, self._on_thread.run, fn)
         if not snapshot:
             return await self._run_autocommit(fn)
         async with self._engine.connect() as conn:
@@ -95,8 +115,29 @@ class Reads:
                     raise
         raise AssertionError("unreachable")
 
-    def _run_sqlite(self, fn: Callable[[Connection], T]) -> T:
-        assert self._sqlite is not None
+    def close(self) -> None:
+        if self._thread is not None and self._on_thread is not None:
+            self._thread.submit(self._on_thread.close).result()  # its connection, its thread
+            self._thread.shutdown()
+        if self._on_loop is not None:
+            self._on_loop.close()
+
+    async def aclose(self) -> None:
+        """:meth:`close`, and the PostgreSQL autocommit pool's connections."""
+        self.close()
+        if self._autocommit is not None:
+            await self._autocommit.dispose()
+
+
+class SqliteReader:
+    """One pysqlite connection to the database file, used by one thread only; each call
+    runs in a read-only transaction of its own."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._sqlite = _sqlite_reader(engine)
+        self._conn: Connection | None = None
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             if self._conn is not None:
                 self._conn.close()
@@ -111,14 +152,7 @@ class Reads:
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
-        if self._sqlite is not None:
-            self._sqlite.dispose()
-
-    async def aclose(self) -> None:
-        """:meth:`close`, and the PostgreSQL autocommit pool's connections."""
-        self.close()
-        if self._autocommit is not None:
-            await self._autocommit.dispose()
+        self._sqlite.dispose()
 
 
 def _sqlite_reader(engine: AsyncEngine) -> Engine:

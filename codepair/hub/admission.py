@@ -128,7 +128,9 @@ async def check_socket(
         raise Refused(404, "No such document")
 
     async def check() -> Decision:
-        return await reads.run(lambda conn: access_to_room(conn, settings, token, room_id))
+        return await reads.run(
+            lambda conn: access_to_room(conn, settings, token, room_id), on_loop=True
+        )
 
     try:
         principal, role = await cache.admit(token, room_id, check)

@@ -156,7 +156,9 @@ class UpdateLog:
         rooms loading at once (everyone reconnecting after a deploy) spent most of each load
         in the ORM's entity machinery, then in aiosqlite's thread hops.
         """
-        return await self._reads.run(lambda conn: _load(conn, room_id, doc, language))
+        return await self._reads.run(
+            lambda conn: _load(conn, room_id, doc, language), on_loop=True
+        )
 
     async def read(self, room_id: str, doc: str) -> Doc[Any]:
         """The document as the log holds it (what a process without the live room sees)."""
