@@ -8,6 +8,7 @@ is called, and how a time reads, is decided here once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 from codepair.domain.scorecards import RECOMMENDATION_LABELS
@@ -52,3 +53,17 @@ def recommendation(value: str | None) -> str:
 
 # A replay link as the web client writes it into a comment: [label](/rooms/ID/replay?t=...).
 REPLAY_LINK = re.compile(r"\[([^\]\n]{1,80})\]\((/rooms/[\w-]+/replay\?t=[\w%.:+-]+)\)")
+
+
+def with_replay_links(
+    text: str, escape: Callable[[str], str], link: Callable[[str, str], str]
+) -> str:
+    """``text`` escaped by ``escape``, but each replay link in it made by ``link(label,
+    path)``: a comment's links stay links in both renderings."""
+    out, last = [], 0
+    for m in REPLAY_LINK.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(link(m.group(1), m.group(2)))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return "".join(out)

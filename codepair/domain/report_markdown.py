@@ -12,11 +12,11 @@ from typing import Any
 
 from codepair.domain.report_labels import (
     MOMENT_LABELS,
-    REPLAY_LINK,
     SCORE_LABELS,
     STATUS_LABELS,
     recommendation,
     when,
+    with_replay_links,
 )
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#<>|])")
@@ -24,13 +24,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#<>|])")
 
 def _md_links(text: str, base: str) -> str:
     """Markdown-escaped text whose replay links stay links (absolute)."""
-    out, last = [], 0
-    for m in REPLAY_LINK.finditer(text):
-        out.append(_md(text[last : m.start()]))
-        out.append(f"[{_md(m.group(1))}](<{base}{m.group(2)}>)")
-        last = m.end()
-    out.append(_md(text[last:]))
-    return "".join(out)
+    return with_replay_links(text, _md, lambda label, path: f"[{_md(label)}](<{base}{path}>)")
 
 
 def _md(text: Any) -> str:

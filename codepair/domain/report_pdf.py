@@ -13,11 +13,11 @@ from typing import Any
 from codepair.domain.errors import Unavailable
 from codepair.domain.report_labels import (
     MOMENT_LABELS,
-    REPLAY_LINK,
     SCORE_LABELS,
     STATUS_LABELS,
     recommendation,
     when,
+    with_replay_links,
 )
 
 RUN_LINES = 12  # lines of a run's output in the PDF (the JSON keeps more)
@@ -26,13 +26,9 @@ PDF_RUNS = 50  # the last runs shown in the PDF: each costs layout time (the JSO
 
 def _html_links(text: str, base: str) -> str:
     """Escaped text whose replay links become links to the replay on this server."""
-    out, last = [], 0
-    for m in REPLAY_LINK.finditer(text):
-        out.append(_h(text[last : m.start()]))
-        out.append(f"<a href='{_h(base + m.group(2))}'>{_h(m.group(1))}</a>")
-        last = m.end()
-    out.append(_h(text[last:]))
-    return "".join(out)
+    return with_replay_links(
+        text, _h, lambda label, path: f"<a href='{_h(base + path)}'>{_h(label)}</a>"
+    )
 
 
 def _h(text: Any) -> str:

@@ -105,6 +105,7 @@ def test_a_summary_is_text_on_its_own_lines_in_markdown() -> None:
             "status": "submitted",
             "ratings": [],
             "summary": summary,
+            "submitted_at": "2026-12-01T13:00:00+00:00",
         }
     ]
     md = to_markdown(report)
@@ -126,3 +127,8 @@ def test_a_summary_is_text_on_its_own_lines_in_markdown() -> None:
         assert opened not in html, (opened, html)
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "1. first" in html
     assert '<a href="http://codepair.example/rooms/r1/replay?t=2026-12-01T12:03:00Z">' in html
+    # And in the PDF's HTML: text escaped, the link a link to this server's replay.
+    pdf_html = to_html(report)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in pdf_html and "<b>bold" not in pdf_html
+    link = "<a href='http://codepair.example/rooms/r1/replay?t=2026-12-01T12:03:00Z'>at 12:03</a>"
+    assert link in pdf_html
