@@ -237,6 +237,8 @@ def test_interview_end_to_end(server: Server, lead: Actor, new_context: NewConte
     host.goto(f"/rooms/{room_id}")
     expect(host.get_by_text("Interview ended")).to_be_visible()
     expect(host.locator("[data-testid=code-editor] .view-lines")).to_be_visible()
+    # The ended room's code as it was (the editor is on screen before the document syncs).
+    wait_for(lambda: "# typed while offline" in editor_text(host), "the final code on reopening")
     before = editor_text(host)
     type_in_editor(host, "late edit")
     host.wait_for_timeout(300)
