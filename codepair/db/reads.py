@@ -52,12 +52,13 @@ class Reads:
     def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
         self._engine = engine
         self._autocommit: AsyncEngine | None = None  # PostgreSQL, snapshot=False (ADR 8)
-        self._on_loop: SqliteReader | None = None
-        self._on_thread: SqliteReader | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        # On SQLite, the reader on the loop's thread (True) and the one on its own (False).
+        self._sqlite: dict[bool, SqliteReader] | None = None
         if settings.is_sqlite:
-            self._on_loop, self._on_thread = SqliteReader(engine), SqliteReader(engine)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="codepair-reads")
+            self._sqlite = {
+                True: SqliteReader(engine, thread=False),
+                False: SqliteReader(engine, thread=True),
+            }
 
     async def run(
         self, fn: Callable[[Connection], T], *, snapshot: bool = True, on_loop: bool = False
@@ -73,12 +74,8 @@ class Reads:
         ``on_loop``: on SQLite, run ``fn`` on the event loop's thread rather than the reader
         thread (the hub's handshakes and loads; see the module's docstring).
         """
-        if self._on_loop is not None:
-            if on_loop:
-                return self._on_loop.run(fn)
-            assert self._thread is not None and self._on_thread is not None
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._thread, self._on_thread.run, fn)
+        if self._sqlite is not None:
+            return await self._sqlite[on_loop].run(fn)
         if not snapshot:
             return await self._run_autocommit(fn)
         async with self._engine.connect() as conn:
@@ -116,11 +113,9 @@ class Reads:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        if self._thread is not None and self._on_thread is not None:
-            self._thread.submit(self._on_thread.close).result()  # its connection, its thread
-            self._thread.shutdown()
-        if self._on_loop is not None:
-            self._on_loop.close()
+        if self._sqlite is not None:
+            for reader in self._sqlite.values():
+                reader.close()
 
     async def aclose(self) -> None:
         """:meth:`close`, and the PostgreSQL autocommit pool's connections."""
@@ -130,14 +125,22 @@ class Reads:
 
 
 class SqliteReader:
-    """One pysqlite connection to the database file, used by one thread only; each call
-    runs in a read-only transaction of its own."""
+    """One pysqlite connection to the database file, used by one thread only (the caller's,
+    or with ``thread`` one of its own); each read runs in a read-only transaction."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, thread: bool) -> None:
         self._sqlite = _sqlite_reader(engine)
         self._conn: Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        if thread:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="codepair-reads")
 
-    def run(self, fn: Callable[[Connection], T]) -> T:
+    async def run(self, fn: Callable[[Connection], T]) -> T:
+        if self._thread is None:
+            return self._read(fn)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._read, fn)
+
+    def _read(self, fn: Callable[[Connection], T]) -> T:
         if self._conn is None or self._conn.closed or self._conn.invalidated:
             if self._conn is not None:
                 self._conn.close()
@@ -150,6 +153,13 @@ class SqliteReader:
             transaction.rollback()
 
     def close(self) -> None:
+        if self._thread is None:
+            self._close()
+        else:
+            self._thread.submit(self._close).result()  # its connection, in its thread
+            self._thread.shutdown()
+
+    def _close(self) -> None:
         if self._conn is not None:
             self._conn.close()
         self._sqlite.dispose()

@@ -244,11 +244,12 @@ async def replay(
                 _replay_cache.popitem(last=False)
     elif key is not None:
         _replay_cache.move_to_end(key)
-    gzip = accepts_gzip(request)  # an hour: 2.6 MB of JSON, 1.1 MB gzipped (bench/replay_bench.py)
-    if gzip and answer.gzipped is None:
+    # An hour: 2.6 MB of JSON, 1.1 MB gzipped (bench/replay_bench.py).
+    zipped = accepts_gzip(request)
+    if zipped and answer.gzipped is None:
         answer.gzipped = await gzipped(answer.body)
     await _audit_viewed(db, principal, request, room_id)
-    return json_response(answer.body, gzipped_body=answer.gzipped if gzip else None)
+    return json_response(answer.body, gzipped_body=answer.gzipped if zipped else None)
 
 
 async def _build_replay(db: DbSession, room: Room) -> ReplayOut:
