@@ -3,7 +3,8 @@
 The build writes a Brotli (``.br``) and a gzip (``.gz``) copy beside each text asset
 (``precompress`` in ``web/vite.config.ts``). A browser that accepts one gets it, so the room's
 scripts cross the network at about a quarter of their size and the server compresses nothing
-per request. Browsers offer ``br`` over HTTPS only: an instance on plain HTTP sends ``gzip``.
+per request. Browsers offer ``br`` on secure origins only (HTTPS, and localhost): an instance
+served on plain HTTP under another name sends ``gzip``.
 
 Files vite writes into ``assets/`` carry a hash of their content in their names, so a browser
 keeps them for a year without asking again; a new build has new names. The whiteboard's fonts,

@@ -30,8 +30,8 @@ const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|txt|wasm)$/;
 /**
  * Each text asset beside a `.br` (Brotli, quality 11) and a `.gz` (gzip, level 9) copy, made
  * once at build time: the server sends the one the browser accepts (codepair/web_assets.py)
- * and compresses nothing per request. Browsers take `br` over HTTPS only, so `gz` is what an
- * instance on plain HTTP sends. zlib runs on libuv's thread pool, so the files go in parallel.
+ * and compresses nothing per request. Browsers take `br` on secure origins only (HTTPS and
+ * localhost), so `gz` is what an instance on plain HTTP under another name sends. zlib runs on libuv's thread pool, so the files go in parallel.
  */
 function precompress(): Plugin {
   const br = promisify(brotliCompress);
