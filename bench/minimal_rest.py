@@ -27,7 +27,7 @@ HIDDEN = {"owner_id", "updated_at"}
 BOOLEANS = {"runs_enabled"}
 
 # The page's ids and the total first, then the details of those rows: the same shape as
-# CodePair's list (codepair/domain/room_views.py), so the floor is the best query, not an
+# CodePair's list (codepair/domain/interviews/room_views.py), so the floor is the best query, not an
 # easier target.
 _SQL = """
 WITH page AS (

@@ -24,11 +24,10 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from codepair.config import Settings
-from codepair.db import backup
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
 from codepair.db.models import ChatMessage, Role, Room, User, YUpdate
-from codepair.domain import retention
+from codepair.domain.operations import backup, retention
 
 PG_ADMIN = os.environ.get("CODEPAIR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -38,8 +38,8 @@ from sqlalchemy import text, update
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.models import ChatMessage, Room, Run
-from codepair.domain import history
-from codepair.domain.timeline import add_event
+from codepair.domain.record import history
+from codepair.domain.record.timeline import add_event
 from codepair.hub.store import Batch, PendingUpdate, UpdateLog
 
 ROOT = Path(__file__).resolve().parents[1]

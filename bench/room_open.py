@@ -29,7 +29,7 @@ from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
 from codepair.db.models import AuthSession, Role, Room, User, YUpdate
 from codepair.db.reads import Reads
-from codepair.domain.access import access_to_room, authenticate, room_role
+from codepair.domain.interviews.access import access_to_room, authenticate, room_role
 from codepair.hub.store import UpdateLog, merge_all
 from codepair.security.tokens import issue_access_token
 

@@ -29,8 +29,8 @@ from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
-from codepair.domain.outbox import OutboxWorker
-from codepair.domain.retention import PurgeTask
+from codepair.domain.integrations.outbox import OutboxWorker
+from codepair.domain.operations.retention import PurgeTask
 from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging

@@ -77,7 +77,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from codepair.db.engine import create_engine, session_factory, transaction
     from codepair.db.migrate import upgrade
     from codepair.db.models import Role
-    from codepair.domain import users
+    from codepair.domain.accounts import users
     from codepair.domain.errors import DomainError
 
     password = args.password or os.environ.get("CODEPAIR_PASSWORD")

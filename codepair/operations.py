@@ -40,7 +40,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int | None:
 
 
 def _backup(settings: Settings, file: Path) -> int:
-    from codepair.db.backup import BackupError, backup
+    from codepair.domain.operations.backup import BackupError, backup
 
     try:
         backup(settings, file)
@@ -52,8 +52,8 @@ def _backup(settings: Settings, file: Path) -> int:
 
 
 def _restore(settings: Settings, file: Path, *, force: bool) -> int:
-    from codepair.db.backup import BackupError, restore
     from codepair.db.migrate import upgrade
+    from codepair.domain.operations.backup import BackupError, restore
 
     try:
         restore(settings, file, force=force)
@@ -67,7 +67,7 @@ def _restore(settings: Settings, file: Path, *, force: bool) -> int:
 
 async def _purge(settings: Settings, *, dry_run: bool) -> int:
     from codepair.db.engine import create_engine, session_factory, transaction
-    from codepair.domain import retention
+    from codepair.domain.operations import retention
 
     engine = create_engine(settings)
     try:

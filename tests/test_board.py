@@ -1,4 +1,4 @@
-"""codepair.domain.board: the elements of a board document, and their SVG."""
+"""codepair.domain.record.board: the elements of a board document, and their SVG."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-from codepair.domain.board import board_elements, board_svg
+from codepair.domain.record.board import board_elements, board_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -22,8 +22,8 @@ from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
 from codepair.db.models import AuthSession, Invite, Role, Room, RoomInterviewer, User
 from codepair.db.reads import Reads
-from codepair.domain.access import access_to_room
 from codepair.domain.errors import Unauthorized
+from codepair.domain.interviews.access import access_to_room
 from codepair.security.tokens import issue_access_token, issue_candidate_token
 from tests.support.server import (
     PG_ADMIN_DSN,

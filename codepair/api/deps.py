@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from codepair.api.notify import run_after_commit
 from codepair.config import Settings
 from codepair.db.reads import Reads
-from codepair.domain import api_tokens
-from codepair.domain.access import authenticate_conn
 from codepair.domain.errors import DomainError, Forbidden, Unauthorized
+from codepair.domain.integrations import api_tokens
+from codepair.domain.interviews.access import authenticate_conn
 from codepair.security.tokens import Principal
 
 

@@ -22,8 +22,8 @@ from sqlalchemy import Connection
 from codepair.api.deps import SettingsDep, bearer_token, get_principal
 from codepair.config import Settings
 from codepair.db.reads import Reads
-from codepair.domain import access
 from codepair.domain.errors import Forbidden, Unauthorized
+from codepair.domain.interviews import access
 from codepair.security.tokens import Principal
 
 T = TypeVar("T")

@@ -18,8 +18,8 @@ import structlog
 
 from codepair.config import Settings
 from codepair.db.reads import Reads
-from codepair.domain.access import access_to_room
 from codepair.domain.errors import DomainError
+from codepair.domain.interviews.access import access_to_room
 from codepair.hub.docroom import DOCS
 from codepair.security.tokens import Principal
 

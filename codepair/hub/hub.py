@@ -41,7 +41,7 @@ from codepair.hub.store import Batch, ChatStore, PendingUpdate, UpdateLog
 
 log = structlog.get_logger("codepair.hub")
 
-KEYFRAME_EVERY = 500  # codepair/domain/history.py: write keyframes once this many rows wait
+KEYFRAME_EVERY = 500  # codepair/domain/record/history.py: write keyframes once this many rows wait
 
 # Garbage collector thresholds (generation 0, 1, 2) while a hub runs; see Hub.start.
 GC_THRESHOLDS = (50_000, 20, 100)

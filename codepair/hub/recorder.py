@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.db.engine import transaction
 from codepair.db.models import Room
-from codepair.domain.timeline import actor, add_event
+from codepair.domain.record.timeline import actor, add_event
 from codepair.security.tokens import Principal
 
 log = structlog.get_logger("codepair.hub.recorder")

@@ -19,8 +19,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from codepair.api.principal_reads import PrincipalReads
 from codepair.config import Settings
-from codepair.domain import room_views
 from codepair.domain.errors import NotFound
+from codepair.domain.interviews import room_views
 from codepair.hub.admission import Refused, check_socket
 from codepair.hub.connection import CLOSE_TIMEOUT, AsgiConnection
 from codepair.hub.docroom import DocRoom

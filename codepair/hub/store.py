@@ -2,7 +2,7 @@
 
 The log is append-only and never cut: each row is one update as a client sent it, with its
 time and author, kept as long as the room is (it is the interview's history: replay and
-history-at-a-moment read it, codepair/domain/history.py). Compaction merges the rows into the
+history-at-a-moment read it, codepair/domain/record/history.py). Compaction merges the rows into the
 document's snapshot so that a load reads the snapshot plus the rows after it, and writes the
 keyframes history reads start from; it deletes nothing. Loading a document is its snapshot plus
 every later row, in order.
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from codepair.db.engine import transaction
 from codepair.db.models import ChatMessage, Room, YSnapshot, YUpdate
 from codepair.db.reads import Reads
-from codepair.domain.timeline import actor, add_event
+from codepair.domain.record.timeline import actor, add_event
 from codepair.hub.protocol import Author, ChatEntry
 from codepair.security.tokens import Principal
 
@@ -80,7 +80,7 @@ class Batch:
     last_seq: int | None = None
 
 
-# Built once, with bound parameters (see codepair/domain/access.py).
+# Built once, with bound parameters (see codepair/domain/interviews/access.py).
 _HEAD = (
     select(Room.language, YSnapshot.state, YSnapshot.upto_seq)
     .select_from(Room)
@@ -236,9 +236,9 @@ class UpdateLog:
             return count
 
     async def write_keyframes(self, room_id: str, doc: str) -> int:
-        """Add the keyframes the log is due (codepair/domain/history.py), from the document
+        """Add the keyframes the log is due (codepair/domain/record/history.py), from the document
         as of the last one when this log wrote it; returns how many were written."""
-        from codepair.domain.history import write_keyframes
+        from codepair.domain.record.history import write_keyframes
 
         async with transaction(self._factory) as db:
             count, seq, ydoc = await write_keyframes(db, room_id, doc, self.keyframe_docs)

@@ -23,7 +23,7 @@ from codepair.config import Settings
 from codepair.db.engine import transaction
 from codepair.db.models import Run
 from codepair.domain.errors import RateLimited
-from codepair.domain.timeline import add_event
+from codepair.domain.record.timeline import add_event
 from codepair.ratelimit import RateLimiter
 from codepair.runner.executor import (
     PENDING_STATUSES,
@@ -114,7 +114,7 @@ class RoomRuns:
         execute: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> asyncio.Task[None]:
         """Store ``run`` as queued and execute it in the background (``execute``, when given,
-        instead of one plain run: a question's tests, codepair/domain/question_runs.py)."""
+        instead of one plain run: a question's tests, codepair/domain/questions/runs.py)."""
         try:
             async with transaction(self.db) as db:
                 db.add(run)

@@ -6,7 +6,7 @@ makes itself undumpable (the program, under the same uid, cannot read the harnes
 file descriptors through /proc), and runs the program once per input with its own pipes, CPU
 limit, wall clock and output cap, timing each, writing one JSON line per test. Expected
 outputs never enter the sandbox: comparing is the server's job
-(:mod:`codepair.domain.question_runs`).
+(:mod:`codepair.domain.questions.runs`).
 
 Other backends (Piston, Judge0) run the program once per input through their own API.
 """
@@ -155,7 +155,7 @@ class SuiteRequest:
     code: str
     stdins: tuple[str, ...]
     # Inputs from this index on start only once every input before it has ended (hidden
-    # tests after visible ones: see codepair/domain/question_runs.py); None: no barrier.
+    # tests after visible ones: see codepair/domain/questions/runs.py); None: no barrier.
     barrier: int | None = None
 
 

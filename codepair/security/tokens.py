@@ -2,7 +2,7 @@
 
 Both are HS256 JWTs signed with the server secret, so the hub can check them without
 calling core. What a signature cannot say (a deactivated user, a revoked session, an ended
-room) is checked against the database by :mod:`codepair.domain.access`.
+room) is checked against the database by :mod:`codepair.domain.interviews.access`.
 """
 
 from __future__ import annotations

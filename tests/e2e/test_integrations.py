@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from codepair.domain import webhooks
+from codepair.domain.integrations import webhooks
 from tests.conftest import ServerFactory
 from tests.e2e.conftest import VIEWPORT, screenshot
 from tests.e2e.test_interview import sign_in

@@ -12,7 +12,7 @@ from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.migrate import upgrade
 from codepair.db.models.integrations import MailMessage
-from codepair.domain.outbox import OutboxWorker
+from codepair.domain.integrations.outbox import OutboxWorker
 
 
 def test_finished_mail_without_a_room_is_forgotten_after_a_week(tmp_path: Path) -> None:

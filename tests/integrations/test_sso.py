@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from codepair.config import Settings
-from codepair.domain import sso
+from codepair.domain.integrations import sso
 from tests.conftest import ServerFactory
 from tests.integrations.oidc import (
     CLIENT_ID,

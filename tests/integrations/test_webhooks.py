@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from codepair.domain import webhooks
 from codepair.domain.errors import Unprocessable
+from codepair.domain.integrations import webhooks
 from tests.integrations.receiver import Received, receiver
 from tests.support.api import Actor, client, create_room, create_user, join
 from tests.support.server import Server

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from codepair.db.models import Base
-from codepair.domain.retention import PURGE_BATCH
+from codepair.domain.operations.retention import PURGE_BATCH
 from tests.hub.nodeclients import NodeClients
 from tests.opsdata.rows import execute, room_rows, scalar
 from tests.support.api import Actor, bootstrap_lead, client, create_room, create_user, join

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from codepair.db.models import Base, Room, User
 from codepair.db.models.questions import Question
-from codepair.domain import questions
+from codepair.domain.questions import bank as questions
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from codepair.db.engine import create_engine, session_factory
 from codepair.db.migrate import upgrade
 from codepair.db.models.history import YKeyframe
 from codepair.db.reads import Reads
-from codepair.domain.history import KEYFRAME_EVERY, doc_at
+from codepair.domain.record.history import KEYFRAME_EVERY, doc_at
 from codepair.hub.store import Batch, PendingUpdate, UpdateLog
 from tests.support.server import create_pg_database, db_backend, drop_pg_database
 

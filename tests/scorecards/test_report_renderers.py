@@ -9,8 +9,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from codepair.domain.report_markdown import to_markdown
-from codepair.domain.report_pdf import to_html, to_pdf
+from codepair.domain.reports.markdown import to_markdown
+from codepair.domain.reports.pdf import to_html, to_pdf
 
 
 def _report(text: str, svg: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from codepair.api.schemas.api_tokens import (
     ApiTokenOut,
 )
 from codepair.db.models.integrations import ApiToken
-from codepair.domain import api_tokens, audit
+from codepair.domain.integrations import api_tokens
+from codepair.domain.operations import audit
 
 router = APIRouter(prefix="/api/me/tokens", tags=["api tokens"])
 

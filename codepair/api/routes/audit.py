@@ -19,7 +19,7 @@ from codepair.api.schemas.audit import (
     RetentionIn,
     RetentionOut,
 )
-from codepair.domain import audit, retention
+from codepair.domain.operations import audit, retention
 
 router = APIRouter(tags=["audit"])
 

@@ -7,9 +7,11 @@ from fastapi import APIRouter, Request, Response
 from codepair.api.deps import DbSession, SettingsDep, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import LoginIn, RefreshIn, TokenPairOut, UserOut
-from codepair.domain import audit, auth, sso
-from codepair.domain.auth import TokenPair
+from codepair.domain.accounts import auth
+from codepair.domain.accounts.auth import TokenPair
 from codepair.domain.errors import Unauthorized
+from codepair.domain.integrations import sso
+from codepair.domain.operations import audit
 from codepair.security.tokens import Principal
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from codepair.api.deps import CurrentUser, DbSession, SettingsDep
 from codepair.api.schemas.mail import MailOut, RoomMailList
-from codepair.domain import mail, rooms
+from codepair.domain.integrations import mail
+from codepair.domain.interviews import rooms
 
 router = APIRouter(tags=["mail"])
 

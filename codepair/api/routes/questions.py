@@ -1,7 +1,7 @@
 """The question bank (interviewers and leads) and each room's questions (plan, present).
 
 Candidates reach only ``GET /api/rooms/{id}/questions``, and see there only presented
-questions in :func:`codepair.domain.questions.candidate_view`'s shape.
+questions in :func:`codepair.domain.questions.bank.candidate_view`'s shape.
 """
 
 from __future__ import annotations
@@ -35,8 +35,11 @@ from codepair.api.schemas.questions import (
     TryOut,
 )
 from codepair.db.models.questions import Question
-from codepair.domain import question_runs, questions, rooms, timeline
 from codepair.domain.errors import Conflict, RateLimited, Unprocessable
+from codepair.domain.interviews import rooms
+from codepair.domain.questions import bank as questions
+from codepair.domain.questions import runs as question_runs
+from codepair.domain.record import timeline
 from codepair.hub.hub import code_language
 from codepair.ratelimit import RateLimiter
 from codepair.security.tokens import Principal

@@ -32,8 +32,9 @@ from codepair.api.schemas.record import (
 from codepair.db.models import Room, Run, User, YUpdate
 from codepair.db.models.history import YKeyframe
 from codepair.db.models.timeline import RoomEvent
-from codepair.domain import history, rooms, timeline
 from codepair.domain.errors import NotFound, Unprocessable
+from codepair.domain.interviews import rooms
+from codepair.domain.record import history, timeline
 
 router = APIRouter(tags=["record"])
 
@@ -122,7 +123,7 @@ async def document_at(
 def _board_elements(ydoc: Any) -> list[dict[str, Any]] | None:
     """The board's elements through the whiteboard's module, when it exists."""
     try:
-        from codepair.domain import board  # type: ignore[attr-defined,unused-ignore]
+        from codepair.domain.record import board  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return None
     elements: list[dict[str, Any]] = board.board_elements(ydoc)
@@ -300,7 +301,7 @@ async def _build_replay(db: DbSession, room: Room) -> ReplayOut:
 
 async def _audit_viewed(db: DbSession, principal: Any, request: Request, room_id: str) -> None:
     try:
-        from codepair.domain import audit
+        from codepair.domain.operations import audit
     except ImportError:  # an install without the audit log
         return
     await audit.record(

@@ -15,8 +15,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, client_ip
-from codepair.domain import report, report_markdown, report_pdf, rooms
-from codepair.domain.scorecards import optional_module
+from codepair.domain.interviews import rooms
+from codepair.domain.reports import markdown as report_markdown
+from codepair.domain.reports import pdf as report_pdf
+from codepair.domain.reports import report
+from codepair.domain.reports.scorecards import optional_module
 from codepair.hub.store import UpdateLog
 from codepair.ratelimit import RateLimiter
 
@@ -55,7 +58,7 @@ async def _documents(request: Request, room_id: str) -> report.Documents:
             return await hub.document(room_id, doc)
         return await log.read(room_id, doc)
 
-    has_board = optional_module("codepair.domain.board") is not None
+    has_board = optional_module("codepair.domain.record.board") is not None
     return report.Documents(
         code=await read("code"),
         notes=await read("notes"),
@@ -82,7 +85,7 @@ async def room_report(
     settings = request.app.state.settings
     docs = await _documents(request, room.id)
     data = await report.build_report(db, principal, room, docs, base_url=settings.public_url)
-    audit = optional_module("codepair.domain.audit")
+    audit = optional_module("codepair.domain.operations.audit")
     if audit is not None:
         await audit.record(
             db,

@@ -28,10 +28,12 @@ from codepair.api.schemas import (
 )
 from codepair.config import Settings
 from codepair.db.models import Room, User
-from codepair.domain import audit, integrations, room_views, rooms
-from codepair.domain import questions as room_plan
-from codepair.domain.access import RoomRole
 from codepair.domain.errors import Conflict, Forbidden, NotFound
+from codepair.domain.integrations import room_events as integrations
+from codepair.domain.interviews import room_views, rooms
+from codepair.domain.interviews.access import RoomRole
+from codepair.domain.operations import audit
+from codepair.domain.questions import bank as room_plan
 
 router = APIRouter(tags=["rooms"])
 CONTACT = set(integrations.CONTACT_FIELDS)

@@ -20,8 +20,6 @@ from codepair.api.deps import CurrentPrincipal, bearer_token
 from codepair.api.principal_reads import PrincipalReads
 from codepair.db.engine import transaction
 from codepair.db.models import Run
-from codepair.domain import question_runs, rooms
-from codepair.domain.access import authenticate
 from codepair.domain.errors import (
     Conflict,
     Forbidden,
@@ -30,7 +28,10 @@ from codepair.domain.errors import (
     Unavailable,
     Unprocessable,
 )
-from codepair.domain.run_views import RunsRead, one_run, runs_page
+from codepair.domain.interviews import rooms
+from codepair.domain.interviews.access import authenticate
+from codepair.domain.interviews.run_views import RunsRead, one_run, runs_page
+from codepair.domain.questions import runs as question_runs
 from codepair.hub.hub import code_language
 from codepair.hub.store import UpdateLog
 from codepair.runner import Executor
@@ -46,7 +47,7 @@ class RunIn(BaseModel):
     language: Annotated[str | None, Field(max_length=32)] = None
     code: str | None = None
     stdin: str = ""
-    # Run against the presented question's tests (codepair/domain/question_runs.py).
+    # Run against the presented question's tests (codepair/domain/questions/runs.py).
     tests: bool = False
 
 

@@ -1,7 +1,7 @@
 """Scorecards (one per interviewer per room) and the organization's default criteria.
 
 Every room endpoint refuses candidates (403), people with no part in the room (404) and
-requests without a token (401); see :mod:`codepair.domain.scorecards` for who sees what.
+requests without a token (401); see :mod:`codepair.domain.reports.scorecards` for who sees what.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from codepair.api.schemas.scorecards import (
     WaitingList,
     WaitingRoom,
 )
-from codepair.domain import rooms, scorecards
+from codepair.domain.interviews import rooms
+from codepair.domain.reports import scorecards
 from codepair.ratelimit import RateLimiter
 from codepair.security.tokens import Principal
 

@@ -13,8 +13,9 @@ from fastapi.responses import RedirectResponse
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
 from codepair.api.schemas.sso import SignInOptions, SignInSettingsIn, SignInSettingsOut
 from codepair.config import Settings
-from codepair.domain import audit, sso
 from codepair.domain.errors import DomainError
+from codepair.domain.integrations import sso
+from codepair.domain.operations import audit
 
 router = APIRouter(tags=["auth"])
 log = structlog.get_logger("codepair.sso")

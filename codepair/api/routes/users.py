@@ -10,8 +10,9 @@ from codepair.api.deps import CurrentLead, CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas import PersonOut, UserCreate, UserList, UserOut, UserUpdate
 from codepair.db.models import Role
-from codepair.domain import audit, users
+from codepair.domain.accounts import users
 from codepair.domain.errors import Conflict
+from codepair.domain.operations import audit
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

@@ -16,7 +16,8 @@ from codepair.api.schemas.webhooks import (
     WebhookOut,
 )
 from codepair.db.models.integrations import WebhookEndpoint
-from codepair.domain import audit, webhooks
+from codepair.domain.integrations import webhooks
+from codepair.domain.operations import audit
 from codepair.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])

@@ -46,7 +46,7 @@ class AuditPurgeGate(Base):
     """A row here, inside the purging transaction only, lets the log's triggers allow DELETE.
 
     The database refuses UPDATE of audit rows always and DELETE unless this table has a row,
-    so no code path but :func:`codepair.domain.audit.purge_expired` can remove them.
+    so no code path but :func:`codepair.domain.operations.audit.purge_expired` can remove them.
     """
 
     __tablename__ = "audit_purge_gate"

@@ -84,5 +84,5 @@ class RunTests(Base):
     passed: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
     # [{name, hidden, passed, status, wall_ms, cpu_ms, stdin, expected_stdout, actual_stdout,
-    #   stderr}]: the full record; candidates get a reduced view (domain/question_runs.py).
+    #   stderr}]: the full record; candidates get a reduced view (domain/questions/runs.py).
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

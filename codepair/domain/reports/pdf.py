@@ -11,7 +11,7 @@ import html
 from typing import Any
 
 from codepair.domain.errors import Unavailable
-from codepair.domain.report_labels import (
+from codepair.domain.reports.labels import (
     MOMENT_LABELS,
     SCORE_LABELS,
     STATUS_LABELS,

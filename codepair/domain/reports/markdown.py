@@ -1,7 +1,7 @@
 """The interview report as Markdown.
 
 Everything that came from people in the room (names, chat, code, comments, summaries) is text,
-escaped; the notes come rendered by :mod:`codepair.domain.report_notes`. A question's prompt is
+escaped; the notes come rendered by :mod:`codepair.domain.reports.notes`. A question's prompt is
 Markdown by design and goes in as its author wrote it (docs/scorecards.md).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from codepair.domain.report_labels import (
+from codepair.domain.reports.labels import (
     MOMENT_LABELS,
     SCORE_LABELS,
     STATUS_LABELS,

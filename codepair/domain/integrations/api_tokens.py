@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models import User
 from codepair.db.models.integrations import ApiToken
-from codepair.domain.access import INVALID_TOKEN
 from codepair.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
+from codepair.domain.interviews.access import INVALID_TOKEN
 from codepair.security.tokens import Principal, new_id
 
 PREFIX = "cpat_"

@@ -7,7 +7,7 @@ The functions take a synchronous ``Connection`` and run through :class:`codepair
 with the principal check in the same read.
 
 A candidate sees a hidden test's name and outcome only: the results pass through
-:func:`codepair.domain.question_runs.results_for`, the one place that decides it.
+:func:`codepair.domain.questions.runs.results_for`, the one place that decides it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Row, bindparam, select
 
 from codepair.db.models import Run
 from codepair.db.models.questions import RunTests
-from codepair.domain import access
-from codepair.domain.question_runs import results_for
+from codepair.domain.interviews import access
+from codepair.domain.questions.runs import results_for
 from codepair.runner.executor import PENDING_STATUSES
 from codepair.security.tokens import Principal
 
@@ -49,7 +49,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def run_dict(row: Row[Any], *, candidate: bool) -> dict[str, Any]:
     """The fields of ``RunOut`` from a row (as :func:`codepair.runner.rooms.run_event` and
-    :func:`codepair.domain.question_runs.summary` make them from entities)."""
+    :func:`codepair.domain.questions.runs.summary` make them from entities)."""
     m = row._mapping
     out: dict[str, Any] = {
         "id": m["id"],

@@ -10,7 +10,7 @@ running it. The functions take a synchronous ``Connection``: they run through
 
 A room's chat history (``GET /api/rooms/{id}/messages``) is read the same way, with the
 access check in the same read. Writes (create, update, end, invite, interviewers) stay on the
-ORM in :mod:`codepair.domain.rooms`.
+ORM in :mod:`codepair.domain.interviews.rooms`.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ from sqlalchemy.orm import aliased
 
 from codepair.config import Settings
 from codepair.db.models import ChatMessage, Invite, Room, RoomInterviewer, User
-from codepair.domain import access
-from codepair.domain.access import RoomRole
-from codepair.domain.rooms import RoomFilter, status_at
+from codepair.domain.interviews import access
+from codepair.domain.interviews.access import RoomRole
+from codepair.domain.interviews.rooms import RoomFilter, status_at
 from codepair.security.tokens import Principal
 
 Owner = aliased(User, name="owner")
@@ -260,7 +260,7 @@ def read_room(
     conn: Connection, settings: Settings, principal: Principal, room_id: str
 ) -> tuple[dict[str, Any], RoomRole] | None:
     """The room and the principal's part in it, or None when they may not see it (the same
-    decisions as :func:`codepair.domain.access.room_role`)."""
+    decisions as :func:`codepair.domain.interviews.access.room_role`)."""
     if principal.is_candidate and principal.room_id != room_id:
         return None
     params = {"room_id": room_id, "user_id": principal.user_id}

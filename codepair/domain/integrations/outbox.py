@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
 from codepair.db.models.integrations import MailMessage, WebhookDelivery, WebhookEndpoint
-from codepair.domain import mail, webhooks
+from codepair.domain.integrations import mail, webhooks
 
 log = structlog.get_logger("codepair.outbox")
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models import Role, Room, User
-from codepair.domain.auth import normalize_email, revoke_sessions
+from codepair.domain.accounts.auth import normalize_email, revoke_sessions
 from codepair.domain.errors import Conflict, NotFound
 from codepair.security.passwords import hash_password_async
 

@@ -2,9 +2,9 @@
 
 Nothing here talks to the SMTP server inside a request: :func:`queue_invitations` and
 friends compose the messages and add them to the ``mail_outbox`` in the caller's
-transaction; the outbox worker (:mod:`codepair.domain.outbox`) sends them after commit with
-:func:`send_claimed`, retrying on ``CODEPAIR_MAIL_RETRY_SECONDS``; each message's status and
-last error are listed at ``GET /api/rooms/{id}/mail``.
+transaction; the outbox worker (:mod:`codepair.domain.integrations.outbox`) sends them after
+commit with :func:`send_claimed`, retrying on ``CODEPAIR_MAIL_RETRY_SECONDS``; each message's
+status and last error are listed at ``GET /api/rooms/{id}/mail``.
 
 Calendar: one event per room, ``UID`` ``<room id>@<host>`` for its whole life; ``SEQUENCE``
 goes up on every change (``room_calendar``), so calendars replace the event instead of
@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from codepair.config import Settings
 from codepair.db.models import Room
 from codepair.db.models.integrations import MailMessage, RoomCalendar
-from codepair.domain import rooms as room_logic
+from codepair.domain.interviews import rooms as room_logic
 
 log = structlog.get_logger("codepair.mail")
 
@@ -276,7 +276,7 @@ async def queue_room_mail(
             )
         )
     await db.flush()
-    from codepair.domain.webhooks import wake_after_commit
+    from codepair.domain.integrations.webhooks import wake_after_commit
 
     wake_after_commit(db)
     return len(people)

@@ -30,7 +30,7 @@ from codepair.config import Settings
 from codepair.db.models import AuthSession, Role, User
 from codepair.db.models.audit import OrgSetting
 from codepair.db.models.integrations import OidcLogin, UserIdentity
-from codepair.domain.auth import TokenPair, _issue, normalize_email
+from codepair.domain.accounts.auth import TokenPair, _issue, normalize_email
 from codepair.domain.errors import DomainError, Forbidden, Unauthorized
 from codepair.security.passwords import hash_password_async
 

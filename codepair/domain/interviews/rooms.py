@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from codepair.config import Settings
 from codepair.db.models import Invite, Room, RoomInterviewer, User
-from codepair.domain import timeline
-from codepair.domain.access import RoomRole, room_role
 from codepair.domain.errors import Conflict, Forbidden, Gone, NotFound
+from codepair.domain.interviews.access import RoomRole, room_role
+from codepair.domain.record import timeline
 from codepair.security.tokens import (
     Principal,
     issue_candidate_token,

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models import ChatMessage, Room, Run
-from codepair.domain import rooms, scorecards
-from codepair.domain.report_notes import render_notes
-from codepair.domain.scorecards import optional_module
+from codepair.domain.interviews import rooms
+from codepair.domain.reports import scorecards
+from codepair.domain.reports.notes import render_notes
+from codepair.domain.reports.scorecards import optional_module
 from codepair.security.tokens import Principal
 
 MAX_RUNS = 200
@@ -170,7 +171,7 @@ async def _test_results(db: AsyncSession, room_id: str) -> dict[str, dict[str, A
 async def _questions(
     db: AsyncSession, room_id: str, runs: list[dict[str, Any]]
 ) -> list[dict[str, Any]] | None:
-    questions = optional_module("codepair.domain.questions")
+    questions = optional_module("codepair.domain.questions.bank")
     if questions is None or not hasattr(questions, "room_questions_for_report"):
         return None
     out = []
@@ -243,7 +244,7 @@ def _scorecards_section(visible: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _timeline(db: AsyncSession, room_id: str, base_url: str) -> dict[str, Any] | None:
-    timeline = optional_module("codepair.domain.timeline")
+    timeline = optional_module("codepair.domain.record.timeline")
     if timeline is None or not hasattr(timeline, "room_timeline"):
         return None
     events = await timeline.room_timeline(db, room_id)
@@ -277,7 +278,7 @@ async def _timeline(db: AsyncSession, room_id: str, base_url: str) -> dict[str, 
 
 
 def _board(doc: Doc[Any] | None) -> dict[str, Any] | None:
-    board = optional_module("codepair.domain.board")
+    board = optional_module("codepair.domain.record.board")
     if doc is None or board is None:
         return None
     elements = board.board_elements(doc)

@@ -24,8 +24,8 @@ from codepair.config import Settings
 from codepair.db.models import Base, Room
 from codepair.db.models.audit import OrgSetting
 from codepair.db.models.base import utcnow
-from codepair.domain import audit
 from codepair.domain.errors import Unprocessable
+from codepair.domain.operations import audit
 from codepair.security.tokens import Principal
 
 log = structlog.get_logger("codepair.retention")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
 from codepair.db.models import Room, User
-from codepair.domain import mail, webhooks
+from codepair.domain.integrations import mail, webhooks
 
 CONTACT_FIELDS = ("candidate_email", "candidate_timezone")
 # Changes the candidate's calendar must hear about.

@@ -223,7 +223,7 @@ __all__ = [
 
 async def tests_question(factory: async_sessionmaker[AsyncSession], room_id: str) -> RoomQuestion:
     """The presented question whose tests a ``{"tests": true}`` run uses, or 409."""
-    from codepair.domain.questions import presented
+    from codepair.domain.questions.bank import presented
 
     async with factory() as db:
         rq = await presented(db, room_id)

@@ -1,8 +1,8 @@
 """What both renderings of the interview report say the same way: labels, times, links.
 
-:mod:`codepair.domain.report_markdown` and :mod:`codepair.domain.report_pdf` render the one
-dict of :func:`codepair.domain.report.build_report`; what a score, a run's status or a moment
-is called, and how a time reads, is decided here once.
+:mod:`codepair.domain.reports.markdown` and :mod:`codepair.domain.reports.pdf` render the one
+dict of :func:`codepair.domain.reports.report.build_report`; what a score, a run's status or a
+moment is called, and how a time reads, is decided here once.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from codepair.domain.scorecards import RECOMMENDATION_LABELS
+from codepair.domain.reports.scorecards import RECOMMENDATION_LABELS
 
 SCORE_LABELS = {1: "1 · poor", 2: "2 · mixed", 3: "3 · good", 4: "4 · excellent"}
 STATUS_LABELS = {

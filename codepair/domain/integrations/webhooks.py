@@ -6,7 +6,7 @@ base64 HMAC-SHA256 of ``{id}.{timestamp}.{body}`` keyed with the secret's decode
 
 Creating an event is separate from delivering it (as Zulip's ``send_event_on_commit``):
 :func:`emit` adds one outbox row per subscribed endpoint in the caller's transaction, and the
-outbox worker (:mod:`codepair.domain.outbox`) sends them once committed, retrying with
+outbox worker (:mod:`codepair.domain.integrations.outbox`) sends them once committed, retrying with
 backoff. A rolled-back room creation therefore never announces itself.
 """
 

@@ -82,7 +82,7 @@ async def room_rubric(db: AsyncSession, room_id: str) -> list[dict[str, str]]:
     """The room's criteria: its questions' first, in order, then the organization's defaults;
     a criterion named twice (case aside) is listed once."""
     rubric: list[dict[str, str]] = []
-    questions = optional_module("codepair.domain.questions")
+    questions = optional_module("codepair.domain.questions.bank")
     if questions is not None and hasattr(questions, "room_rubric"):
         for item in await questions.room_rubric(db, room_id):
             rubric.append(
@@ -259,7 +259,7 @@ async def submit(db: AsyncSession, principal: Principal, room: Room) -> Scorecar
     card.status = "submitted"
     card.submitted_at = datetime.now(UTC)
     await db.flush()
-    webhooks = optional_module("codepair.domain.webhooks")
+    webhooks = optional_module("codepair.domain.integrations.webhooks")
     if webhooks is not None:
         await webhooks.emit(
             db,

@@ -1,0 +1,1 @@
+"""Accounts: sign-in sessions, passwords and the users leads manage."""

@@ -1,0 +1,1 @@
+"""Integrations: mail, single sign-on, webhooks, API tokens, and the outbox that delivers."""

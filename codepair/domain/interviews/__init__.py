@@ -1,0 +1,1 @@
+"""Interviews: rooms, who may do what in them, invites, and the rooms and runs as listed."""

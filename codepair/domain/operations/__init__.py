@@ -1,0 +1,1 @@
+"""Operations: retention and deletion, the audit log, backup and restore."""

@@ -1,0 +1,1 @@
+"""Questions: the bank, each room's plan, questions as files, and runs against their tests."""

@@ -1,0 +1,1 @@
+"""The interview record: the documents at any moment, the timeline, the whiteboard."""

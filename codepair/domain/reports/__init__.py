@@ -1,0 +1,1 @@
+"""Reports: scorecards, and the interview report with its Markdown, HTML and PDF renderings."""
