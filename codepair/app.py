@@ -15,16 +15,18 @@ from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
-from codepair.api.routes import api_tokens as api_token_routes
-from codepair.api.routes import audit as audit_routes
-from codepair.api.routes import auth, health, me, rooms, runs, users
-from codepair.api.routes import mail as mail_routes
+from codepair.api.routes import health
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
-from codepair.api.routes import report as report_routes
-from codepair.api.routes import scorecards as scorecard_routes
-from codepair.api.routes import sso as sso_routes
-from codepair.api.routes import webhooks as webhook_routes
+from codepair.api.routes.accounts import auth, me, users
+from codepair.api.routes.integrations import api_tokens as api_token_routes
+from codepair.api.routes.integrations import mail as mail_routes
+from codepair.api.routes.integrations import sso as sso_routes
+from codepair.api.routes.integrations import webhooks as webhook_routes
+from codepair.api.routes.interviews import rooms, runs
+from codepair.api.routes.operations import audit as audit_routes
+from codepair.api.routes.reports import report as report_routes
+from codepair.api.routes.reports import scorecards as scorecard_routes
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory

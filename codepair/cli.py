@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from codepair.api.schemas import UserCreate
+    from codepair.api.schemas.accounts import UserCreate
     from codepair.db.engine import create_engine, session_factory, transaction
     from codepair.db.migrate import upgrade
     from codepair.db.models import Role

@@ -1,1 +1,1 @@
-"""REST routers, one module per resource."""
+"""REST routers: a package per concept (as in codepair.domain), a module per resource."""

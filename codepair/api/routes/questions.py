@@ -15,7 +15,7 @@ from pycrdt import Text
 
 from codepair.api.deps import CurrentPrincipal, CurrentUser, DbSession
 from codepair.api.notify import after_commit, notices
-from codepair.api.routes.runs import room_runs
+from codepair.api.routes.interviews.runs import room_runs
 from codepair.api.schemas.questions import (
     AuthorOut,
     CandidateQuestionOut,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from codepair.api.schemas import LANGUAGES, Language, Strict
+from codepair.api.schemas.common import LANGUAGES, Language, Strict
 
 Difficulty = Literal["easy", "medium", "hard"]
 Compare = Literal["exact", "trailing_whitespace"]

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import DbSession, SettingsDep, client_ip
 from codepair.api.notify import after_commit_user_revoked
-from codepair.api.schemas import LoginIn, RefreshIn, TokenPairOut, UserOut
+from codepair.api.schemas.accounts import LoginIn, RefreshIn, TokenPairOut, UserOut
 from codepair.domain.accounts import auth
 from codepair.domain.accounts.auth import TokenPair
 from codepair.domain.errors import Unauthorized

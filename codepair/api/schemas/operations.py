@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from codepair.api.schemas import Strict
+from codepair.api.schemas.common import Strict
 
 
 class AuditActorOut(BaseModel):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
-from codepair.api.schemas.sso import SignInOptions, SignInSettingsIn, SignInSettingsOut
+from codepair.api.schemas.integrations import SignInOptions, SignInSettingsIn, SignInSettingsOut
 from codepair.config import Settings
 from codepair.domain.errors import DomainError
 from codepair.domain.integrations import sso

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
 from codepair.api.notify import after_commit_room_ended
-from codepair.api.schemas import UtcDatetime
-from codepair.api.schemas.audit import (
+from codepair.api.schemas.common import UtcDatetime
+from codepair.api.schemas.operations import (
     AuditActorOut,
     AuditEventOut,
     AuditList,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from codepair.api.schemas import Strict
+from codepair.api.schemas.common import Strict
 
 Criterion = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Comment = Annotated[str, StringConstraints(max_length=4000)]

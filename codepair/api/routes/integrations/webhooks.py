@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
-from codepair.api.schemas.webhooks import (
+from codepair.api.schemas.integrations import (
     DeliveryList,
     DeliveryOut,
     WebhookCreate,

@@ -14,13 +14,13 @@ from codepair.api.deps import (
 )
 from codepair.api.notify import after_commit_candidates_revoked, after_commit_room_ended
 from codepair.api.principal_reads import PrincipalReads, UserReads
-from codepair.api.schemas import (
+from codepair.api.schemas.common import PersonOut
+from codepair.api.schemas.interviews import (
     CandidateRoomOut,
     InterviewerAdd,
     InviteStatusOut,
     JoinIn,
     JoinOut,
-    PersonOut,
     RoomCreate,
     RoomList,
     RoomOut,

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from codepair.api.deps import CurrentLead, CurrentUser, DbSession
-from codepair.api.schemas.scorecards import (
+from codepair.api.schemas.reports import (
     CriteriaIn,
     CriteriaOut,
     CriterionOut,

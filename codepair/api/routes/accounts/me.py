@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from codepair.api.deps import CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.principal_reads import UserReads
-from codepair.api.schemas import MeUpdate, PasswordChange, UserOut
+from codepair.api.schemas.accounts import MeUpdate, PasswordChange, UserOut
 from codepair.domain.accounts import auth, users
 from codepair.domain.operations import audit
 

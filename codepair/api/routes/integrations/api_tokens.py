@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, SettingsDep, client_ip
-from codepair.api.schemas.api_tokens import (
+from codepair.api.schemas.integrations import (
     ApiTokenCreate,
     ApiTokenCreated,
     ApiTokenList,

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from codepair.api.deps import CurrentLead, CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
-from codepair.api.schemas import PersonOut, UserCreate, UserList, UserOut, UserUpdate
+from codepair.api.schemas.accounts import UserCreate, UserList, UserOut, UserUpdate
+from codepair.api.schemas.common import PersonOut
 from codepair.db.models import Role
 from codepair.domain.accounts import users
 from codepair.domain.errors import Conflict

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from codepair.api.deps import CurrentUser, DbSession, SettingsDep
-from codepair.api.schemas.mail import MailOut, RoomMailList
+from codepair.api.schemas.integrations import MailOut, RoomMailList
 from codepair.domain.integrations import mail
 from codepair.domain.interviews import rooms
 

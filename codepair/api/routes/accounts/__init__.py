@@ -1,0 +1,1 @@
+"""Routes for accounts: sign-in, the signed-in user, and the users leads manage."""

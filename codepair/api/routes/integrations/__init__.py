@@ -1,0 +1,1 @@
+"""Routes for integrations: API tokens, mail, single sign-on, webhooks."""

@@ -1,0 +1,1 @@
+"""Routes for interviews: rooms, invites and joining, and code runs."""

@@ -1,0 +1,1 @@
+"""Routes for reports: scorecards and the interview report."""
