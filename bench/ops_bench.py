@@ -26,7 +26,9 @@ from sqlalchemy import insert
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
-from codepair.db.models import ChatMessage, Role, Room, User, YUpdate
+from codepair.db.models.accounts import Role, User
+from codepair.db.models.interviews import ChatMessage, Room
+from codepair.db.models.record import YUpdate
 from codepair.domain.operations import backup, retention
 
 PG_ADMIN = os.environ.get("CODEPAIR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

@@ -37,7 +37,7 @@ from sqlalchemy import text, update
 
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
-from codepair.db.models import ChatMessage, Room, Run
+from codepair.db.models.interviews import ChatMessage, Room, Run
 from codepair.domain.record import history
 from codepair.domain.record.timeline import add_event
 from codepair.hub.store import Batch, PendingUpdate, UpdateLog

@@ -27,7 +27,9 @@ from pycrdt import Doc, Text, merge_updates
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
-from codepair.db.models import AuthSession, Role, Room, User, YUpdate
+from codepair.db.models.accounts import AuthSession, Role, User
+from codepair.db.models.interviews import Room
+from codepair.db.models.record import YUpdate
 from codepair.db.reads import Reads
 from codepair.domain.interviews.access import access_to_room, authenticate, room_role
 from codepair.hub.store import UpdateLog, merge_all

@@ -76,7 +76,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
     from codepair.api.schemas.accounts import UserCreate
     from codepair.db.engine import create_engine, session_factory, transaction
     from codepair.db.migrate import upgrade
-    from codepair.db.models import Role
+    from codepair.db.models.accounts import Role
     from codepair.domain.accounts import users
     from codepair.domain.errors import DomainError
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from codepair.config import Settings
 from codepair.db.migrate import alembic_config, upgrade
-from codepair.db.models import Base
+from codepair.db.models.base import Base
 from tests.support.server import create_pg_database, db_backend, drop_pg_database
 
 T = TypeVar("T")

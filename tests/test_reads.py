@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
-from codepair.db.models import AuthSession, Invite, Role, Room, RoomInterviewer, User
+from codepair.db.models.accounts import AuthSession, Role, User
+from codepair.db.models.interviews import Invite, Room, RoomInterviewer
 from codepair.db.reads import Reads
 from codepair.domain.errors import Unauthorized
 from codepair.domain.interviews.access import access_to_room

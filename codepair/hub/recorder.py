@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.db.engine import transaction
-from codepair.db.models import Room
+from codepair.db.models.interviews import Room
 from codepair.domain.record.timeline import actor, add_event
 from codepair.security.tokens import Principal
 

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.db.engine import transaction
-from codepair.db.models import ChatMessage, Room, YSnapshot, YUpdate
+from codepair.db.models.interviews import ChatMessage, Room
+from codepair.db.models.record import YSnapshot, YUpdate
 from codepair.db.reads import Reads
 from codepair.domain.record.timeline import actor, add_event
 from codepair.hub.protocol import Author, ChatEntry

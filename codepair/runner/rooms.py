@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
 from codepair.db.engine import transaction
-from codepair.db.models import Run
+from codepair.db.models.interviews import Run
 from codepair.domain.errors import RateLimited
 from codepair.domain.record.timeline import add_event
 from codepair.ratelimit import RateLimiter

@@ -15,7 +15,8 @@ from codepair.bus import MemoryBroker, MemoryBus
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory, transaction
 from codepair.db.migrate import upgrade
-from codepair.db.models import Role, Room, User
+from codepair.db.models.accounts import Role, User
+from codepair.db.models.interviews import Room
 from codepair.db.reads import Reads
 from codepair.hub import Hub
 from codepair.hub.connection import AsgiConnection

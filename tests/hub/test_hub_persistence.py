@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory
-from codepair.db.models import YSnapshot, YUpdate
+from codepair.db.models.record import YSnapshot, YUpdate
 from tests.hub.nodeclients import NodeClients, two_editors
 from tests.support.api import bootstrap_lead, create_room
 from tests.support.server import Server

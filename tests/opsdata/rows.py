@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from codepair.db.models import Base
+from codepair.db.models.base import Base
 from tests.support.server import Server
 
 

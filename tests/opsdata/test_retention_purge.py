@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from codepair.db.models import Base
+from codepair.db.models.base import Base
 from codepair.domain.operations.retention import PURGE_BATCH
 from tests.hub.nodeclients import NodeClients
 from tests.opsdata.rows import execute, room_rows, scalar

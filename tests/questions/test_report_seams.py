@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from codepair.db.models import Base, Room, User
+from codepair.db.models.accounts import User
+from codepair.db.models.base import Base
+from codepair.db.models.interviews import Room
 from codepair.db.models.questions import Question
 from codepair.domain.questions import bank as questions
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, text
 from codepair.config import Settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.migrate import upgrade
-from codepair.db.models.history import YKeyframe
+from codepair.db.models.record import YKeyframe
 from codepair.db.reads import Reads
 from codepair.domain.record.history import KEYFRAME_EVERY, doc_at
 from codepair.hub.store import Batch, PendingUpdate, UpdateLog

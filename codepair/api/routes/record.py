@@ -29,9 +29,9 @@ from codepair.api.schemas.record import (
     TimelineOut,
     UpdatesOut,
 )
-from codepair.db.models import Room, Run, User, YUpdate
-from codepair.db.models.history import YKeyframe
-from codepair.db.models.timeline import RoomEvent
+from codepair.db.models.accounts import User
+from codepair.db.models.interviews import Room, Run
+from codepair.db.models.record import RoomEvent, YKeyframe, YUpdate
 from codepair.domain.errors import NotFound, Unprocessable
 from codepair.domain.interviews import rooms
 from codepair.domain.record import history, timeline

@@ -9,7 +9,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from codepair.db.models import Base
+from codepair.db.models.base import Base
 
 target_metadata = Base.metadata
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
-from codepair.db.models import AuthSession, RefreshToken, User
+from codepair.db.models.accounts import AuthSession, RefreshToken, User
 from codepair.domain.errors import DomainError, Unauthorized
 from codepair.security.passwords import hash_password_async, verify_password_async
 from codepair.security.tokens import (

@@ -8,7 +8,8 @@ from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models import Role, Room, User
+from codepair.db.models.accounts import Role, User
+from codepair.db.models.interviews import Room
 from codepair.domain.accounts.auth import normalize_email, revoke_sessions
 from codepair.domain.errors import Conflict, NotFound
 from codepair.security.passwords import hash_password_async

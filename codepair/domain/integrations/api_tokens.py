@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models import User
+from codepair.db.models.accounts import User
 from codepair.db.models.integrations import ApiToken
 from codepair.domain.errors import Conflict, Forbidden, NotFound, Unauthorized
 from codepair.domain.interviews.access import INVALID_TOKEN

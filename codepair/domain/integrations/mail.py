@@ -30,8 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.config import Settings
-from codepair.db.models import Room
 from codepair.db.models.integrations import MailMessage, RoomCalendar
+from codepair.db.models.interviews import Room
 from codepair.domain.interviews import rooms as room_logic
 
 log = structlog.get_logger("codepair.mail")

@@ -13,7 +13,8 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
-from codepair.db.models import Room, User
+from codepair.db.models.accounts import User
+from codepair.db.models.interviews import Room
 from codepair.domain.integrations import mail, webhooks
 
 CONTACT_FIELDS = ("candidate_email", "candidate_timezone")

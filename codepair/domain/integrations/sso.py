@@ -27,9 +27,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
-from codepair.db.models import AuthSession, Role, User
-from codepair.db.models.audit import OrgSetting
+from codepair.db.models.accounts import AuthSession, Role, User
 from codepair.db.models.integrations import OidcLogin, UserIdentity
+from codepair.db.models.operations import OrgSetting
 from codepair.domain.accounts.auth import TokenPair, _issue, normalize_email
 from codepair.domain.errors import DomainError, Forbidden, Unauthorized
 from codepair.security.passwords import hash_password_async

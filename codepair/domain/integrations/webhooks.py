@@ -31,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from codepair.config import Settings
-from codepair.db.models import Room
 from codepair.db.models.integrations import WebhookDelivery, WebhookEndpoint
+from codepair.db.models.interviews import Room
 from codepair.domain.errors import Conflict, NotFound, Unprocessable
 from codepair.security.tokens import new_id
 

@@ -15,7 +15,8 @@ from sqlalchemy import Connection, Row, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
-from codepair.db.models import AuthSession, Invite, Room, RoomInterviewer, User
+from codepair.db.models.accounts import AuthSession, User
+from codepair.db.models.interviews import Invite, Room, RoomInterviewer
 from codepair.domain.errors import Unauthorized
 from codepair.security.tokens import InvalidToken, Principal, VerifiedTokens
 

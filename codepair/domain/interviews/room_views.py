@@ -40,7 +40,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 
 from codepair.config import Settings
-from codepair.db.models import ChatMessage, Invite, Room, RoomInterviewer, User
+from codepair.db.models.accounts import User
+from codepair.db.models.interviews import ChatMessage, Invite, Room, RoomInterviewer
 from codepair.domain.interviews import access
 from codepair.domain.interviews.access import RoomRole
 from codepair.domain.interviews.rooms import RoomFilter, status_at

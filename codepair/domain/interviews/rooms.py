@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from codepair.config import Settings
-from codepair.db.models import Invite, Room, RoomInterviewer, User
+from codepair.db.models.accounts import User
+from codepair.db.models.interviews import Invite, Room, RoomInterviewer
 from codepair.domain.errors import Conflict, Forbidden, Gone, NotFound
 from codepair.domain.interviews.access import RoomRole, room_role
 from codepair.domain.record import timeline

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select
 
-from codepair.db.models import Run
+from codepair.db.models.interviews import Run
 from codepair.db.models.questions import RunTests
 from codepair.domain.interviews import access
 from codepair.domain.questions.runs import results_for

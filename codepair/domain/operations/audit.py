@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models.audit import AuditEvent, AuditPurgeGate
 from codepair.db.models.base import utcnow
+from codepair.db.models.operations import AuditEvent, AuditPurgeGate
 from codepair.security.tokens import Principal
 
 MAX_DETAIL_KEYS = 20

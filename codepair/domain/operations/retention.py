@@ -21,9 +21,9 @@ from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.config import Settings
-from codepair.db.models import Base, Room
-from codepair.db.models.audit import OrgSetting
-from codepair.db.models.base import utcnow
+from codepair.db.models.base import Base, utcnow
+from codepair.db.models.interviews import Room
+from codepair.db.models.operations import OrgSetting
 from codepair.domain.errors import Unprocessable
 from codepair.domain.operations import audit
 from codepair.security.tokens import Principal

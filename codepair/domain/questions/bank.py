@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models import User
+from codepair.db.models.accounts import User
 from codepair.db.models.questions import Question, RoomQuestion
 from codepair.domain.errors import Conflict, Forbidden, NotFound
 from codepair.security.tokens import Principal, new_id

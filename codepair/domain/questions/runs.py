@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from codepair.db.engine import transaction
-from codepair.db.models import Run
+from codepair.db.models.interviews import Run
 from codepair.db.models.questions import RoomQuestion, RunTests
 from codepair.domain.errors import Conflict
 from codepair.runner.executor import Executor, Ticket

@@ -17,8 +17,7 @@ from pycrdt import Doc, Map, Text, XmlElement, XmlFragment, XmlText
 from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models import YUpdate
-from codepair.db.models.history import YKeyframe
+from codepair.db.models.record import YKeyframe, YUpdate
 from codepair.db.reads import Reads
 from codepair.hub.store import ROWS_AFTER, KeyframeDocs, merge_all
 

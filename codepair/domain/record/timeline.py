@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models import Run
-from codepair.db.models.timeline import RoomEvent
+from codepair.db.models.interviews import Run
+from codepair.db.models.record import RoomEvent
 from codepair.security.tokens import Principal
 
 EVENT_TYPES = frozenset(

@@ -20,7 +20,7 @@ from pycrdt import Doc, Text
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from codepair.db.models import ChatMessage, Room, Run
+from codepair.db.models.interviews import ChatMessage, Room, Run
 from codepair.domain.interviews import rooms
 from codepair.domain.reports import scorecards
 from codepair.domain.reports.notes import render_notes

@@ -21,8 +21,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from codepair.db.models import Room, RoomInterviewer, User
-from codepair.db.models.scorecards import Scorecard, ScorecardCriterion
+from codepair.db.models.accounts import User
+from codepair.db.models.interviews import Room, RoomInterviewer
+from codepair.db.models.reports import Scorecard, ScorecardCriterion
 from codepair.domain.errors import Conflict, NotFound, Unprocessable
 from codepair.security.tokens import Principal
 

@@ -10,7 +10,7 @@ from codepair.api.deps import CurrentLead, CurrentUser, DbSession, client_ip
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas.accounts import UserCreate, UserList, UserOut, UserUpdate
 from codepair.api.schemas.common import PersonOut
-from codepair.db.models import Role
+from codepair.db.models.accounts import Role
 from codepair.domain.accounts import users
 from codepair.domain.errors import Conflict
 from codepair.domain.operations import audit

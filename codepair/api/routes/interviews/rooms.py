@@ -27,7 +27,8 @@ from codepair.api.schemas.interviews import (
     RoomUpdate,
 )
 from codepair.config import Settings
-from codepair.db.models import Room, User
+from codepair.db.models.accounts import User
+from codepair.db.models.interviews import Room
 from codepair.domain.errors import Conflict, Forbidden, NotFound
 from codepair.domain.integrations import room_events as integrations
 from codepair.domain.interviews import room_views, rooms

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from codepair.api.deps import CurrentPrincipal, bearer_token
 from codepair.api.principal_reads import PrincipalReads
 from codepair.db.engine import transaction
-from codepair.db.models import Run
+from codepair.db.models.interviews import Run
 from codepair.domain.errors import (
     Conflict,
     Forbidden,
