@@ -31,8 +31,9 @@ from codepair.db.models.accounts import AuthSession, Role, User
 from codepair.db.models.interviews import Room
 from codepair.db.models.record import YUpdate
 from codepair.db.reads import Reads
+from codepair.db.updatelog import merge_all
 from codepair.domain.interviews.access import access_to_room, authenticate, room_role
-from codepair.hub.store import UpdateLog, merge_all
+from codepair.hub.store import UpdateLog
 from codepair.security.tokens import issue_access_token
 
 HOUR = timedelta(hours=1)

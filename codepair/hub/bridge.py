@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from pycrdt import (
@@ -50,7 +50,6 @@ from codepair.bus import (
 
 if TYPE_CHECKING:
     from codepair.hub.docroom import DocRoom
-    from codepair.hub.hub import Hub
 
 log = structlog.get_logger("codepair.hub.bridge")
 
@@ -62,10 +61,28 @@ PUBLISH_BATCH = 256
 PUBLISHED_WAIT = 0.25
 
 
+class ControlHandler(Protocol):
+    """What a control event from another instance does here (the ``*_here`` notices)."""
+
+    def room_ended_here(self, room_id: str) -> None: ...
+    def user_revoked_here(
+        self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
+    ) -> None: ...
+    def candidates_revoked_here(self, room_id: str) -> None: ...
+
+
+class BridgeHost(Protocol):
+    """What the bridge hands incoming events and control notices to (the hub)."""
+
+    def deliver_event(self, room_id: str, event: dict[str, Any], *, remote: str) -> None: ...
+    @property
+    def notices(self) -> ControlHandler: ...
+
+
 class HubBridge:
     """Carries one hub's rooms over a :class:`~codepair.bus.Bus`."""
 
-    def __init__(self, hub: Hub, bus: Bus) -> None:
+    def __init__(self, hub: BridgeHost, bus: Bus) -> None:
         self.hub = hub
         self.bus = bus
         self.origin = bus.instance_id

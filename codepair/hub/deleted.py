@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 from sqlalchemy import ARRAY, Connection, String, bindparam, text
 
+from codepair.db.reads import Reads
+
 if TYPE_CHECKING:
-    from codepair.hub.hub import Hub
+    from codepair.hub.docroom import DocRoom
+    from codepair.hub.events import EventRoom
 
 log = structlog.get_logger("codepair.hub")
 
@@ -48,10 +51,29 @@ def _gone(conn: Connection, ids: list[str]) -> set[str]:
     return {str(v) for v in conn.execute(_GONE[dialect], {"ids": value}).scalars()}
 
 
+class RoomGone(Protocol):
+    """Closes every socket of a room that is gone (the notices' ``room_deleted_here``)."""
+
+    def room_deleted_here(self, room_id: str) -> None: ...
+
+
+class SweepHost(Protocol):
+    """What the sweep looks at (the open rooms), asks (the database) and tells."""
+
+    @property
+    def docs(self) -> dict[tuple[str, str], DocRoom]: ...
+    @property
+    def events(self) -> dict[str, EventRoom]: ...
+    @property
+    def reads(self) -> Reads: ...
+    @property
+    def notices(self) -> RoomGone: ...
+
+
 class DeletedRoomSweep:
     """Finds the rooms of a hub that are gone from the database and closes their sockets."""
 
-    def __init__(self, hub: Hub, every: float = SWEEP_SECONDS) -> None:
+    def __init__(self, hub: SweepHost, every: float = SWEEP_SECONDS) -> None:
         self.hub = hub
         self.every = every
 

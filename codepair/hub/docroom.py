@@ -29,11 +29,12 @@ from pycrdt import (
 )
 
 from codepair import metrics
+from codepair.db.updatelog import EMPTY_UPDATE, merge_all
 from codepair.hub.boardcap import BoardGuard
 from codepair.hub.connection import Connection
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
-from codepair.hub.store import EMPTY_UPDATE, PendingUpdate, StoredDoc, merge_all
+from codepair.hub.store import PendingUpdate, StoredDoc
 from codepair.hub.yframes import (
     KEEPALIVE,
     QUERY_AWARENESS,

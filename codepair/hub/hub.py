@@ -26,6 +26,7 @@ from codepair import metrics
 from codepair.bus import Bus
 from codepair.config import Settings
 from codepair.db.reads import Reads
+from codepair.db.updatelog import KEYFRAME_EVERY
 from codepair.hub.admission import AdmissionCache
 from codepair.hub.boardcap import BoardGuard
 from codepair.hub.bridge import HubBridge
@@ -41,7 +42,6 @@ from codepair.hub.store import Batch, ChatStore, PendingUpdate, UpdateLog
 
 log = structlog.get_logger("codepair.hub")
 
-KEYFRAME_EVERY = 500  # codepair/domain/record/history.py: write keyframes once this many rows wait
 
 # Garbage collector thresholds (generation 0, 1, 2) while a hub runs; see Hub.start.
 GC_THRESHOLDS = (50_000, 20, 100)

@@ -7,24 +7,45 @@ instance's sockets at once and, with other instances, goes over the bus, where
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
 from codepair.bus import CANDIDATES_REVOKED, ROOM_ENDED, USER_REVOKED
+from codepair.hub.admission import AdmissionCache
 from codepair.hub.connection import Connection
 from codepair.hub.protocol import CloseCode, RoomEnded, encode
 
 if TYPE_CHECKING:
-    from codepair.hub.hub import Hub
+    from codepair.hub.docroom import DocRoom
+    from codepair.hub.events import EventRoom
 
 log = structlog.get_logger("codepair.hub")
+
+
+class ControlPublisher(Protocol):
+    """Where a notice goes for the other instances (the bus bridge)."""
+
+    def publish_control(self, channel: str, event: dict[str, Any]) -> None: ...
+
+
+class NoticesHost(Protocol):
+    """What notices act on: this instance's rooms, its admissions, and its way to the others."""
+
+    @property
+    def admissions(self) -> AdmissionCache: ...
+    @property
+    def docs(self) -> dict[tuple[str, str], DocRoom]: ...
+    @property
+    def events(self) -> dict[str, EventRoom]: ...
+    @property
+    def bridge(self) -> ControlPublisher | None: ...
 
 
 class Notices:
     """What the hub does when core says a room or someone's access is gone."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: NoticesHost) -> None:
         self.hub = hub
 
     async def room_ended(self, room_id: str) -> None:

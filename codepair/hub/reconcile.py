@@ -27,26 +27,35 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from codepair.hub.store import PendingUpdate
+from codepair.hub.store import PendingUpdate, UpdateLog
 from codepair.hub.yframes import read_var_uint
 
 if TYPE_CHECKING:
     from codepair.hub.docroom import DocRoom
-    from codepair.hub.hub import Hub
 
 log = structlog.get_logger("codepair.hub.reconcile")
 
 AUTHOR = "reconcile"
 
 
+class ReconcileHost(Protocol):
+    """What the reconciler reads and writes: the open documents and the log."""
+
+    @property
+    def docs(self) -> dict[tuple[str, str], DocRoom]: ...
+    @property
+    def log(self) -> UpdateLog: ...
+    async def flush(self) -> None: ...
+
+
 class LogReconciler:
     """Checks rooms that took updates from the bus against the log, when they are quiet."""
 
-    def __init__(self, hub: Hub, *, quiet: float = 1.0, interval: float = 0.5) -> None:
+    def __init__(self, hub: ReconcileHost, *, quiet: float = 1.0, interval: float = 0.5) -> None:
         self.hub = hub
         self.quiet = quiet
         self.interval = interval

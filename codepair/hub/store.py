@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pycrdt import Doc, merge_updates
+from pycrdt import Doc
 from sqlalchemy import Connection, and_, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,28 +22,10 @@ from codepair.db.engine import transaction
 from codepair.db.models.interviews import ChatMessage, Room
 from codepair.db.models.record import YSnapshot, YUpdate
 from codepair.db.reads import Reads
+from codepair.db.updatelog import ROWS_AFTER, KeyframeDocs, merge_all, write_keyframes
 from codepair.domain.record.timeline import actor, add_event
 from codepair.hub.protocol import Author, ChatEntry
 from codepair.security.tokens import Principal
-
-EMPTY_UPDATE = b"\x00\x00"
-MERGE_FAN_IN = 32
-
-
-def merge_all(updates: list[bytes]) -> bytes:
-    """One update holding all of ``updates``, merged in a tree of ``MERGE_FAN_IN``-way merges.
-
-    Yrs' ``merge_updates`` grows much faster than linearly with the number of updates it is
-    given: 10,000 keystrokes took 450 ms in one call, 11 ms in a tree of 32-way merges
-    (a merge is associative, so the result holds the same). A room's load and its
-    compaction run on the event loop: one call would stall every room of the process.
-    """
-    while len(updates) > 1:
-        updates = [
-            merge_updates(*updates[i : i + MERGE_FAN_IN]) if i + 1 < len(updates) else updates[i]
-            for i in range(0, len(updates), MERGE_FAN_IN)
-        ]
-    return updates[0] if updates else EMPTY_UPDATE
 
 
 @dataclass(slots=True)
@@ -88,18 +70,6 @@ _HEAD = (
     .outerjoin(YSnapshot, and_(YSnapshot.room_id == Room.id, YSnapshot.doc == bindparam("doc")))
     .where(Room.id == bindparam("room_id"))
 )
-# A document's rows after a seq, in order (a load, a compaction, and keyframes' chunks).
-ROWS_AFTER = (
-    select(YUpdate.seq, YUpdate.update)
-    .where(
-        YUpdate.room_id == bindparam("room_id"),
-        YUpdate.doc == bindparam("doc"),
-        YUpdate.seq > bindparam("after"),
-    )
-    .order_by(YUpdate.seq)
-)
-
-
 def _load(conn: Connection, room_id: str, doc: str, language: bool) -> StoredDoc:
     key = {"room_id": room_id, "doc": doc}
     head = conn.execute(_HEAD, key).one_or_none()
@@ -110,35 +80,6 @@ def _load(conn: Connection, room_id: str, doc: str, language: bool) -> StoredDoc
     last_seq = rows[-1].seq if rows else max(after, 0)
     room_language = head.language if language and head is not None and not updates else None
     return StoredDoc(updates, len(rows), last_seq, room_language)
-
-
-class KeyframeDocs:
-    """Each document as of its last keyframe, kept in memory by the hub between keyframes.
-
-    Writing a keyframe used to start from the previous one: decompress it and apply the whole
-    state to a fresh ``Doc`` (2 ms at 20,000 keystrokes, growing with the document), on the
-    event loop; pycrdt holds the GIL while it applies, so a thread would not spare the loop.
-    Kept, the next keyframe applies only its 500 rows. An entry is used only when its seq is
-    still the database's last keyframe (another instance may have written one since), and is
-    handed out once: a failed write leaves nothing half-applied behind.
-    """
-
-    def __init__(self) -> None:
-        self._docs: dict[tuple[str, str], tuple[int, Doc[Any]]] = {}
-
-    def take(self, room_id: str, doc: str, seq: int) -> Doc[Any] | None:
-        entry = self._docs.pop((room_id, doc), None)
-        return entry[1] if entry is not None and entry[0] == seq else None
-
-    def keep(self, room_id: str, doc: str, seq: int, ydoc: Doc[Any]) -> None:
-        self._docs[(room_id, doc)] = (seq, ydoc)
-
-    def forget(self, room_id: str, doc: str) -> None:
-        """The room unloaded here: its next keyframe may be written by another instance."""
-        self._docs.pop((room_id, doc), None)
-
-    def __len__(self) -> int:
-        return len(self._docs)
 
 
 class UpdateLog:
@@ -239,8 +180,6 @@ class UpdateLog:
     async def write_keyframes(self, room_id: str, doc: str) -> int:
         """Add the keyframes the log is due (codepair/domain/record/history.py), from the document
         as of the last one when this log wrote it; returns how many were written."""
-        from codepair.domain.record.history import write_keyframes
-
         async with transaction(self._factory) as db:
             count, seq, ydoc = await write_keyframes(db, room_id, doc, self.keyframe_docs)
         self.keyframe_docs.keep(room_id, doc, seq, ydoc)  # committed: the next one starts here

@@ -10,9 +10,9 @@ import pytest
 from pycrdt import Doc, Text, create_update_message
 
 from codepair.config import Settings
+from codepair.db.updatelog import merge_all
 from codepair.hub.ice import ice_servers
 from codepair.hub.limits import SlidingWindow, TokenBucket
-from codepair.hub.store import merge_all
 from codepair.hub.yframes import ProtocolError, awareness_payload, check_counts, sync_payload
 
 

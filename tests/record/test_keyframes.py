@@ -18,7 +18,8 @@ from codepair.db.engine import create_engine, session_factory
 from codepair.db.migrate import upgrade
 from codepair.db.models.record import YKeyframe
 from codepair.db.reads import Reads
-from codepair.domain.record.history import KEYFRAME_EVERY, doc_at
+from codepair.db.updatelog import KEYFRAME_EVERY
+from codepair.domain.record.history import doc_at
 from codepair.hub.store import Batch, PendingUpdate, UpdateLog
 from tests.support.server import create_pg_database, db_backend, drop_pg_database
 

@@ -8,24 +8,17 @@ same at minute 1 and minute 60. Keyframes are derived from the log and can be re
 
 from __future__ import annotations
 
-import asyncio
 import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Doc, Map, Text, XmlElement, XmlFragment, XmlText
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models.record import YKeyframe, YUpdate
 from codepair.db.reads import Reads
-from codepair.hub.store import ROWS_AFTER, KeyframeDocs, merge_all
-
-KEYFRAME_EVERY = 500  # rows between keyframes: a moment is at most this many rows away
-# Keyframes are stored zlib-compressed (a document's state compresses about 3x), at level 1:
-# written by the hub after a group commit, so cheap to make matters more than size.
-KEYFRAME_ZLIB_LEVEL = 1
-_MAX_CHUNKS_PER_CALL = 40  # keyframes written per call (a long backlog is caught up in steps)
+from codepair.db.updatelog import merge_all
 
 _LAST_KEYFRAME_AT = (
     select(YKeyframe.seq, YKeyframe.state)
@@ -108,73 +101,6 @@ def _fragment_text(node: XmlFragment | XmlElement) -> str:
             else:
                 lines.append(inner.replace("\n", ""))
     return "\n".join(lines)
-
-
-_LAST_KEYFRAME_SEQ = select(func.max(YKeyframe.seq)).where(
-    YKeyframe.room_id == bindparam("room_id"), YKeyframe.doc == bindparam("doc")
-)
-_KEYFRAME_STATE = select(YKeyframe.state).where(
-    YKeyframe.room_id == bindparam("room_id"),
-    YKeyframe.doc == bindparam("doc"),
-    YKeyframe.seq == bindparam("seq"),
-)
-# The rows' payloads only: their times are needed at each keyframe's end alone, and turning
-# 500 times into datetimes cost as much of the loop as applying the rows.
-_ROWS_TO_KEYFRAME = ROWS_AFTER.limit(KEYFRAME_EVERY * _MAX_CHUNKS_PER_CALL)
-_TIMES_OF = select(YUpdate.seq, YUpdate.at).where(
-    YUpdate.room_id == bindparam("room_id"),
-    YUpdate.doc == bindparam("doc"),
-    YUpdate.seq.in_(bindparam("seqs", expanding=True)),
-)
-
-
-async def write_keyframes(
-    db: AsyncSession, room_id: str, doc: str, kept: KeyframeDocs | None = None
-) -> tuple[int, int, Doc[Any]]:
-    """Add the keyframes the log is due (one per ``KEYFRAME_EVERY`` rows after the last one),
-    in the caller's transaction. Returns how many were written, and the document as of the
-    last keyframe with its seq (for ``kept``, once the transaction has committed).
-
-    The hub calls this on the event loop that relays keystrokes, so what runs there is kept
-    to a few short steps: the previous keyframe comes from ``kept`` when it can; per keyframe, the
-    merge and apply of its 500 rows (about 0.5 ms) and the encoding (0.2 ms at 20,000
-    keystrokes), with a yield to the loop between keyframes; zlib, which releases the GIL,
-    runs in a thread.
-    """
-    key: dict[str, Any] = {"room_id": room_id, "doc": doc}
-    # Core on the session's connection: the ORM's result machinery is not needed for columns.
-    conn = await db.connection()
-    last = (await conn.execute(_LAST_KEYFRAME_SEQ, key)).scalar()
-    after = int(last) if last is not None else -1
-    ydoc = kept.take(room_id, doc, after) if kept is not None else None
-    if ydoc is None:
-        ydoc = Doc()
-        if last is not None:
-            stored = (await conn.execute(_KEYFRAME_STATE, {**key, "seq": after})).scalar_one()
-            ydoc.apply_update(await asyncio.to_thread(zlib.decompress, stored))
-    rows = (await conn.execute(_ROWS_TO_KEYFRAME, {**key, "after": after})).all()
-    chunks = [
-        rows[start : start + KEYFRAME_EVERY]
-        for start in range(0, len(rows) - KEYFRAME_EVERY + 1, KEYFRAME_EVERY)
-    ]
-    if not chunks:
-        return 0, after, ydoc
-    ends = [chunk[-1].seq for chunk in chunks]
-    times = {r.seq: r.at for r in await conn.execute(_TIMES_OF, {**key, "seqs": ends})}
-    frames: list[dict[str, Any]] = []
-    for chunk in chunks:
-        # Through a Doc, not merge_updates alone: the Doc squashes a run of keystrokes into one
-        # item, so its encoding is about a quarter of the merged updates'.
-        merged = merge_all([r.update for r in chunk])
-        await asyncio.sleep(0)  # the merge and the apply: two steps of under a millisecond
-        ydoc.apply_update(merged)
-        state = await asyncio.to_thread(zlib.compress, ydoc.get_update(), KEYFRAME_ZLIB_LEVEL)
-        end = chunk[-1].seq
-        frames.append(
-            {"room_id": room_id, "doc": doc, "seq": end, "at": times[end], "state": state}
-        )
-    await conn.execute(insert(YKeyframe), frames)
-    return len(frames), ends[-1], ydoc
 
 
 async def keyframes(db: AsyncSession, room_id: str, doc: str) -> list[YKeyframe]:
