@@ -128,13 +128,13 @@ API_TYPES := web/src/api/schema.d.ts
 OPENAPI_TS := node_modules/.bin/openapi-typescript
 
 api-types: $(VENV)/.run-installed web/node_modules/.package-lock.json
-	$(BIN)/python -m codepair.api.openapi $(API_SCHEMA)
+	$(BIN)/python -m codepair.commands.openapi $(API_SCHEMA)
 	cd web && $(OPENAPI_TS) ../$(API_SCHEMA) -o ../$(API_TYPES)
 
 # Fails when the committed schema or types differ from a fresh generation (drift).
 api-types-check: $(VENV)/.run-installed web/node_modules/.package-lock.json
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	$(BIN)/python -m codepair.api.openapi "$$tmp/openapi.json" && \
+	$(BIN)/python -m codepair.commands.openapi "$$tmp/openapi.json" && \
 	(cd web && $(OPENAPI_TS) "$$tmp/openapi.json" -o "$$tmp/schema.d.ts" >/dev/null 2>&1) && \
 	if cmp -s "$$tmp/openapi.json" $(API_SCHEMA) && cmp -s "$$tmp/schema.d.ts" $(API_TYPES); then \
 	  echo "api types: up to date"; \

@@ -11,7 +11,7 @@ the editor is on screen with the code document synced and the events socket conn
 
 Target (issue 4): under 1.5 s on localhost. ``--mbps``/``--rtt`` emulate a link (Chromium's
 network conditions: bandwidth down, round-trip latency) for what a candidate at home meets;
-``--identity`` asks for uncompressed files (the server as it was before web_assets.py). Each
+``--identity`` asks for uncompressed files (the server as it was before api/web_assets.py). Each
 load also reports the bytes that crossed the network (HTTP bodies and headers, not sockets).
 """
 

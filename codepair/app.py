@@ -23,22 +23,22 @@ from codepair.api.routes.integrations import api_tokens as api_token_routes
 from codepair.api.routes.integrations import mail as mail_routes
 from codepair.api.routes.integrations import sso as sso_routes
 from codepair.api.routes.integrations import webhooks as webhook_routes
-from codepair.api.routes.interviews import rooms, runs
+from codepair.api.routes.interviews import chat, rooms, runs
 from codepair.api.routes.operations import audit as audit_routes
 from codepair.api.routes.reports import report as report_routes
 from codepair.api.routes.reports import scorecards as scorecard_routes
+from codepair.api.web_assets import WebAssets
 from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
 from codepair.domain.integrations.outbox import OutboxWorker
 from codepair.domain.operations.retention import PurgeTask
+from codepair.domain.ratelimit import RateLimiter
 from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
-from codepair.ratelimit import RateLimiter
 from codepair.runner import create_executor
-from codepair.web_assets import WebAssets
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -124,7 +124,8 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     app.include_router(health.router)
     if serve_core:
         for router in (
-            auth.router, me.router, users.router, users.directory, rooms.router, runs.router
+            auth.router, me.router, users.router, users.directory, rooms.router, runs.router,
+            chat.router,
         ):
             app.include_router(router)
         app.include_router(question_routes.router)

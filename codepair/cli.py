@@ -8,7 +8,8 @@ import getpass
 import os
 import sys
 
-from codepair import operations, question_commands
+from codepair.commands import operations
+from codepair.commands import questions as question_commands
 from codepair.config import Settings, get_settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codepair.domain.errors import RateLimited
-from codepair.ratelimit import RateLimiter
+from codepair.domain.ratelimit import RateLimiter
 
 
 def test_window_slides() -> None:

@@ -1,4 +1,4 @@
-"""The hub's endpoints: the two room sockets and the chat history.
+"""The hub's endpoints: the room sockets (the chat history is core's, in the REST API).
 
 Thin on purpose: check the handshake (Origin, token, the person's part in the room), then
 hand frames to the room objects of :mod:`codepair.hub` and close with a clear code when a
@@ -8,53 +8,25 @@ frame is over a cap or malformed. Refusals happen before the handshake completes
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Query, WebSocket
+from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
-from codepair.api.principal_reads import PrincipalReads
 from codepair.config import Settings
-from codepair.domain.errors import NotFound
-from codepair.domain.interviews import room_views
 from codepair.hub.admission import Refused, check_socket
 from codepair.hub.connection import CLOSE_TIMEOUT, AsgiConnection
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom
 from codepair.hub.hub import Hub, RoomFull
 from codepair.hub.limits import TokenBucket
-from codepair.hub.protocol import ChatEntry, CloseCode, ErrorCode
+from codepair.hub.protocol import CloseCode, ErrorCode
 
 log = structlog.get_logger("codepair.hub")
 
 router = APIRouter(tags=["rooms"])
-
-class ChatHistoryOut(BaseModel):
-    items: list[ChatEntry]
-
-
-@router.get("/api/rooms/{room_id}/messages", response_model=ChatHistoryOut)
-async def list_messages(
-    room_id: str,
-    reads: PrincipalReads,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
-) -> ChatHistoryOut:
-    """The room's chat, oldest first: the latest ``limit`` messages before ``before_id``.
-    The principal check, the room check and the page in one read (ADR 8)."""
-    items = await reads.run(
-        lambda conn, principal: room_views.chat_page(
-            conn, principal, room_id, limit=limit, before_id=before_id
-        )
-    )
-    if items is None:
-        raise NotFound("Room not found")
-    return ChatHistoryOut.model_validate({"items": items})
-
 
 # --- handshake --------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codepair.domain.questions.files import STARTER_DIR
+from codepair.commands.question_files import STARTER_DIR
 from tests.conftest import ServerFactory
 from tests.questions.qsupport import api
 from tests.questions.test_tests_runs import TOOLCHAINS

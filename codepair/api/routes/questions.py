@@ -39,9 +39,9 @@ from codepair.domain.errors import Conflict, RateLimited, Unprocessable
 from codepair.domain.interviews import rooms
 from codepair.domain.questions import bank as questions
 from codepair.domain.questions import runs as question_runs
+from codepair.domain.ratelimit import RateLimiter
 from codepair.domain.record import timeline
 from codepair.hub.hub import code_language
-from codepair.ratelimit import RateLimiter
 from codepair.security.tokens import Principal
 
 log = structlog.get_logger("codepair.questions")

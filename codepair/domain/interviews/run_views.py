@@ -48,7 +48,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def run_dict(row: Row[Any], *, candidate: bool) -> dict[str, Any]:
-    """The fields of ``RunOut`` from a row (as :func:`codepair.runner.rooms.run_event` and
+    """The fields of ``RunOut`` from a row (as :func:`codepair.domain.interviews.runs.run_event` and
     :func:`codepair.domain.questions.runs.summary` make them from entities)."""
     m = row._mapping
     out: dict[str, Any] = {

@@ -238,7 +238,7 @@ def tests_execution(
     app: Any, run: Run, rq: RoomQuestion, ticket: Ticket
 ) -> Callable[[], Coroutine[Any, Any, None]]:
     """What runs a tests run in the background, for :meth:`RoomRuns.start`."""
-    from codepair.runner.rooms import run_event
+    from codepair.domain.interviews.runs import run_event
 
     async def send(room_id: str, message: dict[str, Any], interviewers_only: bool) -> None:
         await app.state.notices.room_message(room_id, message, interviewers_only)

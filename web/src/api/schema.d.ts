@@ -415,6 +415,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rooms/{room_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Messages
+         * @description The room's chat, oldest first: the latest ``limit`` messages before ``before_id``.
+         *     The principal check, the room check and the page in one read (ADR 8).
+         */
+        get: operations["list_messages_api_rooms__room_id__messages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/questions": {
         parameters: {
             query?: never;
@@ -1051,27 +1072,6 @@ export interface paths {
          * @description Turn password sign-in off (or on). Off holds only while single sign-on is set up.
          */
         put: operations["update_sign_in_settings_api_settings_sign_in_put"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/rooms/{room_id}/messages": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Messages
-         * @description The room's chat, oldest first: the latest ``limit`` messages before ``before_id``.
-         *     The principal check, the room check and the page in one read (ADR 8).
-         */
-        get: operations["list_messages_api_rooms__room_id__messages_get"];
-        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3430,6 +3430,40 @@ export interface operations {
             };
         };
     };
+    list_messages_api_rooms__room_id__messages_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                before_id?: number | null;
+            };
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatHistoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_questions_api_questions_get: {
         parameters: {
             query?: {
@@ -4684,40 +4718,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignInSettingsOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_messages_api_rooms__room_id__messages_get: {
-        parameters: {
-            query?: {
-                limit?: number;
-                before_id?: number | null;
-            };
-            header?: never;
-            path: {
-                room_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ChatHistoryOut"];
                 };
             };
             /** @description Validation Error */

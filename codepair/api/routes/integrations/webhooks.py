@@ -18,7 +18,7 @@ from codepair.api.schemas.integrations import (
 from codepair.db.models.integrations import WebhookEndpoint
 from codepair.domain.integrations import webhooks
 from codepair.domain.operations import audit
-from codepair.ratelimit import RateLimiter
+from codepair.domain.ratelimit import RateLimiter
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 # Test events per endpoint: enough to try a receiver, too few to flood one.

@@ -31,11 +31,11 @@ from codepair.domain.errors import (
 from codepair.domain.interviews import rooms
 from codepair.domain.interviews.access import authenticate
 from codepair.domain.interviews.run_views import RunsRead, one_run, runs_page
+from codepair.domain.interviews.runs import RoomRuns, new_run, run_event
 from codepair.domain.questions import runs as question_runs
 from codepair.hub.hub import code_language
 from codepair.hub.store import UpdateLog
 from codepair.runner import Executor
-from codepair.runner.rooms import RoomRuns, new_run, run_event
 from codepair.security.tokens import Principal
 
 router = APIRouter(tags=["runs"])

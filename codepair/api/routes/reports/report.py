@@ -16,12 +16,12 @@ from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, client_ip
 from codepair.domain.interviews import rooms
+from codepair.domain.ratelimit import RateLimiter
 from codepair.domain.reports import markdown as report_markdown
 from codepair.domain.reports import pdf as report_pdf
 from codepair.domain.reports import report
 from codepair.domain.reports.scorecards import optional_module
 from codepair.hub.store import UpdateLog
-from codepair.ratelimit import RateLimiter
 
 router = APIRouter(tags=["report"])
 

@@ -23,8 +23,8 @@ from codepair.api.schemas.reports import (
     WaitingRoom,
 )
 from codepair.domain.interviews import rooms
+from codepair.domain.ratelimit import RateLimiter
 from codepair.domain.reports import scorecards
-from codepair.ratelimit import RateLimiter
 from codepair.security.tokens import Principal
 
 router = APIRouter(tags=["scorecards"])

@@ -23,8 +23,8 @@ from codepair.config import Settings
 from codepair.db.engine import transaction
 from codepair.db.models.interviews import Run
 from codepair.domain.errors import RateLimited
+from codepair.domain.ratelimit import RateLimiter
 from codepair.domain.record.timeline import add_event
-from codepair.ratelimit import RateLimiter
 from codepair.runner.executor import (
     PENDING_STATUSES,
     Busy,

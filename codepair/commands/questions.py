@@ -30,9 +30,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int | None:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from codepair.commands import question_files
     from codepair.db.engine import create_engine, session_factory, transaction
     from codepair.db.migrate import upgrade
-    from codepair.domain.questions import files as question_files
 
     if settings.is_sqlite:
         await asyncio.to_thread(upgrade, settings)

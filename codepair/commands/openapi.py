@@ -1,4 +1,4 @@
-"""The app's OpenAPI schema as JSON, without a server: ``python -m codepair.api.openapi FILE``.
+"""The app's OpenAPI schema as JSON, without a server: ``python -m codepair.commands.openapi FILE``.
 
 ``make api-types`` writes it to ``web/src/api/openapi.json`` and turns it into the web
 client's TypeScript types (``web/src/api/schema.d.ts``, by openapi-typescript); ``make lint``
@@ -33,7 +33,7 @@ def render() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m codepair.api.openapi FILE", file=sys.stderr)
+        print("usage: python -m codepair.commands.openapi FILE", file=sys.stderr)
         return 2
     Path(args[0]).write_text(render())
     return 0

@@ -24,7 +24,7 @@ from codepair.api.schemas.questions import QuestionIn
 from codepair.db.models.questions import Question
 from codepair.domain.questions import bank as questions
 
-STARTER_DIR = Path(__file__).resolve().parent / "starter"
+STARTER_DIR = Path(questions.__file__).resolve().parent / "starter"
 #: The order of keys in a file: what a reviewer reads first comes first.
 FIELD_ORDER = (
     "slug", "title", "difficulty", "tags", "prompt", "starters", "tests", "solution_language",
