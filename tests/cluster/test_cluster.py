@@ -119,6 +119,15 @@ async def test_clients_on_two_peers_share_text_cursors_chat_and_signaling(
         assert (await ea.next("chat.message"))["message"]["text"] == "hello across"
         await negotiate_data_channel(ea, eb, peer_a, peer_b)
 
+    # The chat history is a REST read: the core answers it (the proxy sends /api there).
+    for actor in (lead, cand):
+        history = httpx.get(
+            f"{cluster.core.url}/api/rooms/{room['id']}/messages",
+            headers={"Authorization": f"Bearer {actor.token}"},
+        )
+        assert history.status_code == 200, history.text
+        assert [m["text"] for m in history.json()["items"]] == ["hello across"]
+
 
 async def know_each_other(ea: EventsClient, eb: EventsClient) -> tuple[str, str]:
     """Both welcomes; each side sees the other (in its welcome, or just after)."""
