@@ -15,7 +15,7 @@ from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
-from codepair.api.routes import health
+from codepair.api.routes import health, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
 from codepair.api.routes.accounts import auth, me, users
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(audit_routes.router)
         app.include_router(scorecard_routes.router)
         app.include_router(record_routes.router)
+        app.include_router(projects.router)
         app.include_router(report_routes.router)
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)

@@ -113,6 +113,35 @@ const ops = {
     c.ydoc.transact(() => { for (const el of elements) map.set(el.id, el) })
     return {}
   },
+  // A project's files (the `files` Y.Map of Y.Text beside the entry file `code`).
+  async setFiles ({ client, files, entry }) {
+    const c = get(client)
+    const map = c.ydoc.getMap('files')
+    c.ydoc.transact(() => {
+      if (entry !== undefined) c.ydoc.getMap('meta').set('entry', entry)
+      for (const [path, text] of Object.entries(files)) {
+        if (text === null) { map.delete(path); continue }
+        const ytext = new Y.Text()
+        ytext.insert(0, text)
+        map.set(path, ytext)
+      }
+    })
+    return {}
+  },
+  async editFile ({ client, path, index, text }) {
+    get(client).ydoc.getMap('files').get(path).insert(index, text)
+    return {}
+  },
+  async files ({ client }) {
+    const c = get(client)
+    return { files: Object.fromEntries([...c.ydoc.getMap('files').entries()].map(([k, v]) => [k, v.toString()])) }
+  },
+  async waitFiles ({ client, files, timeout = 10000 }) {
+    const map = get(client).ydoc.getMap('files')
+    const same = () => Object.entries(files).every(([k, v]) => map.has(k) && map.get(k).toString() === v)
+    const ok = await waitFor(same, timeout)
+    return { ok }
+  },
   async elements ({ client }) {
     return { elements: get(client).ydoc.getMap('elements').toJSON() }
   },

@@ -34,6 +34,7 @@ from codepair.db.models.interviews import Room, Run
 from codepair.db.models.record import RoomEvent, YKeyframe, YUpdate
 from codepair.domain.errors import NotFound, Unprocessable
 from codepair.domain.interviews import rooms
+from codepair.domain.projects.tree import read_tree
 from codepair.domain.record import history, timeline
 
 router = APIRouter(tags=["record"])
@@ -115,6 +116,8 @@ async def document_at(
     )
     if doc == "code":
         out.language = history.code_language(ydoc) or room.language
+        tree = read_tree(ydoc, out.language)
+        out.entry, out.files = tree.entry, tree.files
     elif doc == "board":
         out.elements = _board_elements(ydoc)
     return out

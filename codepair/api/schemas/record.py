@@ -36,6 +36,9 @@ class HistoryOut(BaseModel):
     doc: str
     text: str
     language: str | None = None
+    # The code document's project: the entry file's path and every file's text, entry included.
+    entry: str | None = None
+    files: dict[str, str] | None = None
     elements: list[dict[str, Any]] | None = None  # the board's, when the board module exists
 
 

@@ -848,6 +848,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rooms/{room_id}/files.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Files Zip
+         * @description Every file of the room's project under one folder named after the room.
+         */
+        get: operations["files_zip_api_rooms__room_id__files_zip_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rooms/{room_id}/report": {
         parameters: {
             query?: never;
@@ -1399,6 +1419,12 @@ export interface components {
             text: string;
             /** Language */
             language?: string | null;
+            /** Entry */
+            entry?: string | null;
+            /** Files */
+            files?: {
+                [key: string]: string;
+            } | null;
             /** Elements */
             elements?: {
                 [key: string]: unknown;
@@ -4271,6 +4297,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReplayOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    files_zip_api_rooms__room_id__files_zip_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree as a zip */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
                 };
             };
             /** @description Validation Error */
