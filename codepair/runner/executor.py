@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import Any, Literal
@@ -33,11 +33,23 @@ OutputListener = Callable[[str, str], None]
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
-    """One program to run: source text in one language, with standard input."""
+    """One program to run: source text in one language, with standard input.
+
+    A project run (docs/projects.md) also names the entry file's path in the tree (``code`` is
+    its text), carries the tree's other files (path -> text), and may give a command line that
+    runs instead of the language's usual way to build and run the entry file.
+    """
 
     language: str
     code: str
     stdin: str = ""
+    entry: str | None = None
+    files: Mapping[str, str] = field(default_factory=dict)
+    command: str | None = None
+
+    @property
+    def is_project(self) -> bool:
+        return self.entry is not None or bool(self.files) or self.command is not None
 
 
 @dataclass(slots=True)

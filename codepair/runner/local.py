@@ -15,7 +15,7 @@ import shutil
 import signal as signals
 import tempfile
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import structlog
 
@@ -218,6 +218,8 @@ class LocalExecutor(Executor):
         on_output: OutputListener | None,
         dirs: list[str],
     ) -> RunResult:
+        if request.is_project:
+            return await self._run_project(spec, request, slot, on_output, dirs)
         s = self.settings
         source = spec.source_name(request.code)
         code = request.code.encode()
@@ -275,6 +277,68 @@ class LocalExecutor(Executor):
         result = classify(outcome, limits, memory_limit_mb=s.runner_memory_limit_mb)
         result.compile_output = compile_output
         return result
+
+    async def _run_project(
+        self,
+        spec: LanguageSpec,
+        request: RunRequest,
+        slot: int,
+        on_output: OutputListener | None,
+        dirs: list[str],
+    ) -> RunResult:
+        """A run of a whole tree (docs/projects.md): every file is written into one directory,
+        bound read-write at ``/build``, where the build and the program (or the command line)
+        run. Compiled languages build every source file of the tree that their compiler needs."""
+        s = self.settings
+        entry = request.entry or spec.source_name(request.code)
+        tree = {**request.files, entry: request.code}
+        project = self._new_dir(slot, dirs)
+        await asyncio.to_thread(write_tree, Path(project), tree, self._owner(slot))
+        paths = {BUILD: project, **({} if self.sandbox.sandboxed else _host_mounts(spec))}
+        mounts = dict(spec.mounts)
+
+        def job(argv: list[str], stdin: bytes = b"") -> Job:
+            made = Job(argv=argv, cwd=BUILD, rw_mounts={project: BUILD}, ro_mounts=mounts,
+                       env=spec.env, stdin=stdin)
+            return made if self.sandbox.sandboxed else _localize(made, paths)
+
+        if request.command is not None:
+            # A command line may build as well as run: it gets the build's limits.
+            limits = self._compile_limits(spec)
+            outcome = await self.sandbox.execute(
+                job(["bash", "-c", request.command], request.stdin.encode()),
+                slot=slot, limits=limits, on_output=on_output,
+            )
+            return classify(outcome, limits, memory_limit_mb=s.runner_compile_memory_limit_mb)
+        compile_output = ""
+        if spec.compiled:
+            argv = project_argv(spec, spec.compile, project_sources(spec, entry, tree),
+                                entry, s.runner_compile_memory_limit_mb)
+            argv += _PROJECT_COMPILE_FLAGS.get(spec.id, ())
+            outcome = await self.sandbox.execute(
+                job(argv), slot=slot, limits=self._compile_limits(spec)
+            )
+            compile_output = _text(outcome.stdout + outcome.stderr)
+            failed = compile_failure(outcome, s.runner_compile_time_limit_seconds)
+            if failed is not None:
+                return RunResult(
+                    status="compile_error", compile_output=compile_output,
+                    exit_code=outcome.exit_code, signal=outcome.signal, cpu_ms=outcome.cpu_ms,
+                    wall_ms=outcome.wall_ms, memory_kb=outcome.memory_kb,
+                    truncated=outcome.truncated, message=failed,
+                )
+        argv = project_argv(spec, spec.run, [entry], entry, s.runner_memory_limit_mb)
+        limits = self._run_limits(spec)
+        outcome = await self.sandbox.execute(
+            job(argv, request.stdin.encode()), slot=slot, limits=limits, on_output=on_output
+        )
+        result = classify(outcome, limits, memory_limit_mb=s.runner_memory_limit_mb)
+        result.compile_output = compile_output
+        return result
+
+    def _owner(self, slot: int) -> int | None:
+        """Who owns a project's files: the sandbox's uid when we can give them away."""
+        return self.sandbox.uid_for(slot) if os.geteuid() == 0 else None
 
     def _run_limits(self, spec: LanguageSpec) -> Limits:
         s = self.settings
@@ -380,6 +444,76 @@ def _signal_name(number: int) -> str:
 
 
 # --- running without a sandbox (only when the operator allows it) ----------------------
+
+
+#: Languages whose compiler is given every source file of a project, not its entry alone (the
+#: others find what the entry imports by themselves: Python, Node, esbuild, rustc's ``mod``).
+#: Go's are the files beside the entry's package main (GO111MODULE=off, no subpackages).
+_PROJECT_SOURCES = {
+    "c": (".c",),
+    "cpp": (".cpp", ".cc", ".cxx"),
+    "java": (".java",),
+    "go": (".go",),
+}
+
+
+#: What a project's build adds to the language's compile line: esbuild compiles one file
+#: unless told to follow the entry's imports.
+_PROJECT_COMPILE_FLAGS = {"typescript": ("--bundle",)}
+
+
+def project_sources(spec: LanguageSpec, entry: str, tree: dict[str, str]) -> list[str]:
+    """The files a project's build compiles: the entry first, then the others in path order."""
+    suffixes = _PROJECT_SOURCES.get(spec.id)
+    if suffixes is None:
+        return [entry]
+    folder = entry.rpartition("/")[0]
+
+    def compiled(path: str) -> bool:
+        if path == entry or not path.endswith(suffixes):
+            return False
+        if spec.id == "go":
+            return not path.endswith("_test.go") and path.rpartition("/")[0] == folder
+        return True
+
+    return [entry, *(path for path in sorted(tree) if compiled(path))]
+
+
+def project_argv(
+    spec: LanguageSpec, argv: tuple[str, ...], sources: list[str], entry: str, memory_mb: int
+) -> list[str]:
+    """``argv`` for a project: the language's own source name (or ``{source}``) stands for
+    ``sources``; ``{stem}`` is the entry's class or file name without its folder."""
+    stem = PurePosixPath(entry).stem
+    values = {"stem": stem, "memory_mb": str(memory_mb), "build": BUILD}
+    out: list[str] = []
+    for arg in argv:
+        if arg in (spec.source, "{source}"):
+            out.extend(sources)
+        else:
+            out.append(arg.replace("{source}", entry).format(**values))
+    return out
+
+
+def write_tree(root: Path, tree: dict[str, str], owner: int | None) -> None:
+    """Write a project's files under ``root`` (paths were checked where the tree came in;
+    anything that would land outside ``root`` is refused all the same)."""
+    base = root.resolve()
+    for path, text in tree.items():
+        target = (base / path).resolve()
+        if not target.is_relative_to(base) or target == base:
+            raise ValueError(f"a project path outside the project: {path!r}")
+        made = []
+        parent = target.parent
+        while not parent.exists():
+            made.append(parent)
+            parent = parent.parent
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", errors="surrogatepass")
+        if owner is not None:
+            for folder in made:
+                os.chown(folder, owner, owner)
+            os.chown(target, owner, owner)
 
 
 def _host_mounts(spec: LanguageSpec) -> dict[str, str]:

@@ -82,6 +82,11 @@ class RemoteExecutor(Executor):
         entry = self._languages.get(request.language)
         if entry is None:
             return RunResult.internal_error(f"Language {request.language!r} is not available")
+        if request.is_project:
+            return RunResult.internal_error(
+                f"The {self.engine} runner runs one file at a time: runs of a project with "
+                "several files or a command line need this server's own sandbox"
+            )
         try:
             result = await self._submit(request, entry[1])
         except httpx.HTTPStatusError as exc:

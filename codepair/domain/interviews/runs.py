@@ -112,9 +112,13 @@ class RoomRuns:
         run: Run,
         ticket: Ticket,
         execute: Callable[[], Coroutine[Any, Any, None]] | None = None,
+        *,
+        project: RunRequest | None = None,
     ) -> asyncio.Task[None]:
         """Store ``run`` as queued and execute it in the background (``execute``, when given,
-        instead of one plain run: a question's tests, codepair/domain/questions/runs.py)."""
+        instead of one plain run: a question's tests, codepair/domain/questions/runs.py).
+        ``project`` is the request of a run of the room's whole tree (its entry is ``run``'s
+        code)."""
         try:
             async with transaction(self.db) as db:
                 db.add(run)
@@ -127,7 +131,7 @@ class RoomRuns:
         except BaseException:
             ticket.release()
             raise
-        request = RunRequest(language=run.language, code=run.code, stdin=run.stdin)
+        request = project or RunRequest(language=run.language, code=run.code, stdin=run.stdin)
         work = execute() if execute is not None else self._execute(
             run.id, run.room_id, request, ticket
         )

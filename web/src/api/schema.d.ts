@@ -2113,6 +2113,8 @@ export interface components {
              * @default false
              */
             tests: boolean;
+            /** Command */
+            command?: string | null;
         };
         /** RunList */
         RunList: {

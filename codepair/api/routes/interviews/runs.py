@@ -11,7 +11,7 @@ import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from pycrdt import Text
+from pycrdt import Doc, Map, Text
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,10 +32,12 @@ from codepair.domain.interviews import rooms
 from codepair.domain.interviews.access import authenticate
 from codepair.domain.interviews.run_views import RunsRead, one_run, runs_page
 from codepair.domain.interviews.runs import RoomRuns, new_run, run_event
+from codepair.domain.projects.tree import TreeCaps, read_tree
 from codepair.domain.questions import runs as question_runs
 from codepair.hub.hub import code_language
 from codepair.hub.store import UpdateLog
 from codepair.runner import Executor
+from codepair.runner.executor import RunRequest
 from codepair.security.tokens import Principal
 
 router = APIRouter(tags=["runs"])
@@ -49,6 +51,9 @@ class RunIn(BaseModel):
     stdin: str = ""
     # Run against the presented question's tests (codepair/domain/questions/runs.py).
     tests: bool = False
+    # A command line run in the project's folder instead of the language's usual way to build
+    # and run the entry file (default: the room's ``meta.run``; docs/projects.md).
+    command: Annotated[str | None, Field(min_length=1, max_length=1000)] = None
 
 
 class RunAuthor(BaseModel):
@@ -184,6 +189,7 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         notice = str(getattr(service.executor, "notice", ""))
         raise Unprocessable(notice or f"Language {language!r} is not available on this server")
     # Without a hub here (a core-only process) the log is at most a group commit behind.
+    project = None if tested else project_request(code_doc, body, language)
     code = body.code if body.code is not None else str(code_doc.get("code", type=Text))
     for name, text in (("code", code), ("stdin", body.stdin)):
         if len(text.encode()) > settings.max_code_bytes:
@@ -199,13 +205,33 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         stdin=body.stdin,
     )
     execute = question_runs.tests_execution(app, run, tested, ticket) if tested else None
-    task = await service.start(run, ticket, execute)
+    task = await service.start(run, ticket, execute, project=project)
     # The run goes on if the client leaves (shield); past the wait it is polled instead.
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(task), timeout=settings.runner_wait_seconds)
     stored = await service.get(room_id, run.id)
     assert stored is not None
     return (await runs_out(app.state.db, [stored], candidate=principal.is_candidate))[0]
+
+
+def project_request(code_doc: Doc[Any], body: RunIn, language: str) -> RunRequest | None:
+    """The request of a run of the room's whole tree, or None for a plain one-file run (the
+    tree holds the entry file alone and no command line is given).
+
+    ``code`` in the body runs that text as the entry file, beside the tree's other files."""
+    tree = read_tree(code_doc, language)
+    meta_run = code_doc.get("meta", type=Map).get("run")
+    command = body.command or (meta_run if isinstance(meta_run, str) and meta_run else None)
+    others = {path: text for path, text in tree.files.items() if path != tree.entry}
+    if not others and command is None:
+        return None
+    if tree.size > TreeCaps().max_tree_bytes:
+        raise PayloadTooLarge(f"The project is over {TreeCaps().max_tree_bytes} bytes")
+    entry_text = body.code if body.code is not None else tree.files[tree.entry]
+    return RunRequest(
+        language=language, code=entry_text, stdin=body.stdin, entry=tree.entry,
+        files=others, command=command[:1000] if command is not None else None,
+    )
 
 
 @router.get("/api/rooms/{room_id}/runs")
