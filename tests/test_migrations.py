@@ -109,12 +109,16 @@ def test_first_wave_database_upgrades_with_its_data(settings: Settings) -> None:
     assert counts == {t: 1 for t, _ in FIRST_WAVE_ROWS}
     # The old snapshot is where history starts now: it became the first keyframe.
     assert keyframes == [("r1", "code", 1)]
-    assert heads == ["0010"]
+    assert heads == ["0011"]
 
 
 def schema_drift(conn: sa.Connection) -> list[object]:
     """What the models declare and the migrated database lacks (or has besides)."""
     return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+
+def columns_of(conn: sa.Connection, table: str) -> set[str]:
+    return {str(col["name"]) for col in sa.inspect(conn).get_columns(table)}
 
 
 def indexes_of(conn: sa.Connection, table: str) -> set[str]:
@@ -127,6 +131,11 @@ def test_migrations_build_what_the_models_declare(settings: Settings) -> None:
     upgrade(settings)
     assert run_sync(settings, schema_drift) == []
     assert "ix_rooms_ended_at" in run_sync(settings, lambda c: indexes_of(c, "rooms"))
+    # 0011: project questions' columns come and go on both question tables.
+    project = {"files", "hidden_files", "entry", "run_command", "test_command"}
+    command.downgrade(alembic_config(settings), "0010")
+    for table in ("questions", "room_questions"):
+        assert not project & run_sync(settings, lambda c, t=table: columns_of(c, t))
     command.downgrade(alembic_config(settings), "0009")
     assert "ix_rooms_ended_at" not in run_sync(settings, lambda c: indexes_of(c, "rooms"))
     upgrade(settings)

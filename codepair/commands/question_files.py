@@ -30,6 +30,8 @@ FIELD_ORDER = (
     "slug", "title", "difficulty", "tags", "prompt", "starters", "tests", "solution_language",
     "solution", "guidance", "rubric",
 )
+#: A project question's fields, written only when set (a one-file question's file is as before).
+PROJECT_FIELDS = ("entry", "files", "hidden_files", "run_command", "test_command")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
@@ -60,6 +62,9 @@ def to_file(question: Question) -> str:
         {k: t[k] for k in ("name", "stdin", "expected_stdout", "hidden", "compare") if k in t}
         for t in question.tests
     ]
+    for key in PROJECT_FIELDS:
+        if getattr(question, key):
+            data[key] = getattr(question, key)
     if question.archived_at is not None:
         data["archived"] = True
     text: str = yaml.dump(

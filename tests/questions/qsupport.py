@@ -28,7 +28,11 @@ SECRET_EXPECTED = SECRET_STDIN.upper()
 SECRET_SOLUTION = "SENTINEL-SOLUTION-4b81"
 SECRET_GUIDANCE = "SENTINEL-GUIDANCE-d15e"
 SECRET_RUBRIC = "SENTINEL-RUBRIC-a6c0"
-SENTINELS = (SECRET_STDIN, SECRET_EXPECTED, SECRET_SOLUTION, SECRET_GUIDANCE, SECRET_RUBRIC)
+SECRET_HIDDEN_FILE = "SENTINEL-HIDDEN-FILE-7d2e"
+SENTINELS = (
+    SECRET_STDIN, SECRET_EXPECTED, SECRET_SOLUTION, SECRET_GUIDANCE, SECRET_RUBRIC,
+    SECRET_HIDDEN_FILE,
+)
 
 ECHO_UPPER = "import sys\nprint(sys.stdin.read().strip().upper())\n"
 
@@ -54,6 +58,9 @@ def secret_question(**overrides: Any) -> dict[str, Any]:
         "solution_language": "python",
         "guidance": f"Look for {SECRET_GUIDANCE}.",
         "rubric": [{"criterion": "Correctness", "description": SECRET_RUBRIC}],
+        # A file only a project's tests run would get: its path and content never reach a
+        # candidate either.
+        "hidden_files": {f"hidden/{SECRET_HIDDEN_FILE}.py": f"# {SECRET_HIDDEN_FILE}\n"},
     }
     body.update(overrides)
     return body

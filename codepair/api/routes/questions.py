@@ -18,6 +18,7 @@ from codepair.api.notify import after_commit, notices
 from codepair.api.routes.interviews.runs import room_runs
 from codepair.api.schemas.questions import (
     AuthorOut,
+    CandidateProjectQuestionOut,
     CandidateQuestionOut,
     Difficulty,
     PresentIn,
@@ -65,6 +66,12 @@ def _limit_writes(request: Request, principal: Principal, kind: str = "question_
     if wait > 0:
         raise RateLimited("Too many changes; try again later", wait)
     limiter.hit(principal.identity)
+
+
+def candidate_question(view: dict[str, Any]) -> CandidateQuestionOut:
+    """A candidate's view in its model: a project question's carries its tree."""
+    model = CandidateProjectQuestionOut if "files" in view else CandidateQuestionOut
+    return model.model_validate(view)
 
 
 def question_out(q: Question, used: int, author_name: str | None) -> QuestionOut:
@@ -196,7 +203,7 @@ async def list_room_questions(
         shown = sorted((rq for rq in planned if rq.presented_at is not None),
                        key=lambda rq: rq.presented_at or datetime.min.replace(tzinfo=UTC))
         return RoomQuestionList(
-            items=[CandidateQuestionOut.model_validate(questions.candidate_view(rq))
+            items=[candidate_question(questions.candidate_view(rq))
                    for rq in shown]
         )
     return RoomQuestionList(items=[_room_question_out(rq) for rq in planned])

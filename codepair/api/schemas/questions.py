@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from codepair.api.schemas.common import LANGUAGES, Language, Strict
+from codepair.domain.projects.tree import TreeCaps, TreeError, check_files, check_path
 
 Difficulty = Literal["easy", "medium", "hard"]
 Compare = Literal["exact", "trailing_whitespace"]
@@ -45,6 +46,31 @@ Starters = Annotated[
 ]
 
 
+def _project_files(value: dict[str, str]) -> dict[str, str]:
+    try:
+        check_files(value, TreeCaps())
+    except TreeError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+def _entry_path(value: str) -> str:
+    if value:
+        try:
+            check_path(value)
+        except TreeError as exc:
+            raise ValueError(str(exc)) from exc
+    return value
+
+
+#: A project's files, path -> content (docs/projects.md: the path rules and caps).
+ProjectFiles = Annotated[
+    dict[str, str], Field(max_length=TreeCaps().max_files), AfterValidator(_project_files)
+]
+EntryPath = Annotated[str, Field(max_length=255), AfterValidator(_entry_path)]
+Command = Annotated[str, Field(max_length=1000)]
+
+
 class TestCase(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     stdin: TestText = ""
@@ -71,6 +97,13 @@ class QuestionIn(Strict):
     solution_language: Language = "python"
     guidance: Markdown = ""
     rubric: Annotated[list[Criterion], Field(max_length=20)] = []
+    # A project question: the starter tree, files only a tests run gets, the entry file, and
+    # the command lines that run and test the project (the tests write JUnit XML).
+    files: ProjectFiles = {}
+    hidden_files: ProjectFiles = {}
+    entry: EntryPath = ""
+    run_command: Command = ""
+    test_command: Command = ""
 
 
 class QuestionPatch(Strict):
@@ -84,6 +117,11 @@ class QuestionPatch(Strict):
     solution_language: Language | None = None
     guidance: Markdown | None = None
     rubric: Annotated[list[Criterion], Field(max_length=20)] | None = None
+    files: ProjectFiles | None = None
+    hidden_files: ProjectFiles | None = None
+    entry: EntryPath | None = None
+    run_command: Command | None = None
+    test_command: Command | None = None
     archived: bool | None = None
 
 
@@ -105,6 +143,11 @@ class QuestionOut(BaseModel):
     solution_language: str
     guidance: str
     rubric: list[Criterion]
+    files: dict[str, str] = {}
+    hidden_files: dict[str, str] = {}
+    entry: str = ""
+    run_command: str = ""
+    test_command: str = ""
     author: AuthorOut | None
     created_at: datetime
     updated_at: datetime
@@ -148,6 +191,14 @@ class CandidateQuestionOut(BaseModel):
     tests: list[VisibleTest]
 
 
+class CandidateProjectQuestionOut(CandidateQuestionOut):
+    """A presented project question as a candidate sees it: also its starter tree and entry
+    file (never its hidden files or commands)."""
+
+    files: dict[str, str]
+    entry: str
+
+
 class RoomQuestionOut(BaseModel):
     id: str
     question_id: str | None
@@ -162,12 +213,17 @@ class RoomQuestionOut(BaseModel):
     solution_language: str
     guidance: str
     rubric: list[Criterion]
+    files: dict[str, str] = {}
+    hidden_files: dict[str, str] = {}
+    entry: str = ""
+    run_command: str = ""
+    test_command: str = ""
     created_at: datetime
     presented_at: datetime | None
 
 
 class RoomQuestionList(BaseModel):
-    items: list[RoomQuestionOut | CandidateQuestionOut]
+    items: list[RoomQuestionOut | CandidateProjectQuestionOut | CandidateQuestionOut]
 
 
 class PresentOut(BaseModel):

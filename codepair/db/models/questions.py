@@ -34,6 +34,14 @@ class Question(Base):
     solution_language: Mapped[str] = mapped_column(String(32), default="python")
     guidance: Mapped[str] = mapped_column(Text, default="")
     rubric: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # A project question (docs/projects.md): the starter tree the candidate sees, the files a
+    # tests run adds beside it (never shown to a candidate), the entry file, and the command
+    # lines that run and test the project (the tests write JUnit XML).
+    files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    hidden_files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    entry: Mapped[str] = mapped_column(String(255), default="")
+    run_command: Mapped[str] = mapped_column(String(1000), default="")
+    test_command: Mapped[str] = mapped_column(String(1000), default="")
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
     )
@@ -63,6 +71,14 @@ class RoomQuestion(Base):
     solution_language: Mapped[str] = mapped_column(String(32), default="python")
     guidance: Mapped[str] = mapped_column(Text, default="")
     rubric: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # A project question (docs/projects.md): the starter tree the candidate sees, the files a
+    # tests run adds beside it (never shown to a candidate), the entry file, and the command
+    # lines that run and test the project (the tests write JUnit XML).
+    files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    hidden_files: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    entry: Mapped[str] = mapped_column(String(255), default="")
+    run_command: Mapped[str] = mapped_column(String(1000), default="")
+    test_command: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     presented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

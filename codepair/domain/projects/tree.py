@@ -97,25 +97,28 @@ class Tree:
     def check(self, caps: TreeCaps) -> Tree:
         """The tree when every path is valid and it is within ``caps``; else :class:`TreeError`."""
         check_path(self.entry)
-        if len(self.files) > caps.max_files:
-            raise TreeError(f"a project holds at most {caps.max_files} files")
-        total = 0
-        for path, text in self.files.items():
-            check_path(path)
-            size = len(text.encode("utf-8", "surrogatepass"))
-            if size > caps.max_file_bytes:
-                raise TreeError(f"{path}: a file holds at most {caps.max_file_bytes} bytes")
-            total += size
-        if total > caps.max_tree_bytes:
-            raise TreeError(f"a project holds at most {caps.max_tree_bytes} bytes in all")
-        folders = {path.rsplit("/", 1)[0] for path in self.files if "/" in path}
-        prefixes = {
-            "/".join(f.split("/")[: i + 1]) for f in folders for i in range(f.count("/") + 1)
-        }
-        clash = sorted(prefixes & self.files.keys())
-        if clash:
-            raise TreeError(f"{clash[0]} is both a file and a folder")
+        check_files(self.files, caps)
         return self
+
+
+def check_files(files: Mapping[str, str], caps: TreeCaps) -> None:
+    """:class:`TreeError` unless every path of ``files`` is valid and they fit ``caps``."""
+    if len(files) > caps.max_files:
+        raise TreeError(f"a project holds at most {caps.max_files} files")
+    total = 0
+    for path, text in files.items():
+        check_path(path)
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > caps.max_file_bytes:
+            raise TreeError(f"{path}: a file holds at most {caps.max_file_bytes} bytes")
+        total += size
+    if total > caps.max_tree_bytes:
+        raise TreeError(f"a project holds at most {caps.max_tree_bytes} bytes in all")
+    folders = {path.rsplit("/", 1)[0] for path in files if "/" in path}
+    prefixes = {"/".join(f.split("/")[: i + 1]) for f in folders for i in range(f.count("/") + 1)}
+    clash = sorted(prefixes & files.keys())
+    if clash:
+        raise TreeError(f"{clash[0]} is both a file and a folder")
 
 
 def read_tree(doc: Doc[Any], language: str | None = None) -> Tree:

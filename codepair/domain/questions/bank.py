@@ -25,6 +25,8 @@ QUESTION_NOT_FOUND = "Question not found"
 CONTENT_FIELDS = (
     "title", "prompt", "difficulty", "tags", "starters", "tests", "solution",
     "solution_language", "guidance", "rubric",
+    # A project question's (docs/projects.md); hidden_files never reach a candidate.
+    "files", "hidden_files", "entry", "run_command", "test_command",
 )
 MAX_ROOM_QUESTIONS = 20
 
@@ -113,7 +115,8 @@ async def create_question(
 ) -> Question:
     question = Question(
         id=new_id(), slug=slug, author_id=author.user_id if author is not None else None,
-        tags=[], starters={}, tests=[], rubric=[],
+        tags=[], starters={}, tests=[], rubric=[], files={}, hidden_files={}, entry="",
+        run_command="", test_command="",
     )
     _apply(question, content)
     question.tag_index = tag_index(question.tags)
@@ -266,8 +269,10 @@ def is_untouched(code: str, planned: list[RoomQuestion]) -> bool:
 
 
 def candidate_view(rq: RoomQuestion) -> dict[str, Any]:
-    """The only shape in which a question reaches a candidate (REST and events socket)."""
-    return {
+    """The only shape in which a question reaches a candidate (REST and events socket). A
+    project question adds its starter tree and entry; hidden files and the commands stay with
+    the interviewers (and a one-file question's shape is as it always was)."""
+    view = {
         "id": rq.id,
         "title": rq.title,
         "prompt": rq.prompt,
@@ -283,6 +288,10 @@ def candidate_view(rq: RoomQuestion) -> dict[str, Any]:
             if not t.get("hidden")
         ],
     }
+    if rq.files:
+        view["files"] = dict(rq.files)
+        view["entry"] = rq.entry or ""
+    return view
 
 
 def room_question_view(rq: RoomQuestion) -> dict[str, Any]:

@@ -1221,6 +1221,31 @@ export interface components {
             name: string;
         };
         /**
+         * CandidateProjectQuestionOut
+         * @description A presented project question as a candidate sees it: also its starter tree and entry
+         *     file (never its hidden files or commands).
+         */
+        CandidateProjectQuestionOut: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Prompt */
+            prompt: string;
+            /** Starters */
+            starters: {
+                [key: string]: string;
+            };
+            /** Tests */
+            tests: components["schemas"]["VisibleTest"][];
+            /** Files */
+            files: {
+                [key: string]: string;
+            };
+            /** Entry */
+            entry: string;
+        };
+        /**
          * CandidateQuestionOut
          * @description What a candidate may see of a presented question: never hidden tests' contents, the
          *     solution, the guidance or the rubric.
@@ -1665,6 +1690,35 @@ export interface components {
              * @default []
              */
             rubric: components["schemas"]["Criterion"][];
+            /**
+             * Files
+             * @default {}
+             */
+            files: {
+                [key: string]: string;
+            };
+            /**
+             * Hidden Files
+             * @default {}
+             */
+            hidden_files: {
+                [key: string]: string;
+            };
+            /**
+             * Entry
+             * @default
+             */
+            entry: string;
+            /**
+             * Run Command
+             * @default
+             */
+            run_command: string;
+            /**
+             * Test Command
+             * @default
+             */
+            test_command: string;
         };
         /** QuestionList */
         QuestionList: {
@@ -1704,6 +1758,35 @@ export interface components {
             guidance: string;
             /** Rubric */
             rubric: components["schemas"]["Criterion"][];
+            /**
+             * Files
+             * @default {}
+             */
+            files: {
+                [key: string]: string;
+            };
+            /**
+             * Hidden Files
+             * @default {}
+             */
+            hidden_files: {
+                [key: string]: string;
+            };
+            /**
+             * Entry
+             * @default
+             */
+            entry: string;
+            /**
+             * Run Command
+             * @default
+             */
+            run_command: string;
+            /**
+             * Test Command
+             * @default
+             */
+            test_command: string;
             author: components["schemas"]["AuthorOut"] | null;
             /**
              * Created At
@@ -1744,6 +1827,20 @@ export interface components {
             guidance?: string | null;
             /** Rubric */
             rubric?: components["schemas"]["Criterion"][] | null;
+            /** Files */
+            files?: {
+                [key: string]: string;
+            } | null;
+            /** Hidden Files */
+            hidden_files?: {
+                [key: string]: string;
+            } | null;
+            /** Entry */
+            entry?: string | null;
+            /** Run Command */
+            run_command?: string | null;
+            /** Test Command */
+            test_command?: string | null;
             /** Archived */
             archived?: boolean | null;
         };
@@ -2001,7 +2098,7 @@ export interface components {
         /** RoomQuestionList */
         RoomQuestionList: {
             /** Items */
-            items: (components["schemas"]["RoomQuestionOut"] | components["schemas"]["CandidateQuestionOut"])[];
+            items: (components["schemas"]["RoomQuestionOut"] | components["schemas"]["CandidateProjectQuestionOut"] | components["schemas"]["CandidateQuestionOut"])[];
         };
         /** RoomQuestionOut */
         RoomQuestionOut: {
@@ -2036,6 +2133,35 @@ export interface components {
             guidance: string;
             /** Rubric */
             rubric: components["schemas"]["Criterion"][];
+            /**
+             * Files
+             * @default {}
+             */
+            files: {
+                [key: string]: string;
+            };
+            /**
+             * Hidden Files
+             * @default {}
+             */
+            hidden_files: {
+                [key: string]: string;
+            };
+            /**
+             * Entry
+             * @default
+             */
+            entry: string;
+            /**
+             * Run Command
+             * @default
+             */
+            run_command: string;
+            /**
+             * Test Command
+             * @default
+             */
+            test_command: string;
             /**
              * Created At
              * Format: date-time

@@ -1,0 +1,73 @@
+"""Project questions in the bank and in a room: the starter tree, hidden files, the entry and
+the commands are kept and copied; a candidate sees the starter tree and nothing else of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.support.api import Actor, create_room, join
+from tests.support.server import Server
+
+PROJECT = {
+    "title": "Word count",
+    "prompt": "Make `count` pass its tests.",
+    "entry": "wc/cli.py",
+    "files": {"wc/__init__.py": "", "wc/cli.py": "def count(text):\n    return 0\n"},
+    "hidden_files": {"tests/test_hidden.py": "def test_secret(): assert True\n"},
+    "run_command": "python3 -m wc.cli",
+    "test_command": "python3 -m pytest -q --junitxml=$CODEPAIR_JUNIT_XML tests",
+}
+
+
+def call(server: Server, actor: Actor, method: str, path: str, **kw: Any) -> httpx.Response:
+    return httpx.request(method, f"{server.url}{path}", headers=actor.headers, timeout=10, **kw)
+
+
+def test_a_project_question_keeps_its_tree_and_hides_what_it_should(
+    server: Server, lead: Actor
+) -> None:
+    created = call(server, lead, "POST", "/api/questions", json=PROJECT)
+    assert created.status_code == 201, created.text
+    question = created.json()
+    for key in ("files", "hidden_files", "entry", "run_command", "test_command"):
+        assert question[key] == PROJECT[key], key
+
+    room = create_room(server, lead)
+    added = call(server, lead, "POST", f"/api/rooms/{room['id']}/questions",
+                 json={"question_id": question["id"]})
+    assert added.status_code == 201, added.text
+    rq = added.json()
+    assert rq["hidden_files"] == PROJECT["hidden_files"] and rq["entry"] == "wc/cli.py"
+    presented = call(server, lead, "POST", f"/api/rooms/{room['id']}/questions/{rq['id']}/present")
+    assert presented.status_code == 200, presented.text
+
+    candidate = join(server, room)
+    seen = call(server, candidate, "GET", f"/api/rooms/{room['id']}/questions").json()["items"]
+    assert len(seen) == 1
+    assert seen[0]["files"] == PROJECT["files"] and seen[0]["entry"] == "wc/cli.py"
+    for hidden in ("hidden_files", "run_command", "test_command", "solution", "guidance"):
+        assert hidden not in seen[0], hidden
+    assert "test_hidden" not in str(seen)
+
+
+def test_bad_project_trees_are_refused_with_the_rule_they_break(
+    server: Server, lead: Actor
+) -> None:
+    for files, why in (
+        ({"../escape.py": ""}, "'..'"),
+        ({"/abs.py": ""}, "relative"),
+        ({"a\x00b": ""}, "control"),
+        ({"x" * 300: ""}, "255 bytes"),
+        ({"big.txt": "x" * (1024 * 1024 + 1)}, "at most 1048576 bytes"),
+        ({"lib": "", "lib/x.py": ""}, "both a file and a folder"),
+    ):
+        for field in ("files", "hidden_files"):
+            answer = call(server, lead, "POST", "/api/questions",
+                          json={**PROJECT, field: files})
+            assert answer.status_code in (413, 422), (field, why, answer.text)
+            if answer.status_code == 422:
+                assert why in answer.text, (field, why, answer.text)
+    answer = call(server, lead, "POST", "/api/questions", json={**PROJECT, "entry": "../x.py"})
+    assert answer.status_code == 422 and "'..'" in answer.text
