@@ -37,6 +37,12 @@ const BLANK: QuestionContent = {
   solution_language: "python",
   guidance: "",
   rubric: [],
+  // A project question's tree and commands (docs/projects.md); not edited on this page yet.
+  files: {},
+  hidden_files: {},
+  entry: "",
+  run_command: "",
+  test_command: "",
 };
 
 export function QuestionBankPage() {
@@ -313,5 +319,9 @@ function QuestionEditor({ question, mayEdit, onClose }: { question: Question | n
 
 function pick(q: Question): QuestionContent {
   const { title, prompt, difficulty, tags, starters, tests, solution, solution_language, guidance, rubric } = q;
-  return { title, prompt, difficulty, tags, starters, tests, solution, solution_language, guidance, rubric };
+  const { files, hidden_files, entry, run_command, test_command } = q;
+  return {
+    title, prompt, difficulty, tags, starters, tests, solution, solution_language, guidance, rubric,
+    files, hidden_files, entry, run_command, test_command,
+  };
 }
