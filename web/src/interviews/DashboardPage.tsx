@@ -11,8 +11,8 @@ import { copyText } from "../lib/clipboard";
 import { prefetchRoomPage } from "../roomChunk";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
-import { scorecardStatusesQuery, type ScorecardStatus } from "../scorecards/api";
-import { ScorecardState, ScorecardWaiting } from "../scorecards/DashboardScorecards";
+import { scorecardStatusesQuery, type ScorecardStatus } from "../reports/api";
+import { ScorecardState, ScorecardWaiting } from "../reports/DashboardScorecards";
 import { useTitle } from "../lib/useTitle";
 
 const PAGE_SIZE = 10;

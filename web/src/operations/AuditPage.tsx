@@ -16,7 +16,7 @@ import {
   type AuditEvent,
   type AuditFilter,
   type Erasure,
-} from "../audit/api";
+} from "./api";
 import { Alert, Badge, Button, ConfirmDialog, EmptyState, ErrorState, Field, inputClass, Spinner } from "../components/ui";
 import { formatDateTime } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
