@@ -23,6 +23,7 @@ import {
 } from "./api";
 import { Markdown } from "./Markdown";
 import { TestResults } from "./TestResults";
+import { plural } from "../lib/plural";
 
 const PAGE_SIZE = 20;
 const EMPTY_FILTER: QuestionFilter = { q: "", tag: "", difficulty: "", archived: false, limit: PAGE_SIZE, offset: 0 };
@@ -91,7 +92,7 @@ export function QuestionBankPage() {
                 <Badge kind={q.difficulty === "hard" ? "ended" : q.difficulty === "easy" ? "live" : "scheduled"}>{q.difficulty}</Badge>
                 <span className="truncate text-xs text-slate-500">{q.tags.join(", ")}</span>
                 <span className="ml-auto shrink-0 text-xs text-slate-400">
-                  {q.tests.length} tests · used in {q.used} {q.used === 1 ? "room" : "rooms"}
+                  {plural(q.tests.length, "test")} · used in {plural(q.used, "room")}
                 </span>
               </button>
             </li>

@@ -25,6 +25,7 @@ import {
 } from "./api";
 import { Markdown } from "./Markdown";
 import { TestResults } from "./TestResults";
+import { plural } from "../lib/plural";
 
 interface Props {
   roomId: string;
@@ -182,7 +183,7 @@ function Presented({ roomId, question, liveRuns, language, enabled }: { roomId: 
               </li>
             ))}
           </ul>
-          {hiddenCount > 0 && <p className="mt-1 text-[11px] text-slate-500">{hiddenCount} hidden tests as well.</p>}
+          {hiddenCount > 0 && <p className="mt-1 text-[11px] text-slate-500">{plural(hiddenCount, "hidden test")} as well.</p>}
         </div>
       )}
       <div className="flex items-center gap-2">
