@@ -82,7 +82,9 @@ export function QuestionBankPage() {
       ) : list.error ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : total === 0 ? (
-        <EmptyState title="No questions here">Create one, or import a folder with `codepair questions import DIR`.</EmptyState>
+        <EmptyState title="No questions here">
+          Create one, or import a folder with <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">codepair questions import DIR</code>.
+        </EmptyState>
       ) : (
         <ul className="divide-y divide-slate-200 rounded-lg bg-white shadow-xs ring-1 ring-slate-200" data-testid="question-list">
           {list.data?.items.map((q) => (

@@ -60,7 +60,13 @@ export function QuestionsPanel({ roomId, interviewer, presented, liveRuns, langu
         <Presented roomId={roomId} question={current} liveRuns={liveRuns} language={language} enabled={runsEnabled && !ended} />
       ) : (
         <p className="py-6 text-center text-slate-500" data-testid="no-question">
-          {interviewer ? "Add a question to the plan and present it." : "Your interviewer has not shown a question yet."}
+          {!interviewer
+            ? "Your interviewer has not shown a question yet."
+            : ended
+              ? "No question was presented in this interview."
+              : items.length > 0
+                ? "Present a question from the plan when you are ready."
+                : "Add a question to the plan and present it."}
         </p>
       )}
     </div>
