@@ -92,8 +92,8 @@ def test_present_run_tests_and_no_hidden_detail_reaches_the_candidate(
     expect(panel.locator("img")).to_have_count(0)
     expect(panel.get_by_text("hello", exact=True).first).to_be_visible()  # a visible test
     # The interviewer's copy knows the hidden test; the candidate's does not even count it.
-    expect(interviewer.get_by_text("1 hidden tests as well.")).to_be_visible()
-    expect(panel.get_by_text("hidden tests as well")).to_have_count(0)
+    expect(interviewer.get_by_text("1 hidden test as well.")).to_be_visible()
+    expect(panel.get_by_text(re.compile("hidden tests? as well"))).to_have_count(0)
     wait_for(lambda: "read a line, print it upper-cased" in editor_text(cand), "the starter code")
     screenshot(cand, "questions-candidate-presented")
 

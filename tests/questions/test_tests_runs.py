@@ -114,6 +114,22 @@ def test_wrong_output_and_comparison_modes(run_server: Server) -> None:
     assert run["status"] == "runtime_error"
 
 
+def test_the_timeline_gives_a_tests_run_its_pass_count(run_server: Server) -> None:
+    lead = bootstrap_lead(run_server)
+    q = create_question(run_server, lead)
+    room = create_room(run_server, lead)
+    present(run_server, lead, room["id"], q)
+    tested = run_tests(run_server, lead, room["id"], code="print('nope')").json()
+    with api(run_server) as c:
+        plain = c.post(f"/api/rooms/{room['id']}/runs", headers=lead.headers,
+                       json={"code": "print(1)"}).json()
+        events = c.get(f"/api/rooms/{room['id']}/timeline", headers=lead.headers).json()
+    runs = {e["run_id"]: e for e in events["events"] if e["type"] == "run"}
+    assert (runs[tested["id"]]["passed"], runs[tested["id"]]["total"]) == (0, 3)
+    assert runs[tested["id"]]["status"] == "ok"  # the program ran; its answers were wrong
+    assert "total" not in runs[plain["id"]] and "passed" not in runs[plain["id"]]
+
+
 def test_compiled_language_compiles_once(run_server: Server) -> None:
     lead = bootstrap_lead(run_server)
     q = create_question(run_server, lead)

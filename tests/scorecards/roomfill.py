@@ -83,8 +83,10 @@ def board_doc() -> Doc[Any]:
     return doc
 
 
-async def activity(server: Server, room_id: str, token: str, message: dict[str, Any]) -> None:
+async def activity(server: Server, room_id: str, token: str, *messages: dict[str, Any]) -> None:
+    """Send activity signals on one events socket (a return is timed from its leaving)."""
     async with events(server, room_id, token) as ev:
         await ev.next("welcome")
-        await ev.send({"type": "activity", **message})
+        for message in messages:
+            await ev.send({"type": "activity", **message})
         await asyncio.sleep(0.3)

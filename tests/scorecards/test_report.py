@@ -68,6 +68,8 @@ async def interview(server: Server, shared_lead: Actor) -> Interview:
     await chat(server, room["id"], candidate.token, ["Should I handle negative numbers?"])
     await chat(server, room["id"], owner.token, ["Good question: assume n >= 0."])
     await activity(server, room["id"], candidate.token, {"kind": "paste", "chars": 120})
+    await activity(server, room["id"], candidate.token, {"kind": "focus_lost"},
+                   {"kind": "focus_returned"})
     await write_doc(server, room["id"], owner.token, "board", board_doc())
     with client(server) as c:
         r = c.post(f"/api/rooms/{room['id']}/runs", headers=candidate.headers, json={})
@@ -171,6 +173,7 @@ def test_json_holds_what_the_room_holds(interview: Interview) -> None:
         assert timeline["counts"].get("paste") == 1
         moments = {m["type"]: m for m in timeline["moments"]}
         assert moments["paste"]["detail"] == {"chars": 120}
+        assert moments["focus_returned"]["detail"]["away_seconds"] >= 0  # "came back after"
         assert moments["question"]["detail"]["title"] == "Fibonacci"
         assert moments["run"]["replay"].startswith(
             f"{interview.server.url}/rooms/{interview.room['id']}/replay?t="
@@ -205,6 +208,7 @@ def test_markdown(interview: Interview) -> None:
     assert "**recursion**" in md
     assert "\n#### Strengths\n" in md  # a notes heading sits below the report's own
     assert OWNER_SUMMARY in md and "Strong yes" in md
+    assert "Came back (Rita Report): after 0 s away" in md  # the timeline says how long
     assert "1 of 2 submitted" in md
 
 

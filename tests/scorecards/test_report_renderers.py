@@ -132,3 +132,67 @@ def test_a_summary_is_text_on_its_own_lines_in_markdown() -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in pdf_html and "<b>bold" not in pdf_html
     link = "<a href='http://codepair.example/rooms/r1/replay?t=2026-12-01T12:03:00Z'>at 12:03</a>"
     assert link in pdf_html
+
+
+def _with_question(prompt: str) -> dict[str, Any]:
+    report = _report("Ada")
+    report["questions"] = [
+        {"title": "Reverse words", "difficulty": "easy", "tags": [], "prompt": prompt,
+         "last_test_run": None}
+    ]
+    return report
+
+
+def test_the_pdf_renders_a_prompt_as_markdown_without_its_html() -> None:
+    prompt = (
+        "Reverse the **words** of a line.\n\n- keep `spaces`\n- one line\n\n"
+        "<script>alert(1)</script> <img src='http://127.0.0.1:9/x'>\n\n"
+        "![leak](http://127.0.0.1:9/y.png) [docs](https://example.com) [bad](javascript:alert(1))"
+    )
+    html = to_html(_with_question(prompt))
+    assert "<strong>words</strong>" in html and "<li>keep <code>spaces</code></li>" in html
+    assert "<pre>Reverse" not in html  # not a code box of raw Markdown
+    # What the author typed as HTML is text; no image, no script link.
+    assert "<script>" not in html and "<img src='http://127.0.0.1:9/x'>" not in html
+    assert "&lt;script&gt;" in html and "<img" not in html  # an image is at most a link
+    assert '<a href="https://example.com">docs</a>' in html and 'href="javascript' not in html
+
+
+def _with_moments(*moments: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    report = _report("Ada")
+    report["timeline"] = {
+        "counts": {},
+        "replay": "http://codepair.example/rooms/r1/replay",
+        "moments": [
+            {"at": "2026-12-01T12:00:00+00:00", "type": kind, "actor": {"name": "Cody"},
+             "detail": detail, "replay": "http://codepair.example/rooms/r1/replay?t=x"}
+            for kind, detail in moments
+        ],
+    }
+    return report
+
+
+def test_both_timelines_say_came_back_and_a_tests_runs_pass_count() -> None:
+    report = _with_moments(
+        ("focus_lost", {}),
+        ("focus_returned", {"away_seconds": 40.2}),
+        ("run", {"status": "ok", "language": "python", "run_id": "x", "passed": 0, "total": 2}),
+        ("run", {"status": "ok", "language": "python", "run_id": "y"}),
+        ("paste", {"chars": 1}),
+    )
+    md = to_markdown(report)
+    assert "Came back (Cody): after 40 s away" in md
+    assert "Run (Cody): OK, 0 of 2 tests passed, language: python" in md
+    assert "Run (Cody): OK, language: python" in md  # a plain run has no count
+    assert "Paste (Cody): 1 character" in md and "passed: 0" not in md
+    html = to_html(report)
+    assert "<b>Came back</b> · Cody · after 40 s away" in html
+    assert "OK, 0 of 2 tests passed, language: python" in html
+
+
+def test_counts_in_the_markdown_report_agree_with_their_nouns() -> None:
+    report = _report("Ada")
+    report["board"] = {"elements": 1, "svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"}
+    assert "1 element; the PDF report shows the board." in to_markdown(report)
+    report["board"]["elements"] = 3
+    assert "3 elements;" in to_markdown(report)

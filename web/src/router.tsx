@@ -2,18 +2,18 @@
 import { lazy, Suspense } from "react";
 import { createBrowserRouter } from "react-router";
 
+import { AdminUsersPage } from "./accounts/AdminUsersPage";
+import { LoginPage } from "./accounts/LoginPage";
+import { SettingsPage } from "./accounts/SettingsPage";
 import { AppShell, RequireUser } from "./components/AppShell";
+import { NotFoundPage } from "./components/NotFoundPage";
 import { FullPageSpinner } from "./components/ui";
-import { AdminUsersPage } from "./pages/AdminUsersPage";
-import { AuditPage } from "./pages/AuditPage";
-import { DashboardPage } from "./pages/DashboardPage";
 import { WebhooksPage } from "./integrations/WebhooksPage";
-import { JoinPage } from "./pages/JoinPage";
-import { LoginPage } from "./pages/LoginPage";
-import { NotFoundPage } from "./pages/NotFoundPage";
-import { SettingsPage } from "./pages/SettingsPage";
-import { ScorecardPage } from "./scorecards/ScorecardPage";
+import { DashboardPage } from "./interviews/DashboardPage";
+import { JoinPage } from "./interviews/JoinPage";
+import { AuditPage } from "./operations/AuditPage";
 import { QuestionBankPage } from "./questions/QuestionBankPage";
+import { ScorecardPage } from "./reports/ScorecardPage";
 import { loadRoomPage } from "./roomChunk";
 
 const RoomPage = lazy(loadRoomPage);

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models.interviews import Run
+from codepair.db.models.questions import RunTests
 from codepair.db.models.record import RoomEvent
 from codepair.security.tokens import Principal
 
@@ -35,6 +36,8 @@ EVENT_TYPES = frozenset(
 # What a run event shows of its run (looked up when read: a run's status changes after it
 # is queued, and its code and output stay in the runs table).
 _RUN_FIELDS = ("status", "language", "exit_code", "stdin", "wall_ms")
+# And of a tests run, its pass count (a plain run has neither: "ran the code" is not "0 of 2").
+_TESTS_FIELDS = ("passed", "total")
 
 
 async def add_event(
@@ -101,9 +104,24 @@ async def room_timeline(db: AsyncSession, room_id: str) -> list[dict[str, Any]]:
                 )
             ).all()
         }
+        tested = {
+            row.run_id: row
+            for row in (
+                await db.execute(
+                    select(RunTests.run_id, *(getattr(RunTests, n) for n in _TESTS_FIELDS)).where(
+                        RunTests.room_id == room_id
+                    )
+                )
+            ).all()
+        }
         for event in events:
-            run = runs.get(event.get("run_id", "")) if event["type"] == "run" else None
+            run_id = event.get("run_id", "") if event["type"] == "run" else ""
+            run = runs.get(run_id)
             if run is not None:
                 for name in _RUN_FIELDS:
                     event[name] = getattr(run, name)
+            tests = tested.get(run_id)
+            if tests is not None:
+                for name in _TESTS_FIELDS:
+                    event[name] = getattr(tests, name)
     return events

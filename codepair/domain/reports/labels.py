@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from codepair.domain.reports.scorecards import RECOMMENDATION_LABELS
 
@@ -32,6 +33,7 @@ MOMENT_LABELS = {
     "question": "Question presented",
     "language": "Language changed",
     "ended": "Interview ended",
+    "focus_returned": "Came back",
 }
 
 
@@ -44,6 +46,34 @@ def when(value: str | None, *, with_date: bool = True) -> str:
     except ValueError:
         return value
     return dt.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M:%S")
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """A count with its noun: ``1 element``, ``2 elements`` (``many`` when not ``one + "s"``)."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def away(seconds: float) -> str:
+    """How long a tab was away, as the live indicator says it: ``40 s``, ``3 min``."""
+    return f"{round(seconds / 60)} min" if seconds >= 90 else f"{round(seconds)} s"
+
+
+def moment_detail(kind: str, detail: dict[str, Any]) -> str:
+    """What a timeline moment adds to its label, in words (plain text; each rendering escapes
+    it): a tests run's pass count, how long the tab was away, a paste's size."""
+    parts: list[str] = []
+    if kind == "run":
+        if "status" in detail:
+            parts.append(STATUS_LABELS.get(str(detail["status"]), str(detail["status"])))
+        if "total" in detail:
+            parts.append(f"{detail.get('passed', 0)} of {plural(detail['total'], 'test')} passed")
+    elif kind == "focus_returned" and "away_seconds" in detail:
+        parts.append(f"after {away(float(detail['away_seconds']))} away")
+    elif kind == "paste" and "chars" in detail:
+        parts.append(plural(int(detail["chars"]), "character"))
+    shown = {"status", "passed", "total", "away_seconds", "chars", "run_id"}
+    parts += [f"{k}: {v}" for k, v in detail.items() if k not in shown]
+    return ", ".join(parts)
 
 
 def recommendation(value: str | None) -> str:

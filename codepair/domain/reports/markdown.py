@@ -14,6 +14,8 @@ from codepair.domain.reports.labels import (
     MOMENT_LABELS,
     SCORE_LABELS,
     STATUS_LABELS,
+    moment_detail,
+    plural,
     recommendation,
     when,
     with_replay_links,
@@ -138,7 +140,7 @@ def to_markdown(report: dict[str, Any]) -> str:
     if board is not None:
         out += ["## Whiteboard", ""]
         out += [
-            f"{board['elements']} elements; the PDF report shows the board."
+            f"{plural(board['elements'], 'element')}; the PDF report shows the board."
             if board["elements"]
             else "The whiteboard was not used.",
             "",
@@ -191,12 +193,12 @@ def _md_timeline(section: dict[str, Any] | None) -> list[str]:
         who = f" ({_md(m['actor']['name'])})" if m.get("actor") else ""
         out.append(
             f"- [{when(m['at'], with_date=False)}]({m['replay']}) "
-            f"{MOMENT_LABELS.get(m['type'], m['type'])}{who}{_md_detail(m['detail'])}"
+            f"{MOMENT_LABELS.get(m['type'], m['type'])}{who}{_md_detail(m['type'], m['detail'])}"
         )
     out += ["", f"Replay: <{section['replay']}>", ""]
     return out
 
 
-def _md_detail(detail: dict[str, Any]) -> str:
-    parts = [f"{k}: {v}" for k, v in detail.items() if k != "run_id"]
-    return (": " + _md(", ".join(parts))) if parts else ""
+def _md_detail(kind: str, detail: dict[str, Any]) -> str:
+    text = moment_detail(kind, detail)
+    return (": " + _md(text)) if text else ""

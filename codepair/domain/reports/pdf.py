@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import base64
 import html
+from functools import cache
 from typing import Any
+
+from markdown_it import MarkdownIt
 
 from codepair.domain.errors import Unavailable
 from codepair.domain.reports.labels import (
     MOMENT_LABELS,
     SCORE_LABELS,
     STATUS_LABELS,
+    moment_detail,
     recommendation,
     when,
     with_replay_links,
@@ -33,6 +37,20 @@ def _html_links(text: str, base: str) -> str:
 
 def _h(text: Any) -> str:
     return html.escape(str(text))
+
+
+@cache
+def _prompt_renderer() -> MarkdownIt:
+    # CommonMark with raw HTML off (a prompt's <script> or <img> is shown as text) and no
+    # images (the PDF fetches nothing); links keep markdown-it's check, which refuses
+    # javascript:, vbscript:, file: and data: URLs.
+    return MarkdownIt("commonmark", {"html": False}).disable("image")
+
+
+def _prompt_html(prompt: str) -> str:
+    """A question's prompt, Markdown as the room shows it, rendered safely for the PDF."""
+    rendered: str = _prompt_renderer().render(prompt)
+    return rendered
 
 
 CSS = """
@@ -104,6 +122,8 @@ code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 }
 .card h3 { margin-top: 0; }
 .summary { margin: 4pt 0 0; white-space: pre-wrap; }
+.prompt p { margin: 3pt 0; }
+.prompt ul, .prompt ol { margin: 3pt 0; padding-left: 14pt; }
 .pass { color: #065f46; font-weight: bold; } .fail { color: #991b1b; font-weight: bold; }
 .chat td.time { width: 12%; color: #6b7280; white-space: nowrap; }
 .chat td.who { width: 20%; font-weight: bold; }
@@ -258,7 +278,7 @@ def _html_questions(questions: list[dict[str, Any]] | None) -> list[str]:
         if meta:
             out.append(f"<p class='muted'>{meta}</p>")
         if q["prompt"]:
-            out.append(f"<pre>{_h(q['prompt'])}</pre>")
+            out.append(f"<div class='prompt'>{_prompt_html(q['prompt'])}</div>")
         last = q["last_test_run"]
         if last:
             out.append(
@@ -323,7 +343,7 @@ def _html_timeline(section: dict[str, Any] | None) -> list[str]:
     if section["moments"]:
         out.append("<div class='moments'>")
         for m in section["moments"]:
-            detail = ", ".join(f"{k}: {v}" for k, v in m["detail"].items() if k != "run_id")
+            detail = moment_detail(m["type"], m["detail"])
             who = f" · {_h(m['actor']['name'])}" if m.get("actor") else ""
             out.append(
                 f"<p class='line'><a class='time' href='{_h(m['replay'])}'>"

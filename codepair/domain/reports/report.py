@@ -32,7 +32,9 @@ MAX_CHAT = 5000
 MAX_OUTPUT = 4000  # characters of a run's stdout or stderr kept in the report
 MAX_MOMENTS = 200
 # Timeline events worth a link into the replay (the rest are counted only).
-MOMENT_TYPES = ("paste", "focus_lost", "run", "question", "language", "ended")
+MOMENT_TYPES = (
+    "paste", "focus_lost", "focus_returned", "run", "question", "language", "ended"
+)
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,10 @@ async def _timeline(db: AsyncSession, room_id: str, base_url: str) -> dict[str, 
         at_text = _iso_any(at) or ""
         detail = {
             k: e[k]
-            for k in ("title", "status", "language", "chars", "run_id", "passed", "total")
+            for k in (
+                "title", "status", "language", "chars", "away_seconds", "run_id", "passed",
+                "total",
+            )
             if k in e and e[k] is not None
         }
         actor = e.get("actor") or None

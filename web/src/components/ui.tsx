@@ -138,6 +138,7 @@ export function Avatar({ name, size = "md", seed }: { name: string; size?: "sm" 
 
 const BADGES = {
   scheduled: "bg-sky-50 text-sky-700 ring-sky-600/20",
+  not_started: "bg-amber-50 text-amber-800 ring-amber-600/20",
   live: "bg-emerald-50 text-emerald-700 ring-emerald-600/20",
   ended: "bg-slate-100 text-slate-600 ring-slate-500/20",
   lead: "bg-violet-50 text-violet-700 ring-violet-600/20",

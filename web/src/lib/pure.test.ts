@@ -64,9 +64,12 @@ describe("remote cursor css", () => {
     expect(cssString('a"b\\c\nd')).toBe('"a\\"b\\\\c d"');
     const css = cursorCss([{ clientId: 7, name: '"}body{display:none}', color: "#2563eb" }]);
     expect(css).toContain('content:"\\"}body{display:none}"');
-    expect(css).toContain("opacity:1");
-    expect(cursorCss([{ clientId: 2, name: "idle", color: "#2563eb", active: false }])).toContain("opacity:0");
-    expect(css.split("\n")).toHaveLength(3);
+    expect(css.split("\n")).toHaveLength(4);
+  });
+  it("leaves when the name shows to the stylesheet (on hover), not to each person's rule", () => {
+    const css = cursorCss([{ clientId: 2, name: "Cody", color: "#2563eb" }]);
+    expect(css).not.toContain("opacity");
+    expect(css).toContain(".yRemoteSelectionHead-2::before{background-color:#2563eb}");
   });
   it("refuses colours that are not hex", () => {
     expect(cursorCss([{ clientId: 1, name: "x", color: "red;}" }])).toContain("#64748b");

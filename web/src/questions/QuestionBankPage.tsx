@@ -23,6 +23,7 @@ import {
 } from "./api";
 import { Markdown } from "./Markdown";
 import { TestResults } from "./TestResults";
+import { plural } from "../lib/plural";
 
 const PAGE_SIZE = 20;
 const EMPTY_FILTER: QuestionFilter = { q: "", tag: "", difficulty: "", archived: false, limit: PAGE_SIZE, offset: 0 };
@@ -87,7 +88,9 @@ export function QuestionBankPage() {
       ) : list.error ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : total === 0 ? (
-        <EmptyState title="No questions here">Create one, or import a folder with `codepair questions import DIR`.</EmptyState>
+        <EmptyState title="No questions here">
+          Create one, or import a folder with <code className="rounded bg-slate-100 px-1 py-0.5 font-mono text-xs text-slate-700">codepair questions import DIR</code>.
+        </EmptyState>
       ) : (
         <ul className="divide-y divide-slate-200 rounded-lg bg-white shadow-xs ring-1 ring-slate-200" data-testid="question-list">
           {list.data?.items.map((q) => (
@@ -97,7 +100,7 @@ export function QuestionBankPage() {
                 <Badge kind={q.difficulty === "hard" ? "ended" : q.difficulty === "easy" ? "live" : "scheduled"}>{q.difficulty}</Badge>
                 <span className="truncate text-xs text-slate-500">{q.tags.join(", ")}</span>
                 <span className="ml-auto shrink-0 text-xs text-slate-400">
-                  {q.tests.length} tests · used in {q.used} {q.used === 1 ? "room" : "rooms"}
+                  {plural(q.tests.length, "test")} · used in {plural(q.used, "room")}
                 </span>
               </button>
             </li>

@@ -25,6 +25,7 @@ import {
 } from "./api";
 import { Markdown } from "./Markdown";
 import { TestResults } from "./TestResults";
+import { plural } from "../lib/plural";
 
 interface Props {
   roomId: string;
@@ -59,7 +60,13 @@ export function QuestionsPanel({ roomId, interviewer, presented, liveRuns, langu
         <Presented roomId={roomId} question={current} liveRuns={liveRuns} language={language} enabled={runsEnabled && !ended} />
       ) : (
         <p className="py-6 text-center text-slate-500" data-testid="no-question">
-          {interviewer ? "Add a question to the plan and present it." : "Your interviewer has not shown a question yet."}
+          {!interviewer
+            ? "Your interviewer has not shown a question yet."
+            : ended
+              ? "No question was presented in this interview."
+              : items.length > 0
+                ? "Present a question from the plan when you are ready."
+                : "Add a question to the plan and present it."}
         </p>
       )}
     </div>
@@ -182,7 +189,7 @@ function Presented({ roomId, question, liveRuns, language, enabled }: { roomId: 
               </li>
             ))}
           </ul>
-          {hiddenCount > 0 && <p className="mt-1 text-[11px] text-slate-500">{hiddenCount} hidden tests as well.</p>}
+          {hiddenCount > 0 && <p className="mt-1 text-[11px] text-slate-500">{plural(hiddenCount, "hidden test")} as well.</p>}
         </div>
       )}
       <div className="flex items-center gap-2">

@@ -1,11 +1,12 @@
 /** Per-test results of a tests run or a try: passed or failed, time, expected against actual. */
 import type { TestResult } from "./api";
+import { plural } from "../lib/plural";
 
 export function TestResults({ tests, passed, total }: { tests: TestResult[]; passed: number; total: number }) {
   return (
     <div className="space-y-1" data-testid="test-results">
       <div className={`text-xs font-semibold ${passed === total ? "text-emerald-600" : "text-rose-600"}`} data-testid="tests-summary">
-        {passed} of {total} tests passed
+        {passed} of {plural(total, "test")} passed
       </div>
       <ul className="space-y-1">
         {tests.map((t, index) => (

@@ -21,7 +21,7 @@ export function ActivityIndicator({ items }: { items: ActivityMessage[] }) {
   const text = away ? `${describeActivity(last)} ${Math.max(0, Math.round((now - Date.parse(last.at)) / 1000))} s ago` : describeActivity(last);
   return (
     <span
-      className={`max-w-72 truncate rounded px-2 py-0.5 text-[11px] ${fresh ? "bg-amber-500/15 text-amber-200" : "text-slate-500"}`}
+      className={`min-w-0 truncate rounded px-2 py-0.5 text-[11px] ${fresh ? "bg-amber-500/15 text-amber-200" : "text-slate-500"}`}
       title={items.slice(-10).map((i) => `${new Date(i.at).toLocaleTimeString()} ${describeActivity(i)}`).join("\n")}
       data-testid="activity-indicator"
       aria-live="polite"

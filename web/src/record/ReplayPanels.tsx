@@ -8,7 +8,7 @@
 import { memo, useMemo } from "react";
 
 import { formatDuration } from "../lib/time";
-import { describeActivity } from "./activity";
+import { describeEvent } from "./eventText";
 import type { DocTimeline, ReplayEvent, ReplayRun } from "./replayModel";
 
 export const ChatList = memo(function ChatList({ chat, count, start }: { chat: ReplayEvent[]; count: number; start: number }) {
@@ -82,35 +82,3 @@ export const RunOutput = memo(function RunOutput({ run, done, start }: { run: Re
     </div>
   );
 });
-
-export function describeEvent(e: ReplayEvent): string {
-  const who = e.actor?.name ?? "";
-  switch (e.type) {
-    case "joined":
-      return `${who} joined`;
-    case "left":
-      return `${who} left`;
-    case "chat":
-      return `${who}: ${String(e.text ?? "").slice(0, 80)}`;
-    case "run":
-      return `${who} ran the code (${String(e.language ?? "")}): ${String(e.status ?? "")}`;
-    case "language":
-      return `${who} switched to ${String(e.language ?? "")}`;
-    case "paste":
-    case "focus_lost":
-    case "focus_returned":
-      return describeActivity({
-        kind: e.type,
-        name: who,
-        chars: typeof e.chars === "number" ? e.chars : undefined,
-        external: typeof e.external === "boolean" ? e.external : undefined,
-        away_seconds: typeof e.away_seconds === "number" ? e.away_seconds : undefined,
-      });
-    case "question":
-      return `Question presented: ${String(e.title ?? "")}`;
-    case "ended":
-      return "The interview ended";
-    default:
-      return e.type;
-  }
-}

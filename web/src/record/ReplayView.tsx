@@ -14,7 +14,8 @@ import { personColor } from "../lib/colors";
 import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
-import { ChatList, describeEvent, EventsList, NotesView, RunOutput } from "./ReplayPanels";
+import { describeEvent } from "./eventText";
+import { ChatList, EventsList, NotesView, RunOutput } from "./ReplayPanels";
 import type { Loaded } from "./replayLoad";
 import { lastAtOrBefore, MARKER_KINDS, nextActivity, replaySpan, type ReplayData } from "./replayModel";
 

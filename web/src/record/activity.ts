@@ -4,6 +4,7 @@
  * losing and regaining focus. The server stamps time and sender; this only says what happened.
  */
 import type { ActivityKind, ClientMessage } from "../realtime/protocol";
+import { plural } from "../lib/plural";
 
 type Send = (message: ClientMessage) => void;
 
@@ -65,7 +66,7 @@ export function watchFocus(send: Send, win: Window = window, doc: Document = doc
 export function describeActivity(a: { kind: ActivityKind; name: string; chars?: number; external?: boolean; away_seconds?: number }): string {
   if (a.kind === "paste") {
     const where = a.external === false ? " (copied inside the editor)" : a.external ? " from outside the editor" : "";
-    return `${a.name} pasted ${a.chars ?? 0} character${a.chars === 1 ? "" : "s"}${where}`;
+    return `${a.name} pasted ${plural(a.chars ?? 0, "character")}${where}`;
   }
   if (a.kind === "focus_lost") return `${a.name} left the tab`;
   const seconds = a.away_seconds ?? 0;

@@ -8,8 +8,6 @@ import { cursorCss, type CursorOwner } from "../lib/cursorCss";
 import type { RoomDoc } from "../realtime/ydoc";
 import { monaco } from "./monaco";
 
-const LABEL_MS = 3000;
-
 interface Props {
   roomDoc: RoomDoc;
   defaultLanguage: string;
@@ -73,33 +71,21 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
     provider.on("sync", seed);
     if (provider.synced) seed(true);
 
-    // Names show while someone moves or types, then fade so they never hide code for long.
-    const lastMoved = new Map<number, number>();
-    let fade: ReturnType<typeof setTimeout> | null = null;
+    // Each person's caret in their colour, with their name for the hover (lib/cursorCss.ts).
     const paintCursors = () => {
-      const now = Date.now();
       const owners: CursorOwner[] = [];
       provider.awareness.getStates().forEach((state, clientId) => {
         const user = state.user as { name?: string; color?: string } | undefined;
         if (clientId === doc.clientID || !user?.name) return;
-        const active = now - (lastMoved.get(clientId) ?? 0) < LABEL_MS;
-        owners.push({ clientId, name: user.name, color: user.color ?? "", active });
+        owners.push({ clientId, name: user.name, color: user.color ?? "" });
       });
       setCss(cursorCss(owners));
     };
-    const onAwareness = ({ added, updated }: { added: number[]; updated: number[] }) => {
-      const now = Date.now();
-      for (const id of [...added, ...updated]) lastMoved.set(id, now);
-      paintCursors();
-      if (fade) clearTimeout(fade);
-      fade = setTimeout(paintCursors, LABEL_MS + 50);
-    };
-    provider.awareness.on("change", onAwareness);
+    provider.awareness.on("change", paintCursors);
     paintCursors();
 
     return () => {
-      if (fade) clearTimeout(fade);
-      provider.awareness.off("change", onAwareness);
+      provider.awareness.off("change", paintCursors);
       provider.off("sync", seed);
       meta.unobserve(onMeta);
       binding.destroy();

@@ -21,7 +21,7 @@ import { QuestionsPanel } from "../questions/QuestionsPanel";
 import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
-import { ScorecardForm } from "../scorecards/ScorecardForm";
+import { ScorecardForm } from "../reports/ScorecardForm";
 import { useTitle } from "../lib/useTitle";
 import { watchFocus, watchPastes } from "../record/activity";
 import { ActivityIndicator } from "../record/ActivityIndicator";

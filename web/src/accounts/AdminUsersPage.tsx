@@ -10,6 +10,7 @@ import { Alert, Avatar, Badge, Button, EmptyState, ErrorState, Field, inputClass
 import { personSeed } from "../lib/colors";
 import { formatDateTime } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
+import { plural } from "../lib/plural";
 
 const PAGE_SIZE = 20;
 
@@ -73,7 +74,7 @@ export function AdminUsersPage() {
         )}
         {total > PAGE_SIZE && (
           <nav className="flex items-center justify-between border-t border-slate-200 px-4 py-3 text-sm" aria-label="Pagination">
-            <span className="text-slate-500">{total} users</span>
+            <span className="text-slate-500">{plural(total, "user")}</span>
             <div className="flex gap-2">
               <Button size="sm" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>Previous</Button>
               <Button size="sm" disabled={(page + 1) * PAGE_SIZE >= total} onClick={() => setPage((p) => p + 1)}>Next</Button>

@@ -16,10 +16,11 @@ import {
   type AuditEvent,
   type AuditFilter,
   type Erasure,
-} from "../audit/api";
+} from "./api";
 import { Alert, Badge, Button, ConfirmDialog, EmptyState, ErrorState, Field, inputClass, Spinner } from "../components/ui";
 import { formatDateTime } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
+import { plural } from "../lib/plural";
 
 const PAGE_SIZE = 50;
 const EMPTY: AuditFilter = { action: "", actor: "", room: "", since: "", until: "", limit: PAGE_SIZE, offset: 0 };
@@ -128,7 +129,7 @@ export function AuditPage() {
             <nav className="flex items-center justify-between border-t border-slate-200 px-4 py-3 text-sm" aria-label="Pagination">
               <span className="text-slate-500">
                 {total <= PAGE_SIZE
-                  ? `${total} event${total === 1 ? "" : "s"}`
+                  ? plural(total, "event")
                   : `${filter.offset + 1}–${Math.min(filter.offset + PAGE_SIZE, total)} of ${total} events`}
               </span>
               <div className="flex gap-2">
@@ -234,7 +235,7 @@ function RetentionCard() {
               label="Keep ended interviews for (days)"
               hint={
                 current.source === "org"
-                  ? `Set here; the server's default is ${current.default_days === 0 ? "for ever" : `${current.default_days} days`}.`
+                  ? `Set here; the server's default is ${current.default_days === 0 ? "for ever" : plural(current.default_days, "day")}.`
                   : "The server's default (CODEPAIR_RETENTION_DAYS)."
               }
             >
@@ -262,7 +263,7 @@ function RetentionCard() {
               </Button>
             )}
           </div>
-          <p className="text-xs text-slate-500">Audit entries are kept {current.audit_retention_days === 0 ? "for ever" : `${current.audit_retention_days} days`}.</p>
+          <p className="text-xs text-slate-500">Audit entries are kept {current.audit_retention_days === 0 ? "for ever" : plural(current.audit_retention_days, "day")}.</p>
         </form>
       )}
     </section>
@@ -329,7 +330,7 @@ function ErasureCard() {
       {done && (
         <div className="mt-3">
           <Alert tone="success">
-            Erased {done.rooms.length} interview{done.rooms.length === 1 ? "" : "s"} and all their data.
+            Erased {plural(done.rooms.length, "interview")} and all their data.
           </Alert>
         </div>
       )}
@@ -353,7 +354,7 @@ function ErasureCard() {
                 ))}
               </ul>
               <Button variant="danger" onClick={() => setConfirming(true)}>
-                Erase {count} interview{count === 1 ? "" : "s"}
+                Erase {plural(count, "interview")}
               </Button>
             </>
           )}
@@ -364,7 +365,7 @@ function ErasureCard() {
         title="Erase this candidate's data?"
         message={
           <p>
-            {count} interview{count === 1 ? "" : "s"} with their code, history, notes, chat, runs and scorecards will be deleted for good. Anyone still in them is disconnected.
+            {plural(count, "interview")} with their code, history, notes, chat, runs and scorecards will be deleted for good. Anyone still in them is disconnected.
           </p>
         }
         confirmLabel="Erase for good"

@@ -1,6 +1,6 @@
-/** Create or edit an interview: candidate, title, schedule, duration, language, co-interviewers. */
+/** Create or edit an interview: candidate, title, schedule, duration, language, questions, co-interviewers. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 
 import { addInterviewer, createRoom, directoryQuery, removeInterviewer, roomKeys, updateRoom } from "../api/queries";
 import { LANGUAGES, type LanguageId, type Room, type RoomInput } from "../api/types";
@@ -8,6 +8,9 @@ import { Alert, Avatar, Button, Field, inputClass, Modal } from "../components/u
 import { personSeed } from "../lib/colors";
 import { RoomMailStatus } from "../integrations/RoomMailStatus";
 import { fromLocalInput, toLocalInput } from "../lib/time";
+import { isFullQuestion, questionKeys, roomQuestionsQuery } from "../questions/api";
+import { planIds, type QuestionPick } from "../questions/picks";
+import { QuestionPicker } from "../questions/QuestionPicker";
 
 const DURATIONS = [30, 45, 60, 90, 120];
 
@@ -15,6 +18,8 @@ const DURATIONS = [30, 45, 60, 90, 120];
 interface CandidateContact {
   candidate_email?: string | null;
   candidate_timezone?: string | null;
+  /** The plan: bank questions in order (on edit, only when the picks changed). */
+  question_ids?: string[];
 }
 
 const TIME_ZONES: string[] = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
@@ -48,11 +53,25 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const contact = room as (Room & CandidateContact) | null;
   const [email, setEmail] = useState(contact?.candidate_email ?? "");
   const [zone, setZone] = useState(contact?.candidate_timezone ?? "");
+  // The plan as it stands (edit), and the picks once changed here.
+  const plan = useQuery({ ...roomQuestionsQuery(room?.id ?? ""), enabled: room !== null });
+  const planned: QuestionPick[] = useMemo(
+    () =>
+      (plan.data ?? [])
+        .filter(isFullQuestion)
+        .filter((q) => q.question_id !== null)
+        .sort((a, b) => a.position - b.position)
+        .map((q) => ({ id: q.question_id ?? "", title: q.title, difficulty: q.difficulty, presented: q.presented_at !== null })),
+    [plan.data],
+  );
+  const [picked, setPicked] = useState<QuestionPick[] | null>(null);
+  const picks = picked ?? planned;
   const save = useMutation({
     mutationFn: (input: (RoomInput & CandidateContact) | { title: string }) =>
       room ? updateRoom(room.id, "candidate_name" in input ? { ...input, runs_enabled: runsEnabled } : input) : createRoom(input as RoomInput),
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: roomKeys.all });
+      void queryClient.invalidateQueries({ queryKey: questionKeys.room(saved.id) });
       onSaved(saved);
     },
   });
@@ -70,6 +89,7 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
       // Integrations: the invitation (and its calendar file) goes to this address.
       candidate_email: email.trim() || null,
       candidate_timezone: zone.trim() || null,
+      question_ids: planIds(picks, planned),
     };
     if (ended && room) {
       // Only the title of an ended interview can change.
@@ -193,6 +213,8 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
           )}
         </Field>
       </div>
+      {!ended && (room === null || plan.isSuccess) && <QuestionPicker picks={picks} onChange={setPicked} />}
+      {room && !ended && plan.error && <Alert>The room's questions could not be loaded: {plan.error.message}</Alert>}
       {room && !ended && (
         <label className="flex items-center gap-2 text-sm text-slate-700">
           <input

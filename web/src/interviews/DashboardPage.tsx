@@ -11,8 +11,9 @@ import { copyText } from "../lib/clipboard";
 import { prefetchRoomPage } from "../roomChunk";
 import { formatDateTime } from "../lib/time";
 import { RoomFormDialog } from "./RoomFormDialog";
-import { scorecardStatusesQuery, type ScorecardStatus } from "../scorecards/api";
-import { ScorecardState, ScorecardWaiting } from "../scorecards/DashboardScorecards";
+import { hasReplay, PHASE_LABELS, roomPhase } from "./roomState";
+import { scorecardStatusesQuery, type ScorecardStatus } from "../reports/api";
+import { ScorecardState, ScorecardWaiting } from "../reports/DashboardScorecards";
 import { useTitle } from "../lib/useTitle";
 
 const PAGE_SIZE = 10;
@@ -227,6 +228,7 @@ function RoomRow({
 }) {
   const language = LANGUAGES.find((l) => l.id === room.language)?.label ?? room.language;
   const team = [room.owner, ...room.interviewers];
+  const phase = roomPhase(room);
   return (
     <tr className="hover:bg-slate-50/60">
       <td className="px-4 py-3">
@@ -236,7 +238,7 @@ function RoomRow({
         </div>
       </td>
       <td className="px-4 py-3">
-        <Badge kind={room.status} />
+        <Badge kind={phase}>{PHASE_LABELS[phase]}</Badge>
       </td>
       <td className="px-4 py-3 text-slate-600">{room.scheduled_at ? formatDateTime(room.scheduled_at) : "Any time"}</td>
       <td className="px-4 py-3">
@@ -264,7 +266,7 @@ function RoomRow({
           >
             {room.status === "ended" ? "View" : "Open"}
           </Link>
-          {room.status !== "scheduled" && (
+          {hasReplay(room) && (
             <Link
               to={`/rooms/${room.id}/replay`}
               className="rounded-md px-2.5 py-1 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50"

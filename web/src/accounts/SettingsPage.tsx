@@ -8,7 +8,7 @@ import { useSession } from "../api/useSession";
 import { Alert, Button, Field, inputClass } from "../components/ui";
 import { ApiTokensSection, SignInSettingsSection } from "../integrations/ApiTokensSection";
 import { useTitle } from "../lib/useTitle";
-import { CriteriaEditor } from "../scorecards/CriteriaEditor";
+import { CriteriaEditor } from "../reports/CriteriaEditor";
 
 export function SettingsPage() {
   useTitle("Settings");

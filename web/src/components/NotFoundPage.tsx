@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 
-import { Logo } from "../components/AppShell";
+import { Logo } from "./AppShell";
 import { useTitle } from "../lib/useTitle";
 
 export function NotFoundPage() {

@@ -3,6 +3,7 @@ import { queryOptions } from "@tanstack/react-query";
 
 import { api } from "../api/client";
 import type { Schema } from "../api/types";
+import { plural } from "../lib/plural";
 
 export type AuditEvent = Schema<"AuditEventOut">;
 export type AuditList = Schema<"AuditList">;
@@ -116,8 +117,8 @@ export function describeDetail(event: AuditEvent): string {
       .map(([k, v]) => `${k}: ${String(v.from)} → ${String(v.to)}`)
       .join(", ");
   }
-  if (event.target === "retention_days") return `${String(d.from)} → ${String(d.to)} days`;
-  if (typeof d.rooms === "number") return `${d.rooms} interview${d.rooms === 1 ? "" : "s"}`;
+  if (event.target === "retention_days") return `${String(d.from)} → ${typeof d.to === "number" ? plural(d.to, "day") : `${String(d.to)} days`}`;
+  if (typeof d.rooms === "number") return plural(d.rooms, "interview");
   return Object.entries(d)
     .filter(([, v]) => typeof v !== "object")
     .map(([k, v]) => `${k}: ${String(v)}`)
