@@ -156,10 +156,14 @@ def test_room_hints_cursor_names_and_the_replay_of_a_tests_run(
     wait_for(lambda: "Cody" in head.evaluate(f"{name_flag}.content"), "the caret's name")
     assert head.evaluate(f"{name_flag}.opacity") == "0", "the name covers the line above"
     screenshot(host, "polish-cursor-idle")
-    box = head.bounding_box()
-    assert box is not None
-    host.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2)
-    wait_for(lambda: head.evaluate(f"{name_flag}.opacity") == "1", "the name on hover")
+
+    def name_on_hover() -> bool:
+        # Monaco redraws decorations (a remote caret is one) as awareness changes, and a new
+        # element under a still pointer is not hovered until the pointer moves: hover again.
+        head.hover(force=True)
+        return bool(head.evaluate(f"{name_flag}.opacity") == "1")
+
+    wait_for(name_on_hover, "the name on hover")
     screenshot(host, "polish-cursor-hover")
 
     # A tests run that passes none: the replay's event list says so.
