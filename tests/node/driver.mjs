@@ -128,11 +128,6 @@ const ops = {
     })
     return {}
   },
-  async setMeta ({ client, values }) {
-    const meta = get(client).ydoc.getMap('meta')
-    get(client).ydoc.transact(() => { for (const [k, v] of Object.entries(values)) meta.set(k, v) })
-    return {}
-  },
   async editFile ({ client, path, index, text }) {
     get(client).ydoc.getMap('files').get(path).insert(index, text)
     return {}

@@ -63,7 +63,7 @@ async def test_a_run_takes_the_whole_tree_and_a_command_line(
     run = start_run(run_server, room["id"], cand.token, command=command)
     assert (run["status"], run["stdout"]) == ("ok", "10\n"), run
 
-    await node.call("setMeta", client="c", values={"run": "echo from meta && python3 main.py"})
+    await node.call("setMeta", client="c", key="run", value="echo from meta && python3 main.py")
     for _ in range(100):
         if (await node.call("meta", client="lead"))["meta"].get("run"):
             break
