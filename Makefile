@@ -7,10 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs;
+# chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs; python3-pytest:
+# project questions' Python tests;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go $(REPORT_PACKAGES) poppler-utils
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest $(REPORT_PACKAGES) poppler-utils
 ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
@@ -23,7 +24,7 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* 
 # runs off: the server says why, in its log and in the room).
 SANDBOX_TOOLS := bwrap:bubblewrap /usr/bin/time:time
 LANGUAGE_TOOLS := python3:python3 node:nodejs gcc:gcc g++:g++ javac:default-jdk-headless \
-  rustc:rustc go:golang-go bash:bash
+  rustc:rustc go:golang-go bash:bash pytest-3:python3-pytest
 RUNS ?= on
 
 run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate

@@ -46,6 +46,10 @@ class RunRequest:
     entry: str | None = None
     files: Mapping[str, str] = field(default_factory=dict)
     command: str | None = None
+    # For a project's tests run: variables the command gets (CODEPAIR_JUNIT_XML), and a file
+    # of the project (its path in the tree) read back after the run, into ``collected``.
+    env: Mapping[str, str] = field(default_factory=dict)
+    collect: str | None = None
 
     @property
     def is_project(self) -> bool:
@@ -72,6 +76,7 @@ class RunResult:
     truncated: bool = False
     message: str = ""
     sandboxed: bool = True
+    collected: str | None = None  # the request's ``collect`` file, when the run wrote one
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal as signals
+import stat
 import tempfile
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -299,7 +300,7 @@ class LocalExecutor(Executor):
 
         def job(argv: list[str], stdin: bytes = b"") -> Job:
             made = Job(argv=argv, cwd=BUILD, rw_mounts={project: BUILD}, ro_mounts=mounts,
-                       env=spec.env, stdin=stdin)
+                       env={**spec.env, **request.env}, stdin=stdin)
             return made if self.sandbox.sandboxed else _localize(made, paths)
 
         if request.command is not None:
@@ -309,7 +310,12 @@ class LocalExecutor(Executor):
                 job(["bash", "-c", request.command], request.stdin.encode()),
                 slot=slot, limits=limits, on_output=on_output,
             )
-            return classify(outcome, limits, memory_limit_mb=s.runner_compile_memory_limit_mb)
+            result = classify(outcome, limits, memory_limit_mb=s.runner_compile_memory_limit_mb)
+            if request.collect is not None:
+                result.collected = await asyncio.to_thread(
+                    read_back, Path(project), request.collect
+                )
+            return result
         compile_output = ""
         if spec.compiled:
             argv = project_argv(spec, spec.compile, project_sources(spec, entry, tree),
@@ -514,6 +520,31 @@ def write_tree(root: Path, tree: dict[str, str], owner: int | None) -> None:
             for folder in made:
                 os.chown(folder, owner, owner)
             os.chown(target, owner, owner)
+
+
+#: The most of a file a run writes that is read back (a JUnit XML report).
+READ_BACK_MAX = 2 * 1024 * 1024
+
+
+def read_back(root: Path, path: str) -> str | None:
+    """The text of ``path`` under ``root`` as the program left it, or None: not there, not a
+    regular file, reached through a link, or over :data:`READ_BACK_MAX`. The program chose
+    what lies there, and this runs as the server: nothing outside ``root`` may be read."""
+    base = root.resolve()
+    target = base / path
+    if target.parent.resolve() != target.parent or not target.parent.is_relative_to(base):
+        return None  # a folder on the way is a link
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        data = handle.read(READ_BACK_MAX + 1)
+    if len(data) > READ_BACK_MAX:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def _host_mounts(spec: LanguageSpec) -> dict[str, str]:

@@ -23,7 +23,8 @@ from codepair.db.engine import transaction
 from codepair.db.models.interviews import Run
 from codepair.db.models.questions import RoomQuestion, RunTests
 from codepair.domain.errors import Conflict
-from codepair.runner.executor import Executor, Ticket
+from codepair.domain.questions import junit
+from codepair.runner.executor import Executor, RunRequest, RunResult, Ticket
 from codepair.runner.suite import CaseOutcome, SuiteRequest, SuiteResult, run_suite
 
 log = structlog.get_logger("codepair.questions")
@@ -186,6 +187,89 @@ async def execute_tests_run(
              total=len(tests), wall_ms=result.wall_ms)
 
 
+#: Where a project's test command writes its JUnit XML report (in the project's folder, which
+#: is ``/build`` in the sandbox; docs/projects.md).
+JUNIT_PATH = ".codepair/junit.xml"
+
+
+def project_tests_request(
+    rq: RoomQuestion, language: str, entry: str, tree: dict[str, str]
+) -> RunRequest:
+    """A tests run of a project question: the room's tree with the hidden files beside it
+    (they win a clash), its test command, and where the report goes."""
+    files = {path: text for path, text in tree.items() if path != entry}
+    files.update(rq.hidden_files or {})
+    return RunRequest(
+        language=language, code=tree.get(entry, ""), entry=entry, files=files,
+        command=rq.test_command, env={"CODEPAIR_JUNIT_XML": f"/build/{JUNIT_PATH}"},
+        collect=JUNIT_PATH,
+    )
+
+
+async def execute_project_tests_run(
+    *,
+    executor: Executor,
+    db: async_sessionmaker[AsyncSession],
+    run: Run,
+    rq: RoomQuestion,
+    request: RunRequest,
+    ticket: Ticket,
+    send: Send,
+    run_event: Callable[[Run], dict[str, Any]],
+) -> None:
+    """Run a project question's test command over the tree, read its JUnit XML, store the
+    per-test results, tell the room. The command's own output is not the run's: a hidden
+    test's code or input could be in it. Interviewers get every result's message."""
+    async with transaction(db) as session:
+        row = await session.get(Run, run.id)
+        assert row is not None
+        row.status = "running"
+    started_view = run_event(row)
+    started_view.update(tests=[], passed=0, total=0, room_question_id=rq.id)
+    await _safe(send, run.room_id, {"type": "run.started", "run": started_view}, False)
+    try:
+        result = await executor.run(request, ticket=ticket)
+    except Exception as exc:
+        log.error("tests_run_crashed", run_id=run.id, error=repr(exc), exc_info=exc)
+        result = RunResult.internal_error("The runner failed")
+    graded: list[dict[str, Any]] = []
+    problem = ""
+    if result.status not in ("compile_error", "internal_error"):
+        try:
+            graded = junit.parse(result.collected, (rq.hidden_files or {}).keys())
+        except junit.ReportError as exc:
+            problem = str(exc)
+    passed = sum(1 for g in graded if g["passed"])
+    status: str = result.status
+    if graded and passed == len(graded) and result.status != "ok":
+        problem = "the test command failed although its report says every test passed"
+    elif graded and result.status == "runtime_error":
+        status = "ok"  # a test command exits non-zero when a test fails: the results say which
+    if problem:
+        status = "runtime_error" if result.status == "ok" else result.status
+    async with transaction(db) as session:
+        row = await session.get(Run, run.id)
+        assert row is not None
+        row.status = status
+        row.compile_output = result.compile_output if result.status == "compile_error" else ""
+        row.stderr = f"[{problem}]" if problem else (
+            f"[{result.message}]" if result.status == "internal_error" else ""
+        )
+        row.stdout = f"Tests: {passed} of {len(graded)} passed\n" if graded else ""
+        row.wall_ms = result.wall_ms
+        row.finished_at = datetime.now(UTC)
+        tests_row = RunTests(run_id=run.id, room_id=run.room_id, room_question_id=rq.id,
+                             passed=passed, total=len(graded), results=graded)
+        session.add(tests_row)
+    view = run_event(row)
+    everyone = {**view, **summary(tests_row, candidate=True)}
+    full = {**view, **summary(tests_row, candidate=False)}
+    await _safe(send, run.room_id, {"type": "run.finished", "run": everyone}, False)
+    await _safe(send, run.room_id, {"type": "run.tests", "run": full}, True)
+    log.info("project_tests_run_finished", run_id=run.id, language=run.language,
+             passed=passed, total=len(graded), wall_ms=result.wall_ms)
+
+
 async def _safe(send: Send, room_id: str, message: dict[str, Any], interviewers_only: bool) -> None:
     try:
         await send(room_id, message, interviewers_only)
@@ -209,9 +293,11 @@ async def try_question(
 
 
 __all__ = [
+    "execute_project_tests_run",
     "execute_tests_run",
     "grade",
     "outputs_match",
+    "project_tests_request",
     "results_for",
     "summary",
     "tests_execution",
@@ -229,21 +315,27 @@ async def tests_question(factory: async_sessionmaker[AsyncSession], room_id: str
         rq = await presented(db, room_id)
     if rq is None:
         raise Conflict("No question has been presented in this room")
-    if not rq.tests:
+    if not rq.tests and not rq.test_command:
         raise Conflict("The presented question has no tests")
     return rq
 
 
 def tests_execution(
-    app: Any, run: Run, rq: RoomQuestion, ticket: Ticket
+    app: Any, run: Run, rq: RoomQuestion, ticket: Ticket, project: RunRequest | None = None
 ) -> Callable[[], Coroutine[Any, Any, None]]:
-    """What runs a tests run in the background, for :meth:`RoomRuns.start`."""
+    """What runs a tests run in the background, for :meth:`RoomRuns.start` (``project``: a
+    project question's, from :func:`project_tests_request`)."""
     from codepair.domain.interviews.runs import run_event
 
     async def send(room_id: str, message: dict[str, Any], interviewers_only: bool) -> None:
         await app.state.notices.room_message(room_id, message, interviewers_only)
 
     def execute() -> Coroutine[Any, Any, None]:
+        if project is not None:
+            return execute_project_tests_run(
+                executor=app.state.runner, db=app.state.db, run=run, rq=rq, request=project,
+                ticket=ticket, send=send, run_event=run_event,
+            )
         return execute_tests_run(
             executor=app.state.runner, db=app.state.db, run=run, rq=rq, ticket=ticket,
             send=send, run_event=run_event,

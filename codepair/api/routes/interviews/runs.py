@@ -189,7 +189,14 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         notice = str(getattr(service.executor, "notice", ""))
         raise Unprocessable(notice or f"Language {language!r} is not available on this server")
     # Without a hub here (a core-only process) the log is at most a group commit behind.
-    project = None if tested else project_request(code_doc, body, language)
+    project: RunRequest | None = None
+    if tested is not None and tested.test_command:
+        tree = read_tree(code_doc, language)
+        if body.code is not None:
+            tree.files[tree.entry] = body.code
+        project = question_runs.project_tests_request(tested, language, tree.entry, tree.files)
+    elif tested is None:
+        project = project_request(code_doc, body, language)
     code = body.code if body.code is not None else str(code_doc.get("code", type=Text))
     for name, text in (("code", code), ("stdin", body.stdin)):
         if len(text.encode()) > settings.max_code_bytes:
@@ -204,7 +211,9 @@ async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
         code=code,
         stdin=body.stdin,
     )
-    execute = question_runs.tests_execution(app, run, tested, ticket) if tested else None
+    execute = (
+        question_runs.tests_execution(app, run, tested, ticket, project) if tested else None
+    )
     task = await service.start(run, ticket, execute, project=project)
     # The run goes on if the client leaves (shield); past the wait it is polled instead.
     with contextlib.suppress(TimeoutError):
