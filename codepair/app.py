@@ -15,6 +15,7 @@ from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
+from codepair.api.openapi import install_openapi
 from codepair.api.routes import health, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
     if serve_core:
         _mount_web(app, settings)
 
+    install_openapi(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(AccessLog)

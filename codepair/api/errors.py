@@ -1,18 +1,72 @@
-"""Error responses: ``{"detail": ...}`` with the right status, never a traceback or SQL."""
+"""Error responses: ``{"detail": ...}`` with the right status, never a traceback or SQL.
+
+One shape (docs/api.md): ``detail`` is a sentence safe to show, except when a request fails
+validation, where it is the list of what is wrong (``ValidationIssue``), without the input.
+``errors()`` documents a route's error statuses with these models; ``codepair.api.openapi``
+adds the ones every route of a kind has (401, 403, 404, 413, 422).
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from codepair.domain.errors import DomainError, RateLimited
 
 log = structlog.get_logger("codepair.api")
+
+
+class ErrorOut(BaseModel):
+    """Any refusal: what went wrong, in a sentence safe to show."""
+
+    detail: str
+
+
+class ValidationIssue(BaseModel):
+    """One thing wrong with a request's input (the input itself is never echoed)."""
+
+    loc: list[str | int] = Field(description="Where: path, query, header or body, then names")
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(BaseModel):
+    """422: the list of issues when the request does not match the schema; a sentence when
+    it does but the values cannot be accepted (an end before the start, an unknown run)."""
+
+    detail: str | list[ValidationIssue]
+
+
+DESCRIPTIONS = {
+    400: "Bad request",
+    401: "No valid token (WWW-Authenticate: Bearer)",
+    403: "Authenticated, but not allowed (role, room or token scope)",
+    404: "No such thing, or not visible to the caller",
+    409: "Conflicts with the current state",
+    410: "Gone",
+    413: "Request body too large",
+    422: "Invalid input",
+    429: "Rate limited (Retry-After says when to try again)",
+    503: "Unavailable for now",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: each status with its description and error model."""
+    return {
+        status: {
+            "model": ValidationErrorOut if status == 422 else ErrorOut,
+            "description": DESCRIPTIONS[status],
+        }
+        for status in statuses
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -32,6 +86,9 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
             for err in exc.errors()
         ]
+        if errors and all(err["loc"][:1] == ["path"] for err in errors):
+            # A path id that is no id (out of range, not a number) names no row.
+            return JSONResponse({"detail": "Not found"}, status_code=404)
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(HTTPException)

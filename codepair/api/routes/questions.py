@@ -13,7 +13,9 @@ import structlog
 from fastapi import APIRouter, Query, Request
 from pycrdt import Text
 
+from codepair.api.bounds import Offset
 from codepair.api.deps import CurrentPrincipal, CurrentUser, DbSession
+from codepair.api.errors import errors
 from codepair.api.notify import after_commit, notices
 from codepair.api.routes.interviews.runs import room_runs
 from codepair.api.schemas.questions import (
@@ -105,7 +107,7 @@ async def list_questions(
     difficulty: Difficulty | None = None,
     archived: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> QuestionList:
     items, total = await questions.list_questions(
         db,
@@ -122,7 +124,7 @@ async def list_questions(
     )
 
 
-@router.post("/api/questions", status_code=201)
+@router.post("/api/questions", status_code=201, responses=errors(429))
 async def create_question(
     body: QuestionIn, principal: CurrentUser, db: DbSession, request: Request
 ) -> QuestionOut:
@@ -136,7 +138,7 @@ async def read_question(question_id: str, principal: CurrentUser, db: DbSession)
     return await _out(db, await questions.get_question(db, question_id))
 
 
-@router.patch("/api/questions/{question_id}")
+@router.patch("/api/questions/{question_id}", responses=errors(409, 429))
 async def update_question(
     question_id: str, body: QuestionPatch, principal: CurrentUser, db: DbSession, request: Request
 ) -> QuestionOut:
@@ -146,7 +148,7 @@ async def update_question(
     return await _out(db, changed)
 
 
-@router.delete("/api/questions/{question_id}")
+@router.delete("/api/questions/{question_id}", responses=errors(409, 429))
 async def delete_question(
     question_id: str, principal: CurrentUser, db: DbSession, request: Request
 ) -> QuestionDeleted:
@@ -157,7 +159,7 @@ async def delete_question(
     return QuestionDeleted(id=question_id, outcome=outcome)
 
 
-@router.post("/api/questions/{question_id}/try")
+@router.post("/api/questions/{question_id}/try", responses=errors(409, 429, 503))
 async def try_question(
     question_id: str, body: TryIn, principal: CurrentUser, db: DbSession, request: Request
 ) -> TryOut:
@@ -209,7 +211,7 @@ async def list_room_questions(
     return RoomQuestionList(items=[_room_question_out(rq) for rq in planned])
 
 
-@router.post("/api/rooms/{room_id}/questions", status_code=201)
+@router.post("/api/rooms/{room_id}/questions", status_code=201, responses=errors(409))
 async def add_room_question(
     room_id: str, body: RoomQuestionAdd, principal: CurrentUser, db: DbSession
 ) -> RoomQuestionOut:
@@ -219,7 +221,7 @@ async def add_room_question(
     return _room_question_out(await questions.attach(db, room_id, body.question_id))
 
 
-@router.delete("/api/rooms/{room_id}/questions/{rq_id}", status_code=204)
+@router.delete("/api/rooms/{room_id}/questions/{rq_id}", status_code=204, responses=errors(409))
 async def remove_room_question(
     room_id: str, rq_id: str, principal: CurrentUser, db: DbSession
 ) -> None:
@@ -229,7 +231,7 @@ async def remove_room_question(
     await questions.detach(db, room_id, rq_id)
 
 
-@router.post("/api/rooms/{room_id}/questions/{rq_id}/present")
+@router.post("/api/rooms/{room_id}/questions/{rq_id}/present", responses=errors(409, 429))
 async def present_room_question(
     room_id: str,
     rq_id: str,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from codepair.api.bounds import IdField
 from codepair.api.schemas.common import (
     Email,
     Language,
@@ -79,7 +80,7 @@ class RoomList(BaseModel):
 
 
 class InterviewerAdd(Strict):
-    user_id: int
+    user_id: IdField
 
 
 class JoinIn(Strict):

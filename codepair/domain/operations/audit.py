@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from codepair.db.limits import as_id
 from codepair.db.models.base import utcnow
 from codepair.db.models.operations import AuditEvent, AuditPurgeGate
 from codepair.security.tokens import Principal
@@ -94,8 +95,8 @@ def _where(stmt: Select[Any], f: AuditFilter) -> Select[Any]:
         else:
             stmt = stmt.where(AuditEvent.action == f.action)
     if f.actor:
-        if f.actor.isdigit():
-            stmt = stmt.where(AuditEvent.actor_user_id == int(f.actor))
+        if (actor_id := as_id(f.actor)) is not None:
+            stmt = stmt.where(AuditEvent.actor_user_id == actor_id)
         else:
             stmt = stmt.where(
                 func.lower(AuditEvent.actor_name).contains(f.actor.lower(), autoescape=True)

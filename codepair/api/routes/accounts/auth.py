@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import DbSession, SettingsDep, client_ip
+from codepair.api.errors import errors
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas.accounts import LoginIn, RefreshIn, TokenPairOut, UserOut
 from codepair.domain.accounts import auth
@@ -25,7 +26,7 @@ def _out(pair: TokenPair) -> TokenPairOut:
     )
 
 
-@router.post("/login")
+@router.post("/login", responses=errors(401, 403, 429))
 async def login(
     body: LoginIn, request: Request, db: DbSession, settings: SettingsDep
 ) -> TokenPairOut:
@@ -48,7 +49,7 @@ async def login(
     return _out(pair)
 
 
-@router.post("/refresh")
+@router.post("/refresh", responses=errors(401, 429))
 async def refresh(
     body: RefreshIn, request: Request, db: DbSession, settings: SettingsDep
 ) -> TokenPairOut:

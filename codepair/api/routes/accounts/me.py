@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, client_ip
+from codepair.api.errors import errors
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.principal_reads import UserReads
 from codepair.api.schemas.accounts import MeUpdate, PasswordChange, UserOut
@@ -33,7 +34,7 @@ async def update_me(body: MeUpdate, principal: CurrentUser, db: DbSession) -> Us
     return UserOut.model_validate(user)
 
 
-@router.post("/password", status_code=204)
+@router.post("/password", status_code=204, responses=errors(400))
 async def change_password(
     body: PasswordChange, principal: CurrentUser, db: DbSession, request: Request
 ) -> Response:

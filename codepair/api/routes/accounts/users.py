@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from codepair.api.bounds import IdPath, Offset
 from codepair.api.deps import CurrentLead, CurrentUser, DbSession, client_ip
+from codepair.api.errors import errors
 from codepair.api.notify import after_commit_user_revoked
 from codepair.api.schemas.accounts import UserCreate, UserList, UserOut, UserUpdate
 from codepair.api.schemas.common import PersonOut
@@ -24,13 +26,13 @@ async def list_users(
     db: DbSession,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> UserList:
     items, total = await users.list_users(db, q=q, limit=limit, offset=offset, active_only=False)
     return UserList(items=[UserOut.model_validate(u) for u in items], total=total)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(409))
 async def create_user(
     body: UserCreate, lead: CurrentLead, db: DbSession, request: Request
 ) -> UserOut:
@@ -49,13 +51,13 @@ async def create_user(
 
 
 @router.get("/{user_id}")
-async def read_user(user_id: int, _lead: CurrentLead, db: DbSession) -> UserOut:
+async def read_user(user_id: IdPath, _lead: CurrentLead, db: DbSession) -> UserOut:
     return UserOut.model_validate(await users.get_user(db, user_id))
 
 
-@router.patch("/{user_id}")
+@router.patch("/{user_id}", responses=errors(409))
 async def update_user(
-    user_id: int, body: UserUpdate, lead: CurrentLead, db: DbSession, request: Request
+    user_id: IdPath, body: UserUpdate, lead: CurrentLead, db: DbSession, request: Request
 ) -> UserOut:
     user = await users.get_user(db, user_id)
     demotes_lead = user.role == Role.lead and (
@@ -85,8 +87,10 @@ async def update_user(
     return UserOut.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=204)
-async def delete_user(user_id: int, lead: CurrentLead, db: DbSession, request: Request) -> Response:
+@router.delete("/{user_id}", status_code=204, responses=errors(409))
+async def delete_user(
+    user_id: IdPath, lead: CurrentLead, db: DbSession, request: Request
+) -> Response:
     if user_id == lead.user_id:
         raise Conflict("You cannot delete your own account")
     user = await users.get_user(db, user_id)

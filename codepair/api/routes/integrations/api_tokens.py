@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, SettingsDep, client_ip
+from codepair.api.errors import errors
 from codepair.api.schemas.integrations import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -30,7 +31,7 @@ def _out(row: ApiToken) -> ApiTokenOut:
     )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(409))
 async def create_token(
     body: ApiTokenCreate,
     principal: CurrentUser,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
+from codepair.api.errors import errors
 from codepair.api.schemas.integrations import SignInOptions, SignInSettingsIn, SignInSettingsOut
 from codepair.config import Settings
 from codepair.domain.errors import DomainError
@@ -38,7 +39,10 @@ async def sign_in_options(db: DbSession, settings: SettingsDep) -> SignInOptions
     )
 
 
-@router.get("/api/auth/oidc/login", response_class=RedirectResponse, status_code=302)
+@router.get(
+    "/api/auth/oidc/login", response_class=RedirectResponse, status_code=302,
+    responses=errors(400, 429),
+)
 async def oidc_login(request: Request, db: DbSession, settings: SettingsDep) -> RedirectResponse:
     """Start single sign-on: off to the provider, with state, nonce and a PKCE challenge."""
     request.app.state.limits.login_ip.hit(client_ip(request))
@@ -54,7 +58,10 @@ def _back_with_error(detail: str) -> RedirectResponse:
     return RedirectResponse(f"/login?sso_error={quote(detail)}", status_code=302)
 
 
-@router.get("/api/auth/oidc/callback", response_class=RedirectResponse, status_code=302)
+@router.get(
+    "/api/auth/oidc/callback", response_class=RedirectResponse, status_code=302,
+    responses=errors(400, 429),
+)
 async def oidc_callback(
     request: Request,
     db: DbSession,
@@ -117,7 +124,7 @@ async def read_sign_in_settings(
     )
 
 
-@router.put("/api/settings/sign-in")
+@router.put("/api/settings/sign-in", responses=errors(400))
 async def update_sign_in_settings(
     body: SignInSettingsIn, principal: CurrentLead, db: DbSession, settings: SettingsDep
 ) -> SignInSettingsOut:

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from codepair.api.bounds import Offset
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
+from codepair.api.errors import errors
 from codepair.api.schemas.integrations import (
     DeliveryList,
     DeliveryOut,
@@ -35,7 +37,7 @@ def _out(endpoint: WebhookEndpoint) -> WebhookOut:
     )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(409))
 async def create_webhook(
     body: WebhookCreate, principal: CurrentLead, db: DbSession, settings: SettingsDep,
     request: Request,
@@ -75,7 +77,7 @@ async def delete_webhook(webhook_id: str, principal: CurrentLead, db: DbSession)
     return Response(status_code=204)
 
 
-@router.post("/{webhook_id}/test", status_code=202)
+@router.post("/{webhook_id}/test", status_code=202, responses=errors(429))
 async def send_test_event(webhook_id: str, principal: CurrentLead, db: DbSession) -> DeliveryOut:
     """Queue a ``webhook.test`` event for this endpoint; its delivery shows in the list."""
     TEST_EVENTS.hit(webhook_id)
@@ -90,7 +92,7 @@ async def list_deliveries(
     principal: CurrentLead,
     db: DbSession,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> DeliveryList:
     await webhooks.get_endpoint(db, webhook_id)
     items, total = await webhooks.list_deliveries(db, webhook_id, limit=limit, offset=offset)

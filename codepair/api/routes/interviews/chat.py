@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from codepair.api.bounds import IdQuery
 from codepair.api.principal_reads import PrincipalReads
 from codepair.domain.errors import NotFound
 from codepair.domain.interviews import room_views
@@ -29,7 +30,7 @@ async def list_messages(
     room_id: str,
     reads: PrincipalReads,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
-    before_id: Annotated[int | None, Query(ge=1)] = None,
+    before_id: IdQuery = None,
 ) -> ChatHistoryOut:
     """The room's chat, oldest first: the latest ``limit`` messages before ``before_id``.
     The principal check, the room check and the page in one read (ADR 8)."""

@@ -6,12 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from codepair.api.bounds import IdPath, Offset
 from codepair.api.deps import (
     CurrentUser,
     DbSession,
     SettingsDep,
     client_ip,
 )
+from codepair.api.errors import errors
 from codepair.api.notify import after_commit_candidates_revoked, after_commit_room_ended
 from codepair.api.principal_reads import PrincipalReads, UserReads
 from codepair.api.schemas.common import PersonOut
@@ -83,7 +85,7 @@ async def list_rooms(
     status: Literal["scheduled", "live", "ended"] | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> RoomList:
     """The rooms the user may see, newest first: the principal check and one prebuilt
     query in one read, no session (ADR 8)."""
@@ -94,7 +96,7 @@ async def list_rooms(
     return RoomList.model_validate({"items": items, "total": total})
 
 
-@router.post("/api/rooms", status_code=201)
+@router.post("/api/rooms", status_code=201, responses=errors(404, 429))
 async def create_room(
     body: RoomCreate, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
 ) -> RoomOut:
@@ -137,7 +139,7 @@ async def read_room(
     return RoomOut.model_validate(room)
 
 
-@router.patch("/api/rooms/{room_id}")
+@router.patch("/api/rooms/{room_id}", responses=errors(409))
 async def update_room(
     room_id: str, body: RoomUpdate, principal: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> RoomOut:
@@ -189,7 +191,7 @@ async def end_room(
     return room_out(room, role, settings)
 
 
-@router.post("/api/rooms/{room_id}/invite")
+@router.post("/api/rooms/{room_id}/invite", responses=errors(409))
 async def rotate_invite(
     room_id: str, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
 ) -> RoomOut:
@@ -204,7 +206,7 @@ async def rotate_invite(
     return room_out(rotated, role, settings)
 
 
-@router.post("/api/rooms/{room_id}/interviewers", status_code=201)
+@router.post("/api/rooms/{room_id}/interviewers", status_code=201, responses=errors(409))
 async def add_interviewer(
     room_id: str,
     body: InterviewerAdd,
@@ -222,7 +224,7 @@ async def add_interviewer(
 
 @router.delete("/api/rooms/{room_id}/interviewers/{user_id}")
 async def remove_interviewer(
-    room_id: str, user_id: int, principal: CurrentUser, db: DbSession, settings: SettingsDep
+    room_id: str, user_id: IdPath, principal: CurrentUser, db: DbSession, settings: SettingsDep
 ) -> RoomOut:
     room, role = await rooms.room_for(db, principal, room_id)
     if not rooms.may_manage_interviewers(role):
@@ -230,7 +232,7 @@ async def remove_interviewer(
     return room_out(await rooms.remove_interviewer(db, room, user_id), role, settings)
 
 
-@router.get("/api/join/{invite_token}")
+@router.get("/api/join/{invite_token}", responses=errors(410, 429))
 async def check_invite(
     invite_token: Annotated[str, Path(max_length=512)], request: Request, db: DbSession
 ) -> InviteStatusOut:
@@ -244,7 +246,7 @@ async def check_invite(
     return InviteStatusOut()
 
 
-@router.post("/api/join")
+@router.post("/api/join", responses=errors(404, 410, 429))
 async def join(body: JoinIn, request: Request, db: DbSession, settings: SettingsDep) -> JoinOut:
     request.app.state.limits.join_ip.hit(client_ip(request))
     candidate = await rooms.join(db, settings, body.invite_token, body.name)

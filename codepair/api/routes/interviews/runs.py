@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from codepair.api.bounds import Offset
 from codepair.api.deps import CurrentPrincipal, bearer_token
+from codepair.api.errors import errors
 from codepair.api.principal_reads import PrincipalReads
 from codepair.db.engine import transaction
 from codepair.db.models.interviews import Run
@@ -163,7 +165,10 @@ async def list_languages(request: Request, principal: CurrentPrincipal) -> Langu
     )
 
 
-@router.post("/api/rooms/{room_id}/runs", status_code=201)
+@router.post(
+    "/api/rooms/{room_id}/runs", status_code=201,
+    responses=errors(401, 403, 409, 429, 503),
+)
 async def create_run(room_id: str, body: RunIn, request: Request) -> RunOut:
     """Run code in the room; answers with the finished run, or a queued/running one to poll."""
     app = request.app
@@ -249,7 +254,7 @@ async def list_runs(
     request: Request,
     reads: PrincipalReads,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> RunList:
     """The room's runs, newest first: the principal check and one prebuilt query in one
     read (ADR 8)."""

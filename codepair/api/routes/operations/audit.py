@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from codepair.api.bounds import Offset
 from codepair.api.deps import CurrentLead, DbSession, SettingsDep, client_ip
 from codepair.api.notify import after_commit_room_ended
 from codepair.api.schemas.common import UtcDatetime
@@ -52,7 +53,7 @@ async def list_audit(
     since: UtcDatetime | None = None,
     until: UtcDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
 ) -> AuditList:
     """Newest first. ``action``: an exact name, or a prefix ending in a dot (``room.``);
     ``actor``: a user id, or part of a name; ``room``: a room id; ``since``/``until``: ISO 8601."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 
 from codepair.api.deps import CurrentUser, DbSession, client_ip
+from codepair.api.errors import errors
 from codepair.domain.interviews import rooms
 from codepair.domain.ratelimit import RateLimiter
 from codepair.domain.reports import markdown as report_markdown
@@ -71,7 +72,21 @@ def _filename(candidate: str, ext: str) -> str:
     return f"interview-{slug}.{ext}"
 
 
-@router.get("/api/rooms/{room_id}/report", response_model=None)
+@router.get(
+    "/api/rooms/{room_id}/report",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report, as ``format`` asks (an attachment but for JSON)",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/markdown": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **errors(429, 503),
+    },
+)
 async def room_report(
     room_id: str,
     request: Request,

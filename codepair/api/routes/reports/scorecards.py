@@ -10,7 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from codepair.api.bounds import IdPath
 from codepair.api.deps import CurrentLead, CurrentUser, DbSession
+from codepair.api.errors import errors
 from codepair.api.schemas.reports import (
     CriteriaIn,
     CriteriaOut,
@@ -47,7 +49,7 @@ async def list_scorecards(room_id: str, principal: CurrentUser, db: DbSession) -
     return ScorecardList.model_validate(await scorecards.visible_cards(db, principal, room))
 
 
-@router.put("/api/rooms/{room_id}/scorecards/me")
+@router.put("/api/rooms/{room_id}/scorecards/me", responses=errors(409, 429))
 async def save_my_scorecard(
     room_id: str, body: ScorecardIn, principal: CurrentUser, db: DbSession, request: Request
 ) -> ScorecardOut:
@@ -66,7 +68,7 @@ async def save_my_scorecard(
     return ScorecardOut.model_validate(await scorecards.card_for(db, card))
 
 
-@router.post("/api/rooms/{room_id}/scorecards/me/submit")
+@router.post("/api/rooms/{room_id}/scorecards/me/submit", responses=errors(409))
 async def submit_my_scorecard(room_id: str, principal: CurrentUser, db: DbSession) -> ScorecardOut:
     """Lock your card (422 without a recommendation); the others' cards become visible."""
     room, _ = await rooms.room_for(db, principal, room_id)
@@ -74,9 +76,9 @@ async def submit_my_scorecard(room_id: str, principal: CurrentUser, db: DbSessio
     return ScorecardOut.model_validate(await scorecards.card_for(db, card))
 
 
-@router.post("/api/rooms/{room_id}/scorecards/{user_id}/reopen")
+@router.post("/api/rooms/{room_id}/scorecards/{user_id}/reopen", responses=errors(409))
 async def reopen_scorecard(
-    room_id: str, user_id: int, principal: CurrentLead, db: DbSession
+    room_id: str, user_id: IdPath, principal: CurrentLead, db: DbSession
 ) -> ScorecardOut:
     """A lead turns a submitted card back into a draft its author can change."""
     room, _ = await rooms.room_for(db, principal, room_id)
