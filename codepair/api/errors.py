@@ -44,6 +44,9 @@ class ValidationErrorOut(BaseModel):
     detail: str | list[ValidationIssue]
 
 
+# Validation error types of a number outside its bounds.
+OUT_OF_RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
 DESCRIPTIONS = {
     400: "Bad request",
     401: "No valid token (WWW-Authenticate: Bearer)",
@@ -86,8 +89,10 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
             for err in exc.errors()
         ]
-        if errors and all(err["loc"][:1] == ["path"] for err in errors):
-            # A path id that is no id (out of range, not a number) names no row.
+        if errors and all(
+            err["loc"][:1] == ["path"] and err["type"] in OUT_OF_RANGE for err in errors
+        ):
+            # A path id out of range (codepair.api.bounds) names no row.
             return JSONResponse({"detail": "Not found"}, status_code=404)
         return JSONResponse({"detail": errors}, status_code=422)
 
