@@ -181,3 +181,39 @@ def test_tokens_never_reach_the_log(server: Server, lead: Actor) -> None:
     assert lead.token not in log
     assert (lead.refresh_token or "") not in log
     assert "correct-horse" not in log
+
+
+def test_nul_in_text_is_refused_not_a_server_error(server: Server, lead: Actor) -> None:
+    """PostgreSQL's text cannot hold U+0000 (SQLite stores it): every text input that reaches
+    a query answered 500 on PostgreSQL; now a 422 there, whatever input carried it."""
+    from tests.support.server import db_backend
+
+    room = create_room(server, lead)
+    nul = "a\u0000b"
+    requests: list[tuple[str, str, dict[str, object] | None]] = [
+        ("GET", "/api/rooms/a%00b", None),
+        ("GET", "/api/rooms?q=a%00b", None),
+        ("GET", "/api/scorecards/status?room_id=%00", None),
+        ("GET", "/api/audit?actor=a%00", None),
+        ("GET", "/api/questions?q=%00", None),
+        ("PATCH", f"/api/rooms/{room['id']}", {"title": nul}),
+        ("POST", "/api/join", {"invite_token": nul}),
+        ("POST", "/api/auth/login", {"email": nul, "password": "x"}),
+        (
+            "POST",
+            "/api/users",
+            {"email": "nul@example.com", "name": nul, "role": "lead", "password": "long-enough"},
+        ),
+    ]
+    with client(server) as c:
+        for method, path, body in requests:
+            r = c.request(method, path, headers=lead.headers, json=body)
+            assert r.status_code < 500, (method, path, r.text)
+            if db_backend() == "postgres":
+                assert r.status_code == 422, (method, path, r.text)
+                assert "NUL" in r.json()["detail"]
+            _no_leak(r.text)
+        # The server goes on serving, and the failed requests changed nothing.
+        r = c.get(f"/api/rooms/{room['id']}", headers=lead.headers)
+        assert r.status_code == 200
+        assert "\u0000" not in r.json()["title"] or db_backend() == "sqlite"

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from codepair.domain.errors import DomainError, RateLimited
@@ -43,6 +44,11 @@ class ValidationErrorOut(BaseModel):
 
     detail: str | list[ValidationIssue]
 
+
+# PostgreSQL's text cannot hold NUL (U+0000): SQLSTATE 22021 (character_not_in_repertoire,
+# "invalid byte sequence for encoding UTF8: 0x00"); 22P05 for JSON text.
+TEXT_REFUSED = {"22021", "22P05"}
+NUL_TEXT = "Text must not contain NUL characters (U+0000)"
 
 # Validation error types of a number outside its bounds.
 OUT_OF_RANGE = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
@@ -101,6 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Any text input reaches a query somewhere; refusing NUL in each one by hand would
+        # miss one, and SQLite stores it. The request's transaction is rolled back.
+        if getattr(exc.orig, "sqlstate", None) in TEXT_REFUSED:
+            return JSONResponse({"detail": NUL_TEXT}, status_code=422)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
