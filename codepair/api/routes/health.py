@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from codepair.metrics import exposition
@@ -18,14 +20,15 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, Literal["ok", "unavailable"]]
+
+
 @router.get(
     "/readyz",
-    responses={
-        503: {
-            "description": "Not ready: a check failed (the same body, status unavailable)",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
-    },
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: a check failed"}},
 )
 async def readyz(request: Request) -> JSONResponse:
     """200 when the database and the bus answer within two seconds, else 503."""

@@ -1868,6 +1868,18 @@ export interface components {
             /** Comment */
             comment: string;
         };
+        /** Readiness */
+        Readiness: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+            /** Checks */
+            checks: {
+                [key: string]: "ok" | "unavailable";
+            };
+        };
         /** RecommendationOut */
         RecommendationOut: {
             interviewer: components["schemas"]["InterviewerRef"];
@@ -2723,16 +2735,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Not ready: a check failed (the same body, status unavailable) */
+            /** @description Not ready: a check failed */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };
