@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from codepair.api.openapi import schema
+from codepair.commands.openapi import schema
 
 ERROR_REFS = {"#/components/schemas/ErrorOut", "#/components/schemas/ValidationErrorOut"}
 

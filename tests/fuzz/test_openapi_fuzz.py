@@ -34,7 +34,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 ROLES = ("candidate", "interviewer", "lead")  # the least powerful first: a lead may DELETE
-EXAMPLES = 12  # per operation, each sent as the three roles
+EXAMPLES = 30  # per operation, each sent as the three roles: about 2 minutes a database
 
 FUZZ_LIMITS = {
     "CODEPAIR_RUNS_PER_MINUTE_PER_PERSON": "100000",
