@@ -31,7 +31,7 @@ from codepair.db.models.accounts import AuthSession, Role, User
 from codepair.db.models.interviews import Room
 from codepair.db.models.record import YUpdate
 from codepair.db.reads import Reads
-from codepair.db.updatelog import merge_all
+from codepair.db.updatelog import apply_all, merge_all
 from codepair.domain.interviews.access import access_to_room, authenticate, room_role
 from codepair.hub.store import UpdateLog
 from codepair.security.tokens import issue_access_token
@@ -109,8 +109,16 @@ async def main(rooms: int, rows: int, database_url: str) -> None:
     started = time.perf_counter()
     merge_updates(*updates)
     flat = time.perf_counter() - started
+    started = time.perf_counter()
+    Doc().apply_update(merge_all(updates))
+    whole = time.perf_counter() - started
+    started = time.perf_counter()
+    apply_all(Doc(), updates)
+    chunked = time.perf_counter() - started
     print(f"| merging {rows:,} updates: merge_all | {tree * 1e3:.1f} ms | |")
     print(f"| merging {rows:,} updates: one merge_updates call | {flat * 1e3:.1f} ms | |")
+    print(f"| applying {rows:,} updates: merge_all, one apply | {whole * 1e3:.1f} ms | |")
+    print(f"| applying {rows:,} updates: apply_all (the load) | {chunked * 1e3:.1f} ms | |")
     reads.close()
     await engine.dispose()
 

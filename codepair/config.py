@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     room_unload_seconds: float = 30.0
     yjs_compact_after_updates: int = 10_000  # the log is replay's history: keep a session's
     max_event_frame_bytes: int = 64 * 1024
+    # The documents' encoded states (codepair/hub/doccaps.py): an update that would pass its
+    # document's cap is refused (4413). The code's is DESIGN.md's cap of a project's tree.
+    code_max_bytes: int = 8 * 1024 * 1024
+    notes_max_bytes: int = 2 * 1024 * 1024
     # The board document (codepair/hub/boardcap.py): its encoded state and its elements.
     board_max_bytes: int = 8 * 1024 * 1024
     board_max_elements: int = 5000

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from pycrdt import Doc, merge_updates
@@ -39,6 +40,34 @@ def merge_all(updates: list[bytes]) -> bytes:
             for i in range(0, len(updates), MERGE_FAN_IN)
         ]
     return updates[0] if updates else EMPTY_UPDATE
+
+
+# Rows are applied to a Doc merged in chunks of at most this many rows and bytes, never in one
+# merge: rows that continue each other (keystrokes typed at the end, pastes) merge into a run
+# that Yrs squashes at a cost that grows with the square of its length (codepair/hub/
+# yupdate.py). 500 pasted rows of 4 KB merged into one update took 590 MB to apply.
+APPLY_CHUNK_ROWS = 32
+APPLY_CHUNK_BYTES = 64 * 1024
+
+
+def merged_chunks(updates: list[bytes]) -> Iterator[bytes]:
+    """``updates`` in order, merged in chunks small enough to apply cheaply (a chunk of
+    ``n`` rows of ``b`` bytes in all squashes at most ``n * b`` bytes)."""
+    start = size = 0
+    for i, update in enumerate(updates):
+        if i > start and (i - start >= APPLY_CHUNK_ROWS or size + len(update) > APPLY_CHUNK_BYTES):
+            yield merge_all(updates[start:i])
+            start = i
+            size = 0
+        size += len(update)
+    if start < len(updates):
+        yield merge_all(updates[start:])
+
+
+def apply_all(ydoc: Doc[Any], updates: list[bytes]) -> None:
+    """Apply ``updates`` in order, in chunks (:func:`merged_chunks`)."""
+    for chunk in merged_chunks(updates):
+        ydoc.apply_update(chunk)
 
 
 # A document's rows after a seq, in order (a load, a compaction, and keyframes' chunks).
@@ -115,10 +144,11 @@ async def write_keyframes(
     last keyframe with its seq (for ``kept``, once the transaction has committed).
 
     The hub calls this on the event loop that relays keystrokes, so what runs there is kept
-    to a few short steps: the previous keyframe comes from ``kept`` when it can; per keyframe, the
-    merge and apply of its 500 rows (about 0.5 ms) and the encoding (0.2 ms at 20,000
-    keystrokes), with a yield to the loop between keyframes; zlib, which releases the GIL,
-    runs in a thread.
+    to a few short steps: the previous keyframe comes from ``kept`` when it can; per keyframe, its
+    500 rows merged and applied in chunks of at most 32 rows and 64 KiB (one merge of them
+    all is a run Yrs squashes at a quadratic cost: 484 MiB for 500 pastes of 4 KB), with a
+    yield to the loop after each chunk, and the encoding (0.2 ms at 20,000 keystrokes); zlib,
+    which releases the GIL, runs in a thread.
     """
     key: dict[str, Any] = {"room_id": room_id, "doc": doc}
     # Core on the session's connection: the ORM's result machinery is not needed for columns.
@@ -144,9 +174,9 @@ async def write_keyframes(
     for chunk in chunks:
         # Through a Doc, not merge_updates alone: the Doc squashes a run of keystrokes into one
         # item, so its encoding is about a quarter of the merged updates'.
-        merged = merge_all([r.update for r in chunk])
-        await asyncio.sleep(0)  # the merge and the apply: two steps of under a millisecond
-        ydoc.apply_update(merged)
+        for piece in merged_chunks([r.update for r in chunk]):
+            await asyncio.sleep(0)
+            ydoc.apply_update(piece)
         state = await asyncio.to_thread(zlib.compress, ydoc.get_update(), KEYFRAME_ZLIB_LEVEL)
         end = chunk[-1].seq
         frames.append(

@@ -5,10 +5,9 @@ The board is a ``Y.Map`` named ``elements``: Excalidraw element id -> the elemen
 board adds two caps of its own, because a drawing grows in ways typing does not (a pasted
 diagram is thousands of elements in one frame).
 
-- **Size** (``board_max_bytes``): an update that would take the document's encoded state over
-  the cap is refused before it is applied, and its socket closed with 4413. The size is
-  tracked as the last measured state plus the bytes received since; only when that estimate
-  passes the cap is the state encoded again, so a board far from its cap costs nothing.
+- **Size** (``board_max_bytes``): as every document's (doccaps.py), an update that would take
+  the document's encoded state over the cap is refused before it is applied, and its socket
+  closed with 4413; a board far from its cap costs nothing.
 - **Elements** (``board_max_elements``): a CRDT update cannot be refused after the fact
   without the sender and the others diverging, and which keys an update adds is only known
   once it is applied. So the update is applied, and the keys it added beyond the cap are
@@ -22,40 +21,32 @@ from typing import Any
 
 from pycrdt import Doc, Map, MapEvent
 
+from codepair.hub.doccaps import DocGuard
+
 ELEMENTS = "elements"
 
 
-class BoardGuard:
+class BoardGuard(DocGuard):
     """Size and element caps of one live ``board`` document."""
 
-    __slots__ = ("_added", "_elements", "_estimate", "_subscription", "max_bytes", "max_elements")
+    __slots__ = ("_added", "_elements", "_subscription", "max_elements")
+
+    refusal = "the board is full"
 
     def __init__(self, doc: Doc[Any], *, max_bytes: int, max_elements: int) -> None:
-        self.max_bytes = max_bytes
+        super().__init__(doc, max_bytes=max_bytes)
         self.max_elements = max_elements
         self._elements: Map[Any] = doc.get(ELEMENTS, type=Map)
         self._added: list[str] = []
-        self._estimate = 0
         self._subscription = self._elements.observe(self._on_change)
 
-    def measure(self, doc: Doc[Any]) -> int:
-        """Encode the state again: the exact size, from which the estimate restarts."""
-        self._estimate = len(doc.get_update())
-        return self._estimate
+    def before_apply(self) -> None:
+        self.start_update()
 
-    def admit(self, doc: Doc[Any], update_bytes: int) -> bool:
-        """May an update of this many bytes be applied? (False: the board is full.)"""
-        if self._estimate + update_bytes <= self.max_bytes:
-            self._estimate += update_bytes
-            return True
-        if self.measure(doc) + update_bytes <= self.max_bytes:
-            self._estimate += update_bytes
-            return True
-        return False
-
-    def grew(self, update_bytes: int) -> None:
-        """An update applied without :meth:`admit` (from another instance, which capped it)."""
-        self._estimate += update_bytes
+    def trim(self, doc: Doc[Any], origin: str) -> bytes | None:
+        """Delete what the last update added beyond the element cap, for everyone."""
+        excess = self.excess()
+        return self.delete(doc, excess, origin) if excess else None
 
     def start_update(self) -> None:
         self._added.clear()

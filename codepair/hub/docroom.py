@@ -29,9 +29,9 @@ from pycrdt import (
 )
 
 from codepair import metrics
-from codepair.db.updatelog import EMPTY_UPDATE, merge_all
-from codepair.hub.boardcap import BoardGuard
+from codepair.db.updatelog import EMPTY_UPDATE, apply_all
 from codepair.hub.connection import Connection
+from codepair.hub.doccaps import DocGuard
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
 from codepair.hub.store import PendingUpdate, StoredDoc
@@ -43,6 +43,7 @@ from codepair.hub.yframes import (
     check_counts,
     sync_payload,
 )
+from codepair.hub.yupdate import SCAN_MIN_BYTES, scan_update
 
 log = structlog.get_logger("codepair.hub")
 
@@ -50,7 +51,13 @@ DOCS = ("code", "notes", "board")
 # Awareness states that a client has not renewed for this long are dropped (y-protocols' own
 # outdatedTimeout; live clients renew every 15 s).
 AWARENESS_TIMEOUT_MS = 30_000
+# Client ids a document's awareness may know at once. Every id a message names, even to say
+# it left, stays in the awareness' metadata (its clock); ids gone for AWARENESS_TIMEOUT_MS
+# are forgotten at the next tick. Without a bound, messages naming new ids grew it by some
+# 60 MB a 2 MiB frame.
+MAX_AWARENESS_CLIENTS = 1024
 SYSTEM_AUTHOR = "system"
+UNCAPPED = 1 << 62  # a room's guard until the hub gives it its kind's (hub.guard_for)
 
 # Bound once: labels() is a dictionary lookup and a lock per call on the hot path.
 _IN_SYNC = metrics.MESSAGES_IN.labels(kind="sync")
@@ -87,7 +94,7 @@ class DocRoom:
         self.applied = 0
         self.last_applied = 0.0
         self.remote_unchecked = False
-        self.guard: BoardGuard | None = None  # the board's own caps (boardcap.py)
+        self.guard: DocGuard = DocGuard(self.doc, max_bytes=UNCAPPED)
         # The code document's meta.language, watched for the timeline (set by the hub).
         self.on_language: Callable[[Connection, str], None] | None = None
         self._meta: Map[Any] | None = self.doc.get("meta", type=Map) if doc == "code" else None
@@ -127,12 +134,10 @@ class DocRoom:
 
     def restore(self, stored: StoredDoc) -> None:
         """Apply what the log holds; nothing of it goes back to the log."""
-        if stored.updates:
-            self.doc.apply_update(merge_all(stored.updates))
+        apply_all(self.doc, stored.updates)
         self.log_length = stored.log_length
         self.language = self._language()
-        if self.guard is not None:
-            self.guard.measure(self.doc)
+        self.guard.measure(self.doc)
 
     def replace_text(self, name: str, text: str, author: str) -> None:
         """Replace the content of ``Y.Text`` ``name`` as ONE update made by the server for
@@ -143,12 +148,7 @@ class DocRoom:
         with self.doc.transaction(origin=author):
             del ytext[:]
             ytext.insert(0, text)
-        update = self.doc.get_update(before)
-        frame = create_update_message(update)
-        self._relay(frame, None)
-        self._log(update, author)
-        if self.publish is not None:
-            self.publish(self.key, frame)
+        self._server_update(self.doc.get_update(before), author)
 
     def seed_language(self, language: str) -> None:
         """Give a brand-new ``code`` doc its ``meta.language``, as a logged update.
@@ -160,7 +160,9 @@ class DocRoom:
         with self.doc.transaction(origin=SYSTEM_AUTHOR):
             meta["language"] = language
         self.language = language
-        self._log(self.doc.get_update(), SYSTEM_AUTHOR)
+        update = self.doc.get_update()
+        self.guard.grew(len(update))
+        self._log(update, SYSTEM_AUTHOR)
 
     # --- sockets --------------------------------------------------------------------------
 
@@ -219,6 +221,9 @@ class DocRoom:
         except ProtocolError as exc:
             log.info("yjs_bad_frame", room=self.room_id, doc=self.doc_name, error=str(exc))
             conn.abort(CloseCode.PROTOCOL_ERROR, "malformed Yjs message")
+        except Exception:  # a bug: the socket goes with a close frame; the room stays
+            log.exception("yjs_frame_failed", room=self.room_id, doc=self.doc_name)
+            conn.abort(CloseCode.INTERNAL_ERROR, "the message could not be handled")
 
     def _receive_sync(self, conn: Connection, frame: bytes) -> None:
         sub, payload = sync_payload(frame)
@@ -237,16 +242,17 @@ class DocRoom:
         if payload == EMPTY_UPDATE:
             return
         check_counts(payload, 3)
+        if len(payload) >= SCAN_MIN_BYTES:  # what Yrs must not be given (yupdate.py)
+            scan_update(payload)
         if sub == YSyncMessageType.SYNC_STEP2:
             payload = self._unseen(payload)
             if payload == EMPTY_UPDATE:
                 return
         guard = self.guard
-        if guard is not None:
-            if not guard.admit(self.doc, len(payload)):
-                conn.abort(CloseCode.DOC_FULL, "the board is full")
-                return
-            guard.start_update()
+        if not guard.admit(self.doc, len(payload)):
+            conn.abort(CloseCode.DOC_FULL, guard.refusal)
+            return
+        guard.before_apply()
         try:
             self.doc.apply_update(payload)
         except Exception as exc:  # pycrdt raises ValueError; be safe with Rust panics too
@@ -259,8 +265,10 @@ class DocRoom:
             self._check_language(conn)
         if self.publish is not None:
             self.publish(self.key, relay)
-        if guard is not None:
-            self._trim_board(guard)
+        fix = guard.trim(self.doc, SYSTEM_AUTHOR)
+        if fix is not None:  # over a cap of its kind (the board's elements): undone for all
+            log.info("doc_trimmed", room=self.room_id, doc=self.doc_name)
+            self._server_update(fix, SYSTEM_AUTHOR)
 
     def _unseen(self, payload: bytes) -> bytes:
         """What a client's SYNC_STEP2 holds that the document does not hold by now.
@@ -289,23 +297,24 @@ class DocRoom:
             if language is not None and self.on_language is not None:
                 self.on_language(conn, language)
 
-    def _trim_board(self, guard: BoardGuard) -> None:
-        """Delete what the last update added beyond the board's element cap, for everyone
-        (the sender too): the update cannot be refused once applied (boardcap.py)."""
-        excess = guard.excess()
-        if not excess:
-            return
-        log.info("board_trimmed", room=self.room_id, elements=len(excess))
-        update = guard.delete(self.doc, excess, SYSTEM_AUTHOR)
+    def _server_update(self, update: bytes, author: str) -> None:
+        """An update the server made and applied: to every socket (the sender's too), to the
+        log under ``author`` and to the other instances, like a client's."""
+        self.guard.grew(len(update))
         frame = create_update_message(update)
         self._relay(frame, None)
-        self._log(update, SYSTEM_AUTHOR)
+        self._log(update, author)
         if self.publish is not None:
             self.publish(self.key, frame)
 
     def _receive_awareness(self, conn: Connection, frame: bytes) -> None:
         _IN_AWARENESS.inc()
         payload, entries = awareness_payload(frame)
+        known = self.awareness.meta
+        if len(known) + len(entries) > MAX_AWARENESS_CLIENTS and any(
+            entry.client_id not in known for entry in entries
+        ):
+            raise ProtocolError("too many awareness clients in this document")
         try:
             self.awareness.apply_awareness_update(payload, conn)
         except Exception as exc:
@@ -329,8 +338,7 @@ class DocRoom:
                 return
             check_counts(payload, 3)
             self.doc.apply_update(payload)
-            if self.guard is not None:  # the board grew on another instance: count it here
-                self.guard.grew(len(payload))
+            self.guard.grew(len(payload))  # grown on another instance: the cap is the doc's
             self._applied()
             self.remote_unchecked = True
             if sub != YSyncMessageType.SYNC_UPDATE:
@@ -366,15 +374,20 @@ class DocRoom:
         for client in self.clients:
             client.send(KEEPALIVE)
         now = int(time.time() * 1000)
+        states, known = self.awareness.states, self.awareness.meta
         stale = [
             cid
-            for cid, meta in self.awareness.meta.items()
-            if cid in self.awareness.states and now - meta["lastUpdated"] >= AWARENESS_TIMEOUT_MS
+            for cid, meta in known.items()
+            if now - meta["lastUpdated"] >= AWARENESS_TIMEOUT_MS
         ]
-        if stale:
+        gone = [cid for cid in stale if cid in states]
+        for cid in stale:  # ids nobody renews: their clock is not needed any more
+            if cid not in states:
+                del known[cid]
+        if gone:
             for client in self.clients:
-                client.awareness_ids.difference_update(stale)
-            self.remove_awareness(stale)
+                client.awareness_ids.difference_update(gone)
+            self.remove_awareness(gone)
 
     def take_pending(self) -> list[PendingUpdate]:
         pending, self.pending = self.pending, []

@@ -54,6 +54,19 @@ INTERVIEWERS_ONLY = "interviewers_only"
 def wrap_for_interviewers(event: dict[str, Any], interviewers_only: bool) -> dict[str, Any]:
     """``event`` as published on the bus: wrapped when it is for interviewers only."""
     return {"type": INTERVIEWERS_ONLY, "event": event} if interviewers_only else event
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, to name a ``type`` that is not a string."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    return "an array" if isinstance(value, list) else "a number"
+
+
 # Instances announce their peers every keep-alive tick (10 s); a silent instance's peers are
 # dropped after this long.
 PRESENCE_TIMEOUT = 35.0
@@ -141,12 +154,13 @@ class EventRoom:
             return
         try:
             raw = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to read
             peer.error(ErrorCode.INVALID_JSON, "Not valid JSON")
             return
         kind = raw.get("type") if isinstance(raw, dict) else None
-        if kind not in CLIENT_TYPES:
-            peer.error(ErrorCode.UNKNOWN_TYPE, f"Unknown message type: {str(kind)[:40]}")
+        if not isinstance(kind, str) or kind not in CLIENT_TYPES:
+            shown = kind[:40] if isinstance(kind, str) else _json_kind(kind)
+            peer.error(ErrorCode.UNKNOWN_TYPE, f"Unknown message type: {shown}")
             return
         try:
             message = CLIENT_MESSAGE.validate_python(raw)
@@ -156,12 +170,16 @@ class EventRoom:
             peer.error(ErrorCode.INVALID_MESSAGE, f"{kind}: {where} {first['msg']}".strip())
             return
         metrics.MESSAGES_IN.labels(kind=kind).inc()
-        if isinstance(message, ChatSend):
-            await self._chat(peer, message)
-        elif isinstance(message, ActivitySend):
-            self._activity(peer, message)
-        else:
-            self._signal(peer, message)
+        try:
+            if isinstance(message, ChatSend):
+                await self._chat(peer, message)
+            elif isinstance(message, ActivitySend):
+                self._activity(peer, message)
+            else:
+                self._signal(peer, message)
+        except Exception:  # a bug: this message fails, the socket and the room go on
+            log.exception("event_failed", room=self.room_id, type=kind)
+            peer.error(ErrorCode.INTERNAL, "The message could not be handled")
 
     async def _chat(self, peer: EventPeer, message: ChatSend) -> None:
         text = message.text.strip()

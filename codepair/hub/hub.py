@@ -32,6 +32,7 @@ from codepair.hub.boardcap import BoardGuard
 from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
 from codepair.hub.deleted import DeletedRoomSweep
+from codepair.hub.doccaps import CodeGuard, DocGuard, NotesGuard
 from codepair.hub.docroom import DocRoom
 from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
 from codepair.hub.notices import Notices
@@ -53,6 +54,17 @@ def code_language(doc: Doc[Any]) -> str | None:
     """``meta.language`` of a code document, when it is set to a string."""
     value = doc.get("meta", type=Map).get("language")
     return value if isinstance(value, str) else None
+
+
+def guard_for(doc_name: str, doc: Doc[Any], settings: Settings) -> DocGuard:
+    """The caps of a ``code``, ``notes`` or ``board`` document (doccaps.py, boardcap.py)."""
+    if doc_name == "board":
+        return BoardGuard(
+            doc, max_bytes=settings.board_max_bytes, max_elements=settings.board_max_elements
+        )
+    if doc_name == "code":
+        return CodeGuard(doc, max_bytes=settings.code_max_bytes)
+    return NotesGuard(doc, max_bytes=settings.notes_max_bytes)
 
 
 class RoomFull(Exception):
@@ -139,12 +151,7 @@ class Hub:
         room = self.docs.get(key)
         if room is None:
             room = DocRoom(room_id, doc)
-            if doc == "board":
-                room.guard = BoardGuard(
-                    room.doc,
-                    max_bytes=self.settings.board_max_bytes,
-                    max_elements=self.settings.board_max_elements,
-                )
+            room.guard = guard_for(doc, room.doc, self.settings)
             if self.bridge is not None:
                 room.publish = self.bridge.publish_frame
             if doc == "code":

@@ -15,9 +15,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 
 PROTOCOL_VERSION = 1
+# How deep a signal's ``data`` may nest (an SDP description or an ICE candidate is 2 deep):
+# JSON nested some 250 deep cannot be encoded again to relay it.
+MAX_SIGNAL_DEPTH = 16
 
 
 class CloseCode:
@@ -36,7 +39,7 @@ class CloseCode:
     ROOM_ENDED = 4410
     ROOM_FULL = 4429  # max_sockets_per_doc reached
     RATE_LIMITED = 4430  # too many Yjs messages a second
-    DOC_FULL = 4413  # an update would take the board over board_max_bytes
+    DOC_FULL = 4413  # an update would take its document over its size cap (doccaps.py)
 
 
 class ErrorCode:
@@ -64,12 +67,27 @@ class ChatSend(_Message):
     text: str = Field(min_length=1)
 
 
+def _shallow(data: dict[str, Any]) -> dict[str, Any]:
+    """Refuse ``data`` nested deeper than :data:`MAX_SIGNAL_DEPTH`."""
+    level: list[Any] = [data]
+    for _ in range(MAX_SIGNAL_DEPTH):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return data
+    raise ValueError(f"nested deeper than {MAX_SIGNAL_DEPTH} levels")
+
+
 class SignalSend(_Message):
     """An SDP offer or answer or an ICE candidate for one peer; never stored."""
 
     type: Literal["signal"]
     to: str = Field(min_length=1, max_length=64)
-    data: dict[str, Any]
+    data: Annotated[dict[str, Any], AfterValidator(_shallow)]
 
 
 class ActivitySend(_Message):

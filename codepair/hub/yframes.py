@@ -20,6 +20,10 @@ AUTH = 2
 QUERY_AWARENESS = 3
 
 _MAX_VARUINT_BYTES = 8  # 56 bits: more than any length or client id (53-bit) needs
+# An awareness state is a name, a colour and a cursor or a pointer: well under a KiB. A frame
+# carries the sender's own state, or (y-websocket echoes what it hears) those of the room.
+MAX_AWARENESS_STATE_BYTES = 64 * 1024
+MAX_AWARENESS_ENTRIES = 256
 
 
 class ProtocolError(ValueError):
@@ -28,16 +32,20 @@ class ProtocolError(ValueError):
 
 def read_var_uint(data: bytes, pos: int) -> tuple[int, int]:
     """The unsigned varint at ``pos`` and the position after it."""
-    value = 0
-    shift = 0
-    for i in range(_MAX_VARUINT_BYTES):
-        if pos + i >= len(data):
-            raise ProtocolError("truncated varint")
-        byte = data[pos + i]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos + i + 1
-        shift += 7
+    try:
+        byte = data[pos]
+        if byte < 0x80:  # one byte: most of them
+            return byte, pos + 1
+        value = byte & 0x7F
+        shift = 7
+        for i in range(pos + 1, pos + _MAX_VARUINT_BYTES):
+            byte = data[i]
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return value, i + 1
+            shift += 7
+    except IndexError:
+        raise ProtocolError("truncated varint") from None
     raise ProtocolError("varint too long")
 
 
@@ -80,14 +88,18 @@ def awareness_payload(frame: bytes) -> tuple[bytes, list[AwarenessEntry]]:
     if end != len(frame):
         raise ProtocolError("trailing bytes after awareness message")
     count, pos = read_var_uint(payload, 0)
+    if count > MAX_AWARENESS_ENTRIES:
+        raise ProtocolError("too many awareness states in one message")
     entries: list[AwarenessEntry] = []
     for _ in range(count):
         client_id, pos = read_var_uint(payload, pos)
         clock, pos = read_var_uint(payload, pos)
         raw, pos = read_payload(payload, pos)
+        if len(raw) > MAX_AWARENESS_STATE_BYTES:
+            raise ProtocolError("awareness state too large")
         try:
             state = json.loads(raw) if raw else None
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise ProtocolError("awareness state is not JSON") from exc
         if state is not None and not isinstance(state, dict):
             raise ProtocolError("awareness state is not an object")

@@ -144,3 +144,42 @@ async def test_room_end_closes_candidate_sockets_within_a_second(
     # And the invite link is refused from now on, before the handshake.
     status = (await node.call("status", client="cand"))["closes"]
     assert status and all(c["code"] in (4410, 1006) for c in status)
+
+
+async def test_every_bad_message_gets_an_error_and_the_socket_stays(
+    server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    """Messages that used to drop the socket without a close frame: JSON nested too deep to
+    read (a RecursionError), a ``type`` that cannot be looked up, data too deep to relay."""
+    deep = "[" * 10_000 + "]" * 10_000
+    signal_deep = {"type": "signal", "to": "x", "data": {"a": [[[{}]]]}}
+    for _ in range(300):
+        signal_deep["data"] = {"a": signal_deep["data"]}
+    cases = [
+        (deep, "invalid_json"),
+        ('{"type": ' + deep + "}", "invalid_json"),
+        (json.dumps({"type": ["chat.send"]}), "unknown_type"),
+        (json.dumps({"type": {"chat": "send"}}), "unknown_type"),
+        (json.dumps({"type": 12}), "unknown_type"),
+        (json.dumps("chat.send"), "unknown_type"),
+        (json.dumps(None), "unknown_type"),
+        ("1" * 5000, "invalid_json"),  # past Python's digits limit for an int
+        ('{"type": "activity", "kind": "paste", "chars": 1e400}', "invalid_message"),
+        ('{"type": "activity", "kind": "paste", "chars": NaN}', "invalid_message"),
+        (json.dumps({"type": "chat.send", "text": {"not": "a string"}}), "invalid_message"),
+        (json.dumps({"type": "signal", "to": "x", "data": "not an object"}), "invalid_message"),
+        (json.dumps({"type": "signal", "to": ["x"], "data": {}}), "invalid_message"),
+        (json.dumps(signal_deep), "invalid_message"),
+        (json.dumps({"type": "chat.send", "text": "\ud800"}), "invalid_message"),
+    ]
+    async with events(server, room["id"], lead.token) as a:
+        await a.next("welcome")
+        for raw, code in cases:
+            await a.ws.send(raw)
+            got = await a.next("error")
+            assert got["code"] == code, (raw[:60], got)
+            assert isinstance(got["message"], str)
+        # Still served: a chat message goes through.
+        await a.send({"type": "chat.send", "text": "after all that"})
+        assert (await a.next("chat.message"))["message"]["text"] == "after all that"
+        assert not a.closed.done()

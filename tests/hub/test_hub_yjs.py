@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
 import pytest
 import websockets
 from pycrdt import Doc, Text, create_update_message
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from tests.hub.craft import nested_any, one_item, squashing_run, var_string, var_uint
 from tests.hub.nodeclients import NodeClients
 from tests.support.api import Actor, client, create_room, create_user, join
 from tests.support.server import Server
@@ -173,3 +175,99 @@ async def test_edits_resent_in_a_step_2_are_logged_once(
     assert audit["text"] == "ello world"
     assert audit["overlaps"] == [], audit["overlaps"]
     assert audit["items"][str(source.client_id)] == len("hello world")
+
+
+def _rss_kib(server: Server) -> int:
+    assert server.proc is not None
+    with open(f"/proc/{server.proc.pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.parametrize(
+    ("label", "update"),
+    [
+        # Yrs decodes nested values recursively: 30,000 levels overflowed its stack (SIGSEGV).
+        ("nested 30,000 deep", nested_any(30_000)),
+        # 40,000 appends merged into one update: Yrs squashed the run with 891 MB.
+        ("a run that squashes", squashing_run(40_000)),
+        # Yrs reads one string more than Yjs writes: relayed, Yjs clients would misread it.
+        ("legacy JSON content", one_item(2, var_uint(0) + var_string("1" * 200))),
+        ("a sub-document", one_item(9, var_string("g" * 200) + bytes([126]))),
+        ("trailing bytes", one_item(4, var_string("x" * 200)) + b"\x00"),
+    ],
+)
+async def test_updates_that_would_hurt_yrs_close_only_their_socket(
+    server: Server, lead: Actor, room: dict[str, Any], label: str, update: bytes
+) -> None:
+    url = f"{server.ws_url}/ws/rooms/{room['id']}/yjs/code?token={lead.token}"
+    async with websockets.connect(url, max_size=None) as other:
+        await other.recv()  # the server's step 1
+        before = _rss_kib(server)
+        async with websockets.connect(url, max_size=None) as ws:
+            await ws.recv()
+            await ws.send(create_update_message(update))
+            with pytest.raises(ConnectionClosed):
+                async with asyncio.timeout(10):
+                    while True:
+                        await ws.recv()
+            assert ws.close_code == 1002, label
+        assert _rss_kib(server) - before < 64 * 1024, label  # no spike, and alive
+        # The room goes on: an edit still reaches the other socket, and nothing else did.
+        edit: Doc[Any] = Doc()
+        edit.get("code", type=Text).insert(0, "still here")
+        async with websockets.connect(url) as ws:
+            await ws.recv()
+            await ws.send(create_update_message(edit.get_update()))
+            async with asyncio.timeout(5):
+                while True:
+                    frame = await other.recv()
+                    if isinstance(frame, bytes) and frame[:2] == b"\x00\x02":
+                        break
+        seen: Doc[Any] = Doc()
+        seen.apply_update(frame[3:] if frame[2] < 0x80 else b"")  # one-byte length prefix
+        assert str(seen.get("code", type=Text)) == "still here"
+
+
+def _awareness(entries: list[tuple[int, int, bytes]]) -> bytes:
+    payload = var_uint(len(entries))
+    for client_id, clock, state in entries:
+        payload += var_uint(client_id) + var_uint(clock) + var_string(state)
+    return b"\x01" + var_string(payload)
+
+
+async def test_awareness_that_would_grow_without_bound_closes_its_socket(
+    server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    """Every client id an awareness message names stays in the document's awareness (its
+    clock), even one that says it left: fresh ids in every frame grew the server's memory
+    without bound. One message holds at most 256 states of 64 KiB at most, and a document
+    knows at most 1,024 ids at once."""
+    url = f"{server.ws_url}/ws/rooms/{room['id']}/yjs/code?token={lead.token}"
+
+    async def close_code(*frames: bytes) -> int | None:
+        async with websockets.connect(url, max_size=None) as ws:
+            await ws.recv()
+            for frame in frames:
+                await ws.send(frame)
+            with contextlib.suppress(ConnectionClosed, TimeoutError):
+                async with asyncio.timeout(1):
+                    while True:
+                        await ws.recv()
+            return ws.close_code
+
+    assert await close_code(_awareness([(i, 1, b"null") for i in range(1, 258)])) == 1002
+    assert await close_code(_awareness([(7, 1, b'{"x":"' + b"y" * 70_000 + b'"}')])) == 1002
+    # Ids that only say they left, 250 fresh ones a frame: the fifth passes 1,024.
+    frames = [_awareness([(n * 1000 + i, 1, b"null") for i in range(250)]) for n in range(1, 6)]
+    assert await close_code(*frames[:4]) is None
+    assert await close_code(frames[4]) == 1002
+    # A real client's cursor still goes through (its id is not new to the room, or there is
+    # room for it once the ids nobody renews are forgotten).
+    node = await NodeClients.start()
+    try:
+        await node.connect("a", server.ws_url, room["id"], "code", lead.token, user={"n": 1})
+        await node.connect("b", server.ws_url, room["id"], "code", lead.token, user={"n": 2})
+        await node.call("insert", client="a", text="ok")
+        assert (await node.call("waitText", client="b", text="ok"))["ok"]
+    finally:
+        await node.close()

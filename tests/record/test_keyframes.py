@@ -14,11 +14,19 @@ from pycrdt import Doc, Text
 from sqlalchemy import delete, select, text
 
 from codepair.config import Settings
+from codepair.db import updatelog
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.migrate import upgrade
 from codepair.db.models.record import YKeyframe
 from codepair.db.reads import Reads
-from codepair.db.updatelog import KEYFRAME_EVERY
+from codepair.db.updatelog import (
+    APPLY_CHUNK_BYTES,
+    APPLY_CHUNK_ROWS,
+    KEYFRAME_EVERY,
+    apply_all,
+    merge_all,
+    merged_chunks,
+)
 from codepair.domain.record.history import doc_at
 from codepair.hub.store import Batch, PendingUpdate, UpdateLog
 from tests.support.server import create_pg_database, db_backend, drop_pg_database
@@ -151,3 +159,69 @@ async def test_a_keyframe_written_elsewhere_is_not_built_on_a_stale_document(env
     assert len(ours.keyframe_docs) == 1
     ours.forget_keyframes("r1", "code")
     assert len(ours.keyframe_docs) == 0
+
+
+def pasted(count: int) -> tuple[list[bytes], list[str]]:
+    """``count`` updates appended at the end by one client, a 3 KB paste every third, with a
+    deletion now and then: rows that merge into the long runs Yrs squashes."""
+    src: Doc[Any] = Doc()
+    code = src.get("code", type=Text)
+    updates: list[bytes] = []
+    texts: list[str] = []
+    src.observe(lambda event: updates.append(event.update))
+    for i in range(count):
+        if i % 3 == 2:
+            code.insert(len(code), (f"paste {i};" * 400)[:3000])
+        elif i % 17 == 16:
+            del code[len(code) - 5 :]
+        else:
+            code.insert(len(code), "xyz\n"[i % 4])
+        texts.append(str(code))
+    return updates, texts
+
+
+def test_rows_are_applied_in_small_chunks_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    updates, texts = pasted(700)
+    big = b"\x00" * (2 * APPLY_CHUNK_BYTES)  # a row larger than a chunk goes alone
+    merged: list[list[bytes]] = []
+    monkeypatch.setattr(updatelog, "merge_all", lambda rows: merged.append(rows) or b"")
+    list(merged_chunks([*updates[:40], big, *updates[40:]]))
+    assert [row for rows in merged for row in rows] == [*updates[:40], big, *updates[40:]]
+    assert [big] in merged
+    for rows in merged:  # within both bounds, but a row is never split
+        assert len(rows) <= APPLY_CHUNK_ROWS
+        assert sum(len(row) for row in rows) <= APPLY_CHUNK_BYTES or len(rows) == 1
+    assert len(merged) > len(updates) // APPLY_CHUNK_ROWS  # the pastes cut chunks short
+    monkeypatch.undo()
+    chunked: Doc[Any] = Doc()
+    apply_all(chunked, updates)
+    whole: Doc[Any] = Doc()
+    whole.apply_update(merge_all(updates))
+    assert str(chunked.get("code", type=Text)) == str(whole.get("code", type=Text)) == texts[-1]
+    assert chunked.get_state() == whole.get_state()
+    apply_all(chunked, [])  # nothing to apply: nothing changes
+    assert str(chunked.get("code", type=Text)) == texts[-1]
+
+
+async def test_keyframes_of_pasted_rows_are_the_documents_at_their_rows(env: Env) -> None:
+    """The keyframes' rows are applied in chunks now (one merge of 500 pastes took 484 MiB):
+    each keyframe is still the document at its row, from the kept document and from scratch."""
+    updates, texts = pasted(2 * KEYFRAME_EVERY + 30)
+    hub_log = env.log()
+    await append(hub_log, updates[:KEYFRAME_EVERY], 0)
+    assert await hub_log.write_keyframes("r1", "code") == 1
+    await append(hub_log, updates[KEYFRAME_EVERY:], KEYFRAME_EVERY)
+    assert await hub_log.write_keyframes("r1", "code") == 1  # from the kept document
+    frames = await env.frames()
+    assert [seq for seq, _, _ in frames] == [KEYFRAME_EVERY, 2 * KEYFRAME_EVERY]
+    for seq, _, frame_text in frames:
+        assert frame_text == texts[seq - 1], seq
+    async with env.db() as s, s.begin():
+        await s.execute(delete(YKeyframe))
+    assert await env.log().write_keyframes("r1", "code") == 2  # from scratch
+    assert await env.frames() == frames
+    for seq in (1, 499, 500, 777, 1030):
+        _, ydoc = await doc_at(env.reads, "r1", "code", at_row(seq))
+        assert str(ydoc.get("code", type=Text)) == texts[seq - 1], seq

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models.record import YKeyframe, YUpdate
 from codepair.db.reads import Reads
-from codepair.db.updatelog import merge_all
+from codepair.db.updatelog import apply_all
 
 _LAST_KEYFRAME_AT = (
     select(YKeyframe.seq, YKeyframe.state)
@@ -49,11 +49,10 @@ def _doc_at(conn: Connection, room_id: str, doc: str, at: datetime) -> tuple[int
     rows = conn.execute(_ROWS_UNTIL, {**key, "after": after}).all()
     ydoc: Doc[Any] = Doc()
     # The state and the rows apart: merging a whole state with updates costs far more than
-    # applying the state and then the (small) merge of the rows.
+    # applying the state and then the rows (merged in small chunks: updatelog.merged_chunks).
     if frame is not None:
         ydoc.apply_update(zlib.decompress(frame.state))
-    if rows:
-        ydoc.apply_update(merge_all([row.update for row in rows]))
+    apply_all(ydoc, [row.update for row in rows])
     seq = rows[-1].seq if rows else max(after, 0)
     return seq, ydoc
 

@@ -97,7 +97,7 @@ export function socketBase(location: { protocol: string; host: string }): string
 
 /**
  * Close codes after which reconnecting cannot help (codepair/hub/protocol.py CloseCode):
- * unauthorized, forbidden, room ended, the board over its size cap (4413: every retry would
+ * unauthorized, forbidden, room ended, a document over its size cap (4413: every retry would
  * resend the same update). Room full (4429) and rate limited (4430) are retried.
  */
 export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4401, 4403, 4410, 4413]);

@@ -1,0 +1,99 @@
+"""The caps of a room's documents: one small class per document kind.
+
+Every document has a size cap: an update that would take the document's encoded state over
+it is refused before it is applied (never relayed, never logged) and its socket closed with
+4413. Kinds add caps of their own by overriding two hooks (the board's element cap,
+boardcap.py; the per-file and file-count caps of the code's ``files`` map, not yet refused
+by the hub, the same way). The hub picks the class (``guard_for`` in hub.py); the room
+calls the same three methods for every kind, so the keystroke path has no branch per kind.
+
+**Size, cheaply.** Encoding the state to measure it costs about 2 ms a MiB, far too much per
+keystroke. So the size is an estimate: the last measured state plus every byte applied since,
+whichever instance received it (updates from other instances count too, :meth:`grew`). Far
+from the cap an update costs two additions. When the estimate would pass the cap the state
+is measured again, but only once ``max_bytes / 64`` has been applied since the last
+measurement: below that the update is refused on the estimate. A document kept just under
+its cap can so never make every keystroke re-encode it; the price is that an update may be
+refused up to that slack (128 KiB of the code's 8 MiB) before the exact cap.
+
+The estimate can also run behind: a delete that splits many items grows the state by more
+than its own bytes. What passes the cap that way is one frame at most (2 MiB), and the next
+measurement catches it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pycrdt import Doc
+
+# Measure again only once this fraction of the cap was applied since the last measurement.
+SLACK_FRACTION = 64
+
+
+class DocGuard:
+    """The size cap of one live document (the ``notes`` use it as it is)."""
+
+    __slots__ = ("_estimate", "_unmeasured", "max_bytes", "slack")
+
+    refusal = "the document is over its size cap"
+
+    def __init__(self, doc: Doc[Any], *, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.slack = max(1, max_bytes // SLACK_FRACTION)
+        self._estimate = 0
+        self._unmeasured = 0  # bytes applied since the last measurement
+
+    def measure(self, doc: Doc[Any]) -> int:
+        """Encode the state again: the exact size, from which the estimate restarts."""
+        self._estimate = len(doc.get_update())
+        self._unmeasured = 0
+        return self._estimate
+
+    def admit(self, doc: Doc[Any], update_bytes: int) -> bool:
+        """May an update of this many bytes be applied? (False: the document is full.)"""
+        if self._estimate + update_bytes > self.max_bytes and (
+            self._unmeasured < self.slack or self.measure(doc) + update_bytes > self.max_bytes
+        ):
+            return False
+        self._estimate += update_bytes
+        self._unmeasured += update_bytes
+        return True
+
+    def grew(self, update_bytes: int) -> None:
+        """An update applied without :meth:`admit`: from another instance (which capped it),
+        or made by the server."""
+        self._estimate += update_bytes
+        self._unmeasured += update_bytes
+
+    def before_apply(self) -> None:
+        """Called just before an admitted update is applied (kinds that observe it)."""
+
+    def trim(self, doc: Doc[Any], origin: str) -> bytes | None:
+        """After an admitted update: the server's own update that brings the document back
+        within the caps of its kind, if one is needed (an applied update cannot be refused
+        without the sender and the others diverging)."""
+        return None
+
+
+class CodeGuard(DocGuard):
+    """The ``code`` document: its size (8 MiB, as a project's whole tree in DESIGN.md).
+
+    The per-file cap (1 MiB) and the file-count cap of its ``files`` map of ``Y.Text``
+    (docs/projects.md) join here as the board's element cap does: an observer on the map
+    notes what the last update added, and :meth:`trim` undoes what passes a cap, or
+    :meth:`admit` refuses what it can tell before applying.
+    """
+
+    __slots__ = ()
+
+    refusal = "the code is over its size cap"
+
+
+class NotesGuard(DocGuard):
+    """The interviewers' ``notes``: their size only."""
+
+    __slots__ = ()
+
+    refusal = "the notes are over their size cap"
+
