@@ -71,6 +71,13 @@ _OUT_SYNC = metrics.MESSAGES_OUT.labels(kind="sync")
 Publisher = Callable[[tuple[str, str], bytes], None]
 
 
+def replace_text(doc: Doc[Any], name: str, text: str) -> None:
+    """``doc``'s ``Y.Text`` ``name`` holds ``text`` and nothing else."""
+    ytext = doc.get(name, type=Text)
+    del ytext[:]
+    ytext.insert(0, text)
+
+
 class DocRoom:
     """The live ``Doc`` of ``(room_id, doc)``, its awareness states and its connections."""
 
@@ -139,16 +146,19 @@ class DocRoom:
         self.language = self._language()
         self.guard.measure(self.doc)
 
-    def replace_text(self, name: str, text: str, author: str) -> None:
-        """Replace the content of ``Y.Text`` ``name`` as ONE update made by the server for
-        ``author`` (a presented question's starter code): applied, relayed to every socket,
-        logged under that author and shared with the other instances, like a client's."""
+    def change(self, mutate: Callable[[Doc[Any]], None], author: str) -> None:
+        """Make ``mutate``'s changes to the document as ONE update made by the server for
+        ``author`` (a presented question's starter code or tree): applied, relayed to every
+        socket, logged under that author and shared with the other instances, like a
+        client's."""
         before = self.doc.get_state()
-        ytext = self.doc.get(name, type=Text)
         with self.doc.transaction(origin=author):
-            del ytext[:]
-            ytext.insert(0, text)
+            mutate(self.doc)
         self._server_update(self.doc.get_update(before), author)
+
+    def replace_text(self, name: str, text: str, author: str) -> None:
+        """Replace the content of ``Y.Text`` ``name`` (see :meth:`change`)."""
+        self.change(lambda doc: replace_text(doc, name, text), author)
 
     def seed_language(self, language: str) -> None:
         """Give a brand-new ``code`` doc its ``meta.language``, as a logged update.

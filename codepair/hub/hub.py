@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import gc
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +34,7 @@ from codepair.hub.bridge import HubBridge
 from codepair.hub.connection import Connection
 from codepair.hub.deleted import DeletedRoomSweep
 from codepair.hub.doccaps import CodeGuard, DocGuard, NotesGuard
-from codepair.hub.docroom import DocRoom
+from codepair.hub.docroom import DocRoom, replace_text
 from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
 from codepair.hub.notices import Notices
 from codepair.hub.protocol import CloseCode
@@ -356,7 +357,13 @@ class Hub:
     async def replace_text(
         self, room_id: str, doc: str, name: str, text: str, *, author: str
     ) -> None:
-        """Replace a ``Y.Text``'s content with ``text`` as one update attributed to ``author``.
+        """Replace a ``Y.Text``'s content with ``text`` (see :meth:`change`)."""
+        await self.change(room_id, doc, lambda d: replace_text(d, name, text), author=author)
+
+    async def change(
+        self, room_id: str, doc: str, mutate: Callable[[Doc[Any]], None], *, author: str
+    ) -> None:
+        """Make ``mutate``'s changes to a document as one update attributed to ``author``.
 
         A room loaded here changes live (every socket gets the update). Otherwise the update
         is made against the stored document, written at once and shared with the instances
@@ -364,14 +371,12 @@ class Hub:
         """
         room = self.docs.get((room_id, doc))
         if room is not None and room.loaded.done() and not room.loaded.exception():
-            room.replace_text(name, text, author)
+            room.change(mutate, author)
             return
         stored = await self.document(room_id, doc)
         before = stored.get_state()
-        ytext = stored.get(name, type=Text)
         with stored.transaction(origin=author):
-            del ytext[:]
-            ytext.insert(0, text)
+            mutate(stored)
         update = stored.get_update(before)
         async with self._flush_lock:
             pending = [PendingUpdate(update, datetime.now(UTC), author)]

@@ -3,6 +3,7 @@ the commands are kept and copied; a candidate sees the starter tree and nothing 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -71,3 +72,31 @@ def test_bad_project_trees_are_refused_with_the_rule_they_break(
                 assert why in answer.text, (field, why, answer.text)
     answer = call(server, lead, "POST", "/api/questions", json={**PROJECT, "entry": "../x.py"})
     assert answer.status_code == 422 and "'..'" in answer.text
+
+
+async def test_presenting_puts_the_starter_tree_in_a_live_room_on_the_editors_terms(
+    node: Any, server: Server, lead: Actor
+) -> None:
+    question = call(server, lead, "POST", "/api/questions", json=PROJECT).json()
+    room = create_room(server, lead, language="python")
+    rq = call(server, lead, "POST", f"/api/rooms/{room['id']}/questions",
+              json={"question_id": question["id"]}).json()
+    cand = join(server, room)
+    assert (await node.connect("c", server.ws_url, room["id"], "code", cand.token))["synced"]
+    await node.call("setFiles", client="c", files={"mine.py": "my own work\n"})
+    present = f"/api/rooms/{room['id']}/questions/{rq['id']}/present"
+    for _ in range(100):  # the candidate's file reaches the hub: presenting must not drop it
+        refused = call(server, lead, "POST", present)
+        if refused.status_code == 409:
+            break
+        await asyncio.sleep(0.05)
+    assert refused.status_code == 409 and "replace_code" in refused.text
+    assert (await node.call("files", client="c"))["files"] == {"mine.py": "my own work\n"}
+
+    replaced = call(server, lead, "POST", present, json={"replace_code": True})
+    assert replaced.status_code == 200 and replaced.json()["code_replaced"] is True
+    others = {k: v for k, v in PROJECT["files"].items() if k != "wc/cli.py"}
+    assert (await node.call("waitFiles", client="c", files=others))["ok"]
+    assert (await node.call("files", client="c"))["files"] == others  # mine.py went
+    assert (await node.call("meta", client="c"))["meta"]["entry"] == "wc/cli.py"
+    assert await node.text("c") == PROJECT["files"]["wc/cli.py"]

@@ -74,13 +74,16 @@ async def test_hidden_tests_grade_the_tree_and_stay_hidden(
     assert presented.status_code == 200, presented.text
     cand = join(run_server, room)
 
-    # The candidate's tree: the question's starter files (main.py is the entry, `code`).
+    assert presented.json()["code_replaced"] is True
+    # Presenting put the question's starter tree in the room: main.py is the entry (`code`),
+    # the other files are in `files`; the hidden ones are not.
     starter = {k: v for k, v in QUESTION["files"].items() if k != "main.py"}
     for name, token in (("c", cand.token), ("lead", lead.token)):
         reply = await node.connect(name, run_server.ws_url, room["id"], "code", token)
         assert reply["synced"]
-    await node.call("setFiles", client="c", files=starter)
-    assert (await node.call("waitFiles", client="lead", files=starter))["ok"]
+        assert (await node.call("waitFiles", client=name, files=starter))["ok"]
+        assert await node.text(name) == QUESTION["files"]["main.py"]
+        assert "tests/test_hidden.py" not in (await node.call("files", client=name))["files"]
 
     answer = run_the_tests(run_server, cand, room["id"])
     run = answer.json()

@@ -40,6 +40,7 @@ from codepair.api.schemas.questions import (
 from codepair.db.models.questions import Question
 from codepair.domain.errors import Conflict, RateLimited, Unprocessable
 from codepair.domain.interviews import rooms
+from codepair.domain.projects.tree import read_tree, write_tree
 from codepair.domain.questions import bank as questions
 from codepair.domain.questions import runs as question_runs
 from codepair.domain.ratelimit import RateLimiter
@@ -253,8 +254,27 @@ async def present_room_question(
     replace_code = body.replace_code if body is not None else False
     hub = getattr(request.app.state, "hub", None)
     starter: str | None = None
+    tree: dict[str, str] | None = None
     note = ""
-    if hub is not None:
+    if hub is not None and rq.files:
+        # A project question: its starter tree replaces the room's, on the same terms.
+        code_doc = await hub.document(room_id)
+        language = code_language(code_doc) or room.language
+        current_tree = read_tree(code_doc, language)
+        entry = rq.entry or current_tree.entry
+        untouched = set(current_tree.files) == {current_tree.entry} and questions.is_untouched(
+            current_tree.files[current_tree.entry], await questions.room_questions(db, room_id)
+        )
+        if current_tree.files == rq.files and current_tree.entry == entry:
+            pass
+        elif not replace_code and not untouched:
+            raise Conflict(
+                "The room's files have code in them; present with replace_code to replace them"
+            )
+        else:
+            tree = dict(rq.files)
+            tree.setdefault(entry, "")
+    elif hub is not None:
         code_doc = await hub.document(room_id)
         language = code_language(code_doc) or room.language
         starter = questions.starter_for(rq, language)
@@ -278,14 +298,20 @@ async def present_room_question(
     author = principal.identity
     new_code = starter
 
+    new_tree, new_entry = tree, rq.entry or None
+
     async def tell() -> None:
         if new_code is not None and hub is not None:
             await hub.replace_text(room_id, "code", "code", new_code, author=author)
+        if new_tree is not None and hub is not None:
+            await hub.change(
+                room_id, "code", lambda doc: write_tree(doc, new_tree, new_entry), author=author
+            )
         await notices(request).room_message(room_id, message)
 
     after_commit(request, tell)
-    return PresentOut(question=_room_question_out(rq), code_replaced=starter is not None,
-                      note=note)
+    return PresentOut(question=_room_question_out(rq),
+                      code_replaced=starter is not None or tree is not None, note=note)
 
 
 async def _timeline(db: DbSession, room_id: str, principal: Principal, title: str) -> None:
