@@ -13,6 +13,7 @@ from typing import Any
 import jwt
 import pytest
 
+from codepair.api.schemas.interviews import RoomList
 from codepair.security.tokens import (
     InvalidToken,
     VerifiedTokens,
@@ -103,6 +104,47 @@ def test_room_list_visibility_paging_and_search(server: Server, lead: Actor) -> 
     assert _get(server, alice, "/api/rooms?status=live").json()["total"] == 5
     stranger = _get(server, bob, f"/api/rooms/{mine[1]['id']}")
     assert stranger.status_code == 404
+
+
+def test_room_list_is_room_lists_json(server: Server, lead: Actor) -> None:
+    """The list is written from the read's dicts without the model (ADR 8): its bytes must
+    be what FastAPI wrote from ``RoomList``, every field of every kind of room included."""
+    co = create_user(server, lead, name="Co Bytes")
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    scheduled = create_room(
+        server,
+        lead,
+        candidate_name="Sched Bytes",
+        scheduled_at=later,
+        candidate_email="sched@example.com",
+        candidate_timezone="Europe/Paris",
+    )
+    started = create_room(server, lead, candidate_name="Started Bytes")
+    join(server, started)
+    ended = create_room(server, lead, candidate_name="Ended Bytes")
+    with client(server) as c:
+        c.post(f"/api/rooms/{ended['id']}/end", headers=lead.headers).raise_for_status()
+        c.post(
+            f"/api/rooms/{scheduled['id']}/interviewers",
+            headers=lead.headers,
+            json={"user_id": co.user_id},
+        ).raise_for_status()
+    listing = _get(server, lead, "/api/rooms?q=bytes")
+    assert listing.status_code == 200
+    assert listing.headers["content-type"] == "application/json"
+    as_model = RoomList.model_validate_json(listing.content)
+    assert listing.content == as_model.model_dump_json().encode()
+    items = {r["id"]: r for r in listing.json()["items"]}
+    assert [items[r["id"]]["status"] for r in (scheduled, started, ended)] == [
+        "scheduled",
+        "live",
+        "ended",
+    ]
+    assert items[started["id"]]["started_at"] is not None
+    assert items[scheduled["id"]]["candidate_timezone"] == "Europe/Paris"
+    assert items[scheduled["id"]]["interviewers"][0]["name"] == "Co Bytes"
+    for room in (scheduled, started, ended):  # the room's own page, through RoomOut
+        assert _get(server, lead, f"/api/rooms/{room['id']}").json() == items[room["id"]]
 
 
 def test_candidate_reads_only_its_room(server: Server, lead: Actor) -> None:

@@ -49,9 +49,8 @@ from codepair.security.tokens import Principal
 
 Owner = aliased(User, name="owner")
 
-# Room columns the API does not show (the rest are copied into the answer by name, so a
-# column added later reaches the schemas that name it without a change here).
-_HIDDEN = {"owner_id", "updated_at"}
+# Room columns no answer shows (room_dict names those it shows).
+_UNREAD = {"updated_at"}
 
 
 def _interviewers_json(dialect: str) -> ColumnElement[Any]:
@@ -84,7 +83,7 @@ _INVITE_TOKEN = (
 
 def _room_columns(dialect: str) -> list[Any]:
     return [
-        *Room.__table__.columns,
+        *(c for c in Room.__table__.columns if c.name not in _UNREAD),
         Owner.name.label("owner_name"),
         Owner.email.label("owner_email"),
         _INVITE_TOKEN.label("invite_token"),
@@ -205,24 +204,49 @@ def _like_pattern(q: str) -> str:
 
 
 def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The fields of ``RoomOut`` (or, for a candidate, ``CandidateRoomOut``) from a row."""
-    m = row._mapping
-    out = {k: m[k] for k in _SHOWN}
-    out["status"] = status_at(m["ended_at"], m["started_at"], m["scheduled_at"], now)
+    """The fields of ``RoomOut`` in its order (for a candidate, ``CandidateRoomOut``'s).
+
+    The room list writes these dicts to JSON as they are, without building the model (ADR 8,
+    addendum of 2026-12-07, "JSON without a model"): they must hold exactly ``RoomOut``'s
+    fields, and a field added there must be added here (tests/test_rest_reads.py compares
+    them). A column added to ``rooms`` shows nowhere until it is.
+    """
+    ended_at = row.ended_at
+    status = status_at(ended_at, row.started_at, row.scheduled_at, now)
     if role == "candidate":
-        return out
-    token = m["invite_token"] if m["ended_at"] is None else None
-    out.update(
-        owner={"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
-        interviewers=json.loads(m["interviewers_json"] or "[]"),
-        invite_token=token,
-        invite_url=f"{settings.public_url}/join/{token}" if token else None,
-        my_role=role,
-    )
-    return out
-
-
-_SHOWN = tuple(c.name for c in Room.__table__.columns if c.name not in _HIDDEN)
+        return {
+            "id": row.id,
+            "title": row.title,
+            "candidate_name": row.candidate_name,
+            "language": row.language,
+            "status": status,
+            "scheduled_at": row.scheduled_at,
+            "duration_minutes": row.duration_minutes,
+            "runs_enabled": row.runs_enabled,
+            "started_at": row.started_at,
+        }
+    token = row.invite_token if ended_at is None else None
+    return {
+        "id": row.id,
+        "title": row.title,
+        "candidate_name": row.candidate_name,
+        "language": row.language,
+        "status": status,
+        "scheduled_at": row.scheduled_at,
+        "duration_minutes": row.duration_minutes,
+        "runs_enabled": row.runs_enabled,
+        "started_at": row.started_at,
+        # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
+        "owner": {"id": row.owner_id, "name": row.owner_name, "email": row.owner_email},
+        "interviewers": json.loads(row.interviewers_json or "[]"),
+        "created_at": row.created_at,
+        "ended_at": ended_at,
+        "invite_token": token,
+        "invite_url": f"{settings.public_url}/join/{token}" if token else None,
+        "my_role": role,
+        "candidate_email": row.candidate_email,
+        "candidate_timezone": row.candidate_timezone,
+    }
 
 
 def list_rooms(
