@@ -208,6 +208,31 @@ def test_every_request_asks_the_database(server: Server, lead: Actor) -> None:
     assert _get(server, bad, "/api/rooms").status_code == 401
 
 
+def test_room_list_follows_a_role_changed_since_the_token(server: Server, lead: Actor) -> None:
+    """The list's statement carries the principal check (ADR 8); the role the database has
+    decides what it shows, not the one the token was issued with."""
+    other = create_user(server, lead, role="lead", name="Role Changer")
+    session = login(server, other.email or "")
+    theirs = create_room(server, session, candidate_name="Role Own")
+    elsewhere = create_room(server, lead, candidate_name="Role Elsewhere")
+    ids = {r["id"] for r in _get(server, session, "/api/rooms?q=role&limit=100").json()["items"]}
+    assert ids == {theirs["id"], elsewhere["id"]}
+    demote = {"role": "interviewer"}
+    with client(server) as c:
+        r = c.patch(f"/api/users/{other.user_id}", headers=lead.headers, json=demote)
+        assert r.status_code == 200, r.text
+    listing = _get(server, session, "/api/rooms?q=role&limit=100").json()  # same token
+    assert [r["id"] for r in listing["items"]] == [theirs["id"]]
+    assert listing["total"] == 1 and listing["items"][0]["my_role"] == "owner"
+    assert _get(server, session, "/api/rooms?q=role&offset=5").json() == {"items": [], "total": 1}
+    with client(server) as c:
+        r = c.patch(f"/api/users/{other.user_id}", headers=lead.headers, json={"role": "lead"})
+        assert r.status_code == 200, r.text
+        r = c.patch(f"/api/users/{other.user_id}", headers=lead.headers, json={"is_active": False})
+        assert r.status_code == 200, r.text
+    assert _get(server, session, "/api/rooms?q=nothing-matches").status_code == 401
+
+
 def test_chat_history_pages(server: Server, lead: Actor) -> None:
     room = create_room(server, lead, candidate_name="Chatty")
     history = _get(server, lead, f"/api/rooms/{room['id']}/messages")

@@ -56,6 +56,23 @@ class ReadAs:
         return await reads.run(both, snapshot=False)
 
 
+    async def run_checking(
+        self,
+        checking: Callable[[Connection, Principal], tuple[Principal, T]],
+        fn: Callable[[Connection, Principal], T],
+    ) -> T:
+        """For a read whose statement carries the principal check itself (the room list):
+        ``checking(conn, claims)`` answers the principal as the database has it and the
+        result, when a user's token is still to check; otherwise :meth:`run` with ``fn``."""
+        if self._checked or self._claims.kind != "access":
+            return await self.run(fn)
+        reads: Reads = self._request.app.state.reads
+        claims = self._claims
+        principal, result = await reads.run(lambda conn: checking(conn, claims), snapshot=False)
+        self._request.state.principal = principal
+        return result
+
+
 async def _read_as(request: Request, settings: Settings, *, users_only: bool) -> ReadAs:
     token = bearer_token(request)
     try:

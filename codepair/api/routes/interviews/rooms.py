@@ -91,8 +91,9 @@ async def list_rooms(
     query in one read, no session (ADR 8)."""
     flt = rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
     settings = reads.settings
-    items, total = await reads.run(
-        lambda conn, principal: room_views.list_rooms(conn, settings, principal, flt)
+    items, total = await reads.run_checking(
+        lambda conn, claims: room_views.list_rooms_checked(conn, settings, claims, flt),
+        lambda conn, principal: room_views.list_rooms(conn, settings, principal, flt),
     )
     # RoomList's JSON, written from room_views' dicts, which hold exactly its fields: the
     # model's validation and FastAPI's serialization of it were a sixth of a list's CPU.
