@@ -124,6 +124,10 @@ class HttpMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # The labelled series by (method, route, status): ``labels()`` takes a lock and
+        # builds its key on every call, and this runs on every request. As bounded as the
+        # series themselves.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,9 +149,16 @@ class HttpMetrics:
 
     def finished(self, scope: Scope, status: int, seconds: float) -> None:
         """One request answered; subclasses add to what is recorded (the access log)."""
-        route = _route_template(scope)
-        HTTP_REQUESTS.labels(method=scope.get("method", ""), route=route, status=status).inc()
-        HTTP_SECONDS.labels(route=route).observe(seconds)
+        key = (scope.get("method", ""), _route_template(scope), status)
+        series = self._series.get(key)
+        if series is None:
+            method, route, _ = key
+            series = self._series[key] = (
+                HTTP_REQUESTS.labels(method=method, route=route, status=status),
+                HTTP_SECONDS.labels(route=route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 def _route_template(scope: Scope) -> str:

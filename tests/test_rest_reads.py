@@ -13,6 +13,7 @@ from typing import Any
 import jwt
 import pytest
 
+from codepair.api.schemas.interviews import RoomList
 from codepair.security.tokens import (
     InvalidToken,
     VerifiedTokens,
@@ -105,6 +106,47 @@ def test_room_list_visibility_paging_and_search(server: Server, lead: Actor) -> 
     assert stranger.status_code == 404
 
 
+def test_room_list_is_room_lists_json(server: Server, lead: Actor) -> None:
+    """The list is written from the read's dicts without the model (ADR 8): its bytes must
+    be what FastAPI wrote from ``RoomList``, every field of every kind of room included."""
+    co = create_user(server, lead, name="Co Bytes")
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    scheduled = create_room(
+        server,
+        lead,
+        candidate_name="Sched Bytes",
+        scheduled_at=later,
+        candidate_email="sched@example.com",
+        candidate_timezone="Europe/Paris",
+    )
+    started = create_room(server, lead, candidate_name="Started Bytes")
+    join(server, started)
+    ended = create_room(server, lead, candidate_name="Ended Bytes")
+    with client(server) as c:
+        c.post(f"/api/rooms/{ended['id']}/end", headers=lead.headers).raise_for_status()
+        c.post(
+            f"/api/rooms/{scheduled['id']}/interviewers",
+            headers=lead.headers,
+            json={"user_id": co.user_id},
+        ).raise_for_status()
+    listing = _get(server, lead, "/api/rooms?q=bytes")
+    assert listing.status_code == 200
+    assert listing.headers["content-type"] == "application/json"
+    as_model = RoomList.model_validate_json(listing.content)
+    assert listing.content == as_model.model_dump_json().encode()
+    items = {r["id"]: r for r in listing.json()["items"]}
+    assert [items[r["id"]]["status"] for r in (scheduled, started, ended)] == [
+        "scheduled",
+        "live",
+        "ended",
+    ]
+    assert items[started["id"]]["started_at"] is not None
+    assert items[scheduled["id"]]["candidate_timezone"] == "Europe/Paris"
+    assert items[scheduled["id"]]["interviewers"][0]["name"] == "Co Bytes"
+    for room in (scheduled, started, ended):  # the room's own page, through RoomOut
+        assert _get(server, lead, f"/api/rooms/{room['id']}").json() == items[room["id"]]
+
+
 def test_candidate_reads_only_its_room(server: Server, lead: Actor) -> None:
     room = create_room(server, lead, candidate_name="Cand Reader")
     other = create_room(server, lead, candidate_name="Someone Else")
@@ -164,6 +206,31 @@ def test_every_request_asks_the_database(server: Server, lead: Actor) -> None:
     assert _get(server, None, "/api/rooms").status_code == 401
     bad = Actor(name="x", token=fresh.token[:-2] + "xx", role="interviewer")
     assert _get(server, bad, "/api/rooms").status_code == 401
+
+
+def test_room_list_follows_a_role_changed_since_the_token(server: Server, lead: Actor) -> None:
+    """The list's statement carries the principal check (ADR 8); the role the database has
+    decides what it shows, not the one the token was issued with."""
+    other = create_user(server, lead, role="lead", name="Role Changer")
+    session = login(server, other.email or "")
+    theirs = create_room(server, session, candidate_name="Role Own")
+    elsewhere = create_room(server, lead, candidate_name="Role Elsewhere")
+    ids = {r["id"] for r in _get(server, session, "/api/rooms?q=role&limit=100").json()["items"]}
+    assert ids == {theirs["id"], elsewhere["id"]}
+    demote = {"role": "interviewer"}
+    with client(server) as c:
+        r = c.patch(f"/api/users/{other.user_id}", headers=lead.headers, json=demote)
+        assert r.status_code == 200, r.text
+    listing = _get(server, session, "/api/rooms?q=role&limit=100").json()  # same token
+    assert [r["id"] for r in listing["items"]] == [theirs["id"]]
+    assert listing["total"] == 1 and listing["items"][0]["my_role"] == "owner"
+    assert _get(server, session, "/api/rooms?q=role&offset=5").json() == {"items": [], "total": 1}
+    with client(server) as c:
+        r = c.patch(f"/api/users/{other.user_id}", headers=lead.headers, json={"role": "lead"})
+        assert r.status_code == 200, r.text
+        r = c.patch(f"/api/users/{other.user_id}", headers=lead.headers, json={"is_active": False})
+        assert r.status_code == 200, r.text
+    assert _get(server, session, "/api/rooms?q=nothing-matches").status_code == 401
 
 
 def test_chat_history_pages(server: Server, lead: Actor) -> None:

@@ -69,6 +69,11 @@ _ROOM_FOR_USER = (
 )
 
 
+# The same check as a subquery, for a hot read whose statement carries it (the room list:
+# one statement a request instead of two; ADR 8). Its columns keep their names.
+USER_CHECK = _USER.subquery("user_check")
+
+
 def _user_params(principal: Principal) -> dict[str, Any]:
     return {"user_id": principal.user_id, "session_id": principal.session_id}
 
@@ -138,6 +143,19 @@ def current_conn(conn: Connection, principal: Principal) -> Principal:
         return _current_user(principal, user)
     invite = conn.execute(_CANDIDATE, _candidate_params(principal)).one_or_none()
     return _current_candidate(principal, invite)
+
+
+def current_user_row(principal: Principal, row: Any) -> Principal:
+    """The database's half of the check of a user's token, from a row that carries
+    :data:`USER_CHECK`'s columns (None: no such user or session); :class:`Unauthorized`
+    when the token no longer works."""
+    assert principal.kind == "access"
+    return _current_user(principal, row)
+
+
+def user_check_params(principal: Principal) -> dict[str, Any]:
+    """The bound parameters :data:`USER_CHECK` needs."""
+    return _user_params(principal)
 
 
 def room_role_conn(conn: Connection, principal: Principal, room_id: str) -> RoomRole | None:

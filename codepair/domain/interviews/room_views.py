@@ -16,6 +16,7 @@ ORM in :mod:`codepair.domain.interviews.rooms`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
@@ -49,9 +51,8 @@ from codepair.security.tokens import Principal
 
 Owner = aliased(User, name="owner")
 
-# Room columns the API does not show (the rest are copied into the answer by name, so a
-# column added later reaches the schemas that name it without a change here).
-_HIDDEN = {"owner_id", "updated_at"}
+# Room columns no answer shows (room_dict names those it shows).
+_UNREAD = {"updated_at"}
 
 
 def _interviewers_json(dialect: str) -> ColumnElement[Any]:
@@ -84,7 +85,7 @@ _INVITE_TOKEN = (
 
 def _room_columns(dialect: str) -> list[Any]:
     return [
-        *Room.__table__.columns,
+        *(c for c in Room.__table__.columns if c.name not in _UNREAD),
         Owner.name.label("owner_name"),
         Owner.email.label("owner_email"),
         _INVITE_TOKEN.label("invite_token"),
@@ -168,6 +169,7 @@ def _build_list(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
 
 _LISTS: dict[_Shape, tuple[Select[Any], Select[Any]]] = {}
 _ONE: dict[str, Select[Any]] = {}
+_CHECKED: dict[_Shape, Select[Any]] = {}
 
 
 def _list_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
@@ -175,6 +177,22 @@ def _list_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
     if statements is None:  # at most 2 x 4 x 2 shapes per dialect, each built once
         statements = _LISTS[shape] = _build_list(shape)
     return statements
+
+
+def _checked_statement(shape: _Shape) -> Select[Any]:
+    """The page with the user check's columns: one row of the check joined to the page's
+    rows, so that an empty page still answers the check (with NULL room columns)."""
+    stmt = _CHECKED.get(shape)
+    if stmt is None:
+        rows = _list_statements(shape)[0].subquery("listed")
+        check = access.USER_CHECK
+        assert not set(check.c.keys()) & set(rows.c.keys())
+        stmt = _CHECKED[shape] = (
+            select(*check.c, *rows.c)
+            .select_from(check.outerjoin(rows, true()))
+            .order_by(rows.c.created_at.desc(), rows.c.id)
+        )
+    return stmt
 
 
 def _build_one(dialect: str) -> Select[Any]:
@@ -205,24 +223,50 @@ def _like_pattern(q: str) -> str:
 
 
 def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> dict[str, Any]:
-    """The fields of ``RoomOut`` (or, for a candidate, ``CandidateRoomOut``) from a row."""
-    m = row._mapping
-    out = {k: m[k] for k in _SHOWN}
-    out["status"] = status_at(m["ended_at"], m["started_at"], m["scheduled_at"], now)
+    """The fields of ``RoomOut`` in its order (for a candidate, ``CandidateRoomOut``'s).
+
+    The room list writes these dicts to JSON as they are, without building the model (ADR 8,
+    addendum of 2026-12-07, "JSON without a model"): they must hold exactly ``RoomOut``'s
+    fields, and a field added there must be added here (tests/test_rest_reads.py compares
+    them). A column added to ``rooms`` shows nowhere until it is.
+    """
+    m = row._mapping  # by key: a Row's attributes cost seven times as much (SQLAlchemy 2.1)
+    ended_at = m["ended_at"]
+    status = status_at(ended_at, m["started_at"], m["scheduled_at"], now)
     if role == "candidate":
-        return out
-    token = m["invite_token"] if m["ended_at"] is None else None
-    out.update(
-        owner={"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
-        interviewers=json.loads(m["interviewers_json"] or "[]"),
-        invite_token=token,
-        invite_url=f"{settings.public_url}/join/{token}" if token else None,
-        my_role=role,
-    )
-    return out
-
-
-_SHOWN = tuple(c.name for c in Room.__table__.columns if c.name not in _HIDDEN)
+        return {
+            "id": m["id"],
+            "title": m["title"],
+            "candidate_name": m["candidate_name"],
+            "language": m["language"],
+            "status": status,
+            "scheduled_at": m["scheduled_at"],
+            "duration_minutes": m["duration_minutes"],
+            "runs_enabled": m["runs_enabled"],
+            "started_at": m["started_at"],
+        }
+    token = m["invite_token"] if ended_at is None else None
+    return {
+        "id": m["id"],
+        "title": m["title"],
+        "candidate_name": m["candidate_name"],
+        "language": m["language"],
+        "status": status,
+        "scheduled_at": m["scheduled_at"],
+        "duration_minutes": m["duration_minutes"],
+        "runs_enabled": m["runs_enabled"],
+        "started_at": m["started_at"],
+        # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
+        "owner": {"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
+        "interviewers": json.loads(m["interviewers_json"] or "[]"),
+        "created_at": m["created_at"],
+        "ended_at": ended_at,
+        "invite_token": token,
+        "invite_url": f"{settings.public_url}/join/{token}" if token else None,
+        "my_role": role,
+        "candidate_email": m["candidate_email"],
+        "candidate_timezone": m["candidate_timezone"],
+    }
 
 
 def list_rooms(
@@ -230,8 +274,33 @@ def list_rooms(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the rooms ``principal`` may see, newest first, and how many there are."""
     shape = _Shape(conn.dialect.name, principal.is_lead, flt.status, bool(flt.q))
-    page, count = _list_statements(shape)
     now = datetime.now(UTC)
+    params = _list_params(shape, principal, flt, now)
+    rows = conn.execute(_list_statements(shape)[0], params).all()
+    return _page(conn, shape, rows, params, settings, principal, now)
+
+
+def list_rooms_checked(
+    conn: Connection, settings: Settings, claims: Principal, flt: RoomFilter
+) -> tuple[Principal, tuple[list[dict[str, Any]], int]]:
+    """:func:`list_rooms` for a user's token whose database half is still to check: the
+    check (:data:`access.USER_CHECK`) rides on the listing's statement, one statement a
+    request instead of two (ADR 8). The principal as the database has it, and the page;
+    :class:`Unauthorized` as :func:`access.current_conn` answers it."""
+    shape = _Shape(conn.dialect.name, claims.is_lead, flt.status, bool(flt.q))
+    now = datetime.now(UTC)
+    params = _list_params(shape, claims, flt, now) | access.user_check_params(claims)
+    rows = conn.execute(_checked_statement(shape), params).all()
+    principal = access.current_user_row(claims, rows[0] if rows else None)
+    if principal.is_lead != claims.is_lead:  # the role changed since the token was issued
+        return principal, list_rooms(conn, settings, principal, flt)
+    rooms = [row for row in rows if row.id is not None]  # not the check's row alone
+    return principal, _page(conn, shape, rooms, params, settings, principal, now)
+
+
+def _list_params(
+    shape: _Shape, principal: Principal, flt: RoomFilter, now: datetime
+) -> dict[str, Any]:
     params: dict[str, Any] = {"limit": flt.limit, "offset": flt.offset}
     if not shape.is_lead:
         params["user_id"] = principal.user_id
@@ -239,13 +308,24 @@ def list_rooms(
         params["now"] = now
     if shape.search:
         params["pattern"] = _like_pattern(flt.q or "")
-    rows = conn.execute(page, params).all()
+    return params
+
+
+def _page(
+    conn: Connection,
+    shape: _Shape,
+    rows: Sequence[Any],
+    params: dict[str, Any],
+    settings: Settings,
+    principal: Principal,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], int]:
     if rows:
         total = int(rows[0].total)
-    elif flt.offset == 0:
+    elif params["offset"] == 0:
         total = 0
     else:  # past the end: the window had no row to count on
-        total = int(conn.execute(count, params).scalar_one())
+        total = int(conn.execute(_list_statements(shape)[1], params).scalar_one())
     items = []
     for row in rows:
         role: RoomRole = (

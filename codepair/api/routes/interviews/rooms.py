@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic_core import to_json
 
 from codepair.api.bounds import IdPath, Offset
 from codepair.api.deps import (
@@ -78,22 +79,26 @@ def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
     )
 
 
-@router.get("/api/rooms")
+@router.get("/api/rooms", response_model=RoomList)
 async def list_rooms(
     reads: UserReads,
-    settings: SettingsDep,
     status: Literal["scheduled", "live", "ended"] | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
-) -> RoomList:
+) -> Response:
     """The rooms the user may see, newest first: the principal check and one prebuilt
     query in one read, no session (ADR 8)."""
     flt = rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
-    items, total = await reads.run(
-        lambda conn, principal: room_views.list_rooms(conn, settings, principal, flt)
+    settings = reads.settings
+    items, total = await reads.run_checking(
+        lambda conn, claims: room_views.list_rooms_checked(conn, settings, claims, flt),
+        lambda conn, principal: room_views.list_rooms(conn, settings, principal, flt),
     )
-    return RoomList.model_validate({"items": items, "total": total})
+    # RoomList's JSON, written from room_views' dicts, which hold exactly its fields: the
+    # model's validation and FastAPI's serialization of it were a sixth of a list's CPU.
+    body = to_json({"items": items, "total": total})
+    return Response(body, media_type="application/json")
 
 
 @router.post("/api/rooms", status_code=201, responses=errors(404, 429))
