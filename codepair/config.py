@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     # The documents' encoded states (codepair/hub/doccaps.py): an update that would pass its
     # document's cap is refused (4413). The code's is DESIGN.md's cap of a project's tree.
     code_max_bytes: int = 8 * 1024 * 1024
+    project_max_files: int = 500  # files in a room's project tree (docs/projects.md)
     notes_max_bytes: int = 2 * 1024 * 1024
     # The board document (codepair/hub/boardcap.py): its encoded state and its elements.
     board_max_bytes: int = 8 * 1024 * 1024

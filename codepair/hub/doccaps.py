@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc
+from pycrdt import Doc, Map
+
+from codepair.domain.projects.tree import TreeError, check_path
+from codepair.hub.yupdate import scan_update
 
 # Measure again only once this fraction of the cap was applied since the last measurement.
 SLACK_FRACTION = 64
@@ -66,6 +69,10 @@ class DocGuard:
         self._estimate += update_bytes
         self._unmeasured += update_bytes
 
+    def refuse(self, doc: Doc[Any], update: bytes) -> str | None:
+        """Why ``update`` breaks a rule of this kind before it is applied, or None."""
+        return None
+
     def before_apply(self) -> None:
         """Called just before an admitted update is applied (kinds that observe it)."""
 
@@ -76,18 +83,48 @@ class DocGuard:
         return None
 
 
-class CodeGuard(DocGuard):
-    """The ``code`` document: its size (8 MiB, as a project's whole tree in DESIGN.md).
+#: How an update names the root map ``files``: a root parent is written as its name, a
+#: varint length and the bytes. A keystroke into a file names its ``Y.Text`` by id instead,
+#: so only updates that set a path in ``files`` hold this.
+FILES_ROOT = b"files"
+_FILES_ROOT_NAME = bytes([len(FILES_ROOT)]) + FILES_ROOT
 
-    The per-file cap (1 MiB) and the file-count cap of its ``files`` map of ``Y.Text``
-    (docs/projects.md) join here as the board's element cap does: an observer on the map
-    notes what the last update added, and :meth:`trim` undoes what passes a cap, or
-    :meth:`admit` refuses what it can tell before applying.
+
+class CodeGuard(DocGuard):
+    """The ``code`` document: its size (8 MiB, as a project's whole tree in DESIGN.md), the
+    path rules of its ``files`` map and how many files it holds (docs/projects.md).
+
+    An update that sets a path in ``files`` is read before it is applied (yupdate.py): a path
+    that breaks the rules, or one new file too many, refuses the whole update. A file's own
+    size is bounded by the document's (a keystroke into a file does not say which file it
+    is without applying it).
     """
 
-    __slots__ = ()
+    __slots__ = ("max_files",)
 
     refusal = "the code is over its size cap"
+
+    def __init__(self, doc: Doc[Any], *, max_bytes: int, max_files: int = 500) -> None:
+        super().__init__(doc, max_bytes=max_bytes)
+        self.max_files = max_files
+
+    def refuse(self, doc: Doc[Any], update: bytes) -> str | None:
+        if _FILES_ROOT_NAME not in update:
+            return None
+        files = doc.get("files", type=Map)
+        new: set[str] = set()
+        for raw in scan_update(update, keys_of=FILES_ROOT):
+            try:
+                path = check_path(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                return "a file's path must be valid Unicode"
+            except TreeError as exc:
+                return str(exc)
+            if path not in files:
+                new.add(path)
+        if new and len(files) + len(new) > self.max_files:
+            return f"a project holds at most {self.max_files} files"
+        return None
 
 
 class NotesGuard(DocGuard):

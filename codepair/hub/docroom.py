@@ -259,6 +259,10 @@ class DocRoom:
             if payload == EMPTY_UPDATE:
                 return
         guard = self.guard
+        refusal = guard.refuse(self.doc, payload)
+        if refusal is not None:  # a path or a file too many (the code's files map)
+            conn.abort(CloseCode.DOC_FULL, refusal)
+            return
         if not guard.admit(self.doc, len(payload)):
             conn.abort(CloseCode.DOC_FULL, guard.refusal)
             return

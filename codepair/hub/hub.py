@@ -64,7 +64,9 @@ def guard_for(doc_name: str, doc: Doc[Any], settings: Settings) -> DocGuard:
             doc, max_bytes=settings.board_max_bytes, max_elements=settings.board_max_elements
         )
     if doc_name == "code":
-        return CodeGuard(doc, max_bytes=settings.code_max_bytes)
+        return CodeGuard(
+            doc, max_bytes=settings.code_max_bytes, max_files=settings.project_max_files
+        )
     return NotesGuard(doc, max_bytes=settings.notes_max_bytes)
 
 

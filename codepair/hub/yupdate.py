@@ -39,9 +39,13 @@ _XML_ELEMENT = 3
 _TYPES = frozenset({0, 1, 2, 4, 6})  # array, map, text, XML fragment, XML text (+ element)
 
 
-def scan_update(update: bytes) -> None:
+def scan_update(update: bytes, *, keys_of: bytes | None = None) -> list[bytes]:
     """Raise :class:`ProtocolError` for an update that nests too deep, squashes too much, or
-    holds what this server does not accept (see the module's docstring)."""
+    holds what this server does not accept (see the module's docstring).
+
+    With ``keys_of`` (a root type's name), the keys the update sets in that root map, as
+    bytes (the code document's ``files``: the paths an update creates or replaces)."""
+    keys: list[bytes] = []
     end = len(update)
     clients, pos = read_var_uint(update, 0)
     copied = 0
@@ -74,13 +78,16 @@ def scan_update(update: bytes) -> None:
                 right = (right_client, right_clock)
             if not info & (_HAS_ORIGIN | _HAS_RIGHT_ORIGIN):
                 parent, pos = read_var_uint(update, pos)
+                root = b""
                 if parent == 1:  # a root type, by name
-                    _, pos = read_payload(update, pos)
+                    root, pos = read_payload(update, pos)
                 else:  # a nested type, by its item's id
                     _, pos = read_var_uint(update, pos)
                     _, pos = read_var_uint(update, pos)
                 if info & _HAS_PARENT_SUB:
-                    _, pos = read_payload(update, pos)
+                    sub, pos = read_payload(update, pos)
+                    if keys_of is not None and root == keys_of:
+                        keys.append(bytes(sub))
             size = 0  # bytes a squash copies of this item (0: not squashable)
             if kind == _STRING:
                 raw, pos = read_payload(update, pos)
@@ -129,6 +136,7 @@ def scan_update(update: bytes) -> None:
             _, pos = read_var_uint(update, pos)
     if pos != end:
         raise ProtocolError("trailing bytes after the update")
+    return keys
 
 
 def _utf16_length(raw: bytes) -> int:
