@@ -247,17 +247,7 @@ class LocalExecutor(Executor):
             compile_output = _text(outcome.stdout + outcome.stderr)
             failed = compile_failure(outcome, s.runner_compile_time_limit_seconds)
             if failed is not None:
-                return RunResult(
-                    status="compile_error",
-                    compile_output=compile_output,
-                    exit_code=outcome.exit_code,
-                    signal=outcome.signal,
-                    cpu_ms=outcome.cpu_ms,
-                    wall_ms=outcome.wall_ms,
-                    memory_kb=outcome.memory_kb,
-                    truncated=outcome.truncated,
-                    message=failed,
-                )
+                return compile_error(outcome, compile_output, failed)
         argv = spec.expand(spec.run, source=source, memory_mb=s.runner_memory_limit_mb, build=BUILD)
         job = Job(
             argv=argv,
@@ -327,12 +317,7 @@ class LocalExecutor(Executor):
             compile_output = _text(outcome.stdout + outcome.stderr)
             failed = compile_failure(outcome, s.runner_compile_time_limit_seconds)
             if failed is not None:
-                return RunResult(
-                    status="compile_error", compile_output=compile_output,
-                    exit_code=outcome.exit_code, signal=outcome.signal, cpu_ms=outcome.cpu_ms,
-                    wall_ms=outcome.wall_ms, memory_kb=outcome.memory_kb,
-                    truncated=outcome.truncated, message=failed,
-                )
+                return compile_error(outcome, compile_output, failed)
         argv = project_argv(spec, spec.run, [entry], entry, s.runner_memory_limit_mb)
         limits = self._run_limits(spec)
         outcome = await self.sandbox.execute(
@@ -373,6 +358,21 @@ class LocalExecutor(Executor):
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
+
+
+def compile_error(outcome: Outcome, compile_output: str, message: str) -> RunResult:
+    """The result of a build that failed (``message`` says how, :func:`compile_failure`)."""
+    return RunResult(
+        status="compile_error",
+        compile_output=compile_output,
+        exit_code=outcome.exit_code,
+        signal=outcome.signal,
+        cpu_ms=outcome.cpu_ms,
+        wall_ms=outcome.wall_ms,
+        memory_kb=outcome.memory_kb,
+        truncated=outcome.truncated,
+        message=message,
+    )
 
 
 def compile_failure(outcome: Outcome, time_limit: float) -> str | None:

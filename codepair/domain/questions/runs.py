@@ -178,11 +178,7 @@ async def execute_tests_run(
         tests_row = RunTests(run_id=run.id, room_id=run.room_id, room_question_id=rq.id,
                              passed=passed, total=len(tests), results=graded)
         session.add(tests_row)
-    view = run_event(row)
-    everyone = {**view, **summary(tests_row, candidate=True)}
-    full = {**view, **summary(tests_row, candidate=False)}
-    await _safe(send, run.room_id, {"type": "run.finished", "run": everyone}, False)
-    await _safe(send, run.room_id, {"type": "run.tests", "run": full}, True)
+    await _tell_finished(send, run_event(row), tests_row)
     log.info("tests_run_finished", run_id=run.id, language=run.language, passed=passed,
              total=len(tests), wall_ms=result.wall_ms)
 
@@ -261,13 +257,17 @@ async def execute_project_tests_run(
         tests_row = RunTests(run_id=run.id, room_id=run.room_id, room_question_id=rq.id,
                              passed=passed, total=len(graded), results=graded)
         session.add(tests_row)
-    view = run_event(row)
-    everyone = {**view, **summary(tests_row, candidate=True)}
-    full = {**view, **summary(tests_row, candidate=False)}
-    await _safe(send, run.room_id, {"type": "run.finished", "run": everyone}, False)
-    await _safe(send, run.room_id, {"type": "run.tests", "run": full}, True)
+    await _tell_finished(send, run_event(row), tests_row)
     log.info("project_tests_run_finished", run_id=run.id, language=run.language,
              passed=passed, total=len(graded), wall_ms=result.wall_ms)
+
+
+async def _tell_finished(send: Send, view: dict[str, Any], tests_row: RunTests) -> None:
+    """The finished tests run for everyone (hidden tests reduced), and whole to interviewers."""
+    everyone = {**view, **summary(tests_row, candidate=True)}
+    full = {**view, **summary(tests_row, candidate=False)}
+    await _safe(send, tests_row.room_id, {"type": "run.finished", "run": everyone}, False)
+    await _safe(send, tests_row.room_id, {"type": "run.tests", "run": full}, True)
 
 
 async def _safe(send: Send, room_id: str, message: dict[str, Any], interviewers_only: bool) -> None:
