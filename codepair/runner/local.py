@@ -13,10 +13,9 @@ import os
 import re
 import shutil
 import signal as signals
-import stat
 import tempfile
 from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import structlog
 
@@ -37,6 +36,13 @@ from codepair.runner.languages import (
     probe_version,
     reachable_copy,
     world_traversable,
+)
+from codepair.runner.projects import (
+    PROJECT_COMPILE_FLAGS,
+    project_argv,
+    project_sources,
+    read_back,
+    write_tree,
 )
 from codepair.runner.sandbox import Job, Limits, Outcome, Sandbox
 
@@ -309,8 +315,8 @@ class LocalExecutor(Executor):
         compile_output = ""
         if spec.compiled:
             argv = project_argv(spec, spec.compile, project_sources(spec, entry, tree),
-                                entry, s.runner_compile_memory_limit_mb)
-            argv += _PROJECT_COMPILE_FLAGS.get(spec.id, ())
+                                entry, s.runner_compile_memory_limit_mb, build=BUILD)
+            argv += PROJECT_COMPILE_FLAGS.get(spec.id, ())
             outcome = await self.sandbox.execute(
                 job(argv), slot=slot, limits=self._compile_limits(spec)
             )
@@ -318,7 +324,7 @@ class LocalExecutor(Executor):
             failed = compile_failure(outcome, s.runner_compile_time_limit_seconds)
             if failed is not None:
                 return compile_error(outcome, compile_output, failed)
-        argv = project_argv(spec, spec.run, [entry], entry, s.runner_memory_limit_mb)
+        argv = project_argv(spec, spec.run, [entry], entry, s.runner_memory_limit_mb, build=BUILD)
         limits = self._run_limits(spec)
         outcome = await self.sandbox.execute(
             job(argv, request.stdin.encode()), slot=slot, limits=limits, on_output=on_output
@@ -450,101 +456,6 @@ def _signal_name(number: int) -> str:
 
 
 # --- running without a sandbox (only when the operator allows it) ----------------------
-
-
-#: Languages whose compiler is given every source file of a project, not its entry alone (the
-#: others find what the entry imports by themselves: Python, Node, esbuild, rustc's ``mod``).
-#: Go's are the files beside the entry's package main (GO111MODULE=off, no subpackages).
-_PROJECT_SOURCES = {
-    "c": (".c",),
-    "cpp": (".cpp", ".cc", ".cxx"),
-    "java": (".java",),
-    "go": (".go",),
-}
-
-
-#: What a project's build adds to the language's compile line: esbuild compiles one file
-#: unless told to follow the entry's imports.
-_PROJECT_COMPILE_FLAGS = {"typescript": ("--bundle",)}
-
-
-def project_sources(spec: LanguageSpec, entry: str, tree: dict[str, str]) -> list[str]:
-    """The files a project's build compiles: the entry first, then the others in path order."""
-    suffixes = _PROJECT_SOURCES.get(spec.id)
-    if suffixes is None:
-        return [entry]
-    folder = entry.rpartition("/")[0]
-
-    def compiled(path: str) -> bool:
-        if path == entry or not path.endswith(suffixes):
-            return False
-        if spec.id == "go":
-            return not path.endswith("_test.go") and path.rpartition("/")[0] == folder
-        return True
-
-    return [entry, *(path for path in sorted(tree) if compiled(path))]
-
-
-def project_argv(
-    spec: LanguageSpec, argv: tuple[str, ...], sources: list[str], entry: str, memory_mb: int
-) -> list[str]:
-    """``argv`` for a project: the language's own source name (or ``{source}``) stands for
-    ``sources``; ``{stem}`` is the entry's class or file name without its folder."""
-    stem = PurePosixPath(entry).stem
-    values = {"stem": stem, "memory_mb": str(memory_mb), "build": BUILD}
-    out: list[str] = []
-    for arg in argv:
-        if arg in (spec.source, "{source}"):
-            out.extend(sources)
-        else:
-            out.append(arg.replace("{source}", entry).format(**values))
-    return out
-
-
-def write_tree(root: Path, tree: dict[str, str], owner: int | None) -> None:
-    """Write a project's files under ``root`` (paths were checked where the tree came in;
-    anything that would land outside ``root`` is refused all the same)."""
-    base = root.resolve()
-    for path, text in tree.items():
-        target = (base / path).resolve()
-        if not target.is_relative_to(base) or target == base:
-            raise ValueError(f"a project path outside the project: {path!r}")
-        made = []
-        parent = target.parent
-        while not parent.exists():
-            made.append(parent)
-            parent = parent.parent
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", errors="surrogatepass")
-        if owner is not None:
-            for folder in made:
-                os.chown(folder, owner, owner)
-            os.chown(target, owner, owner)
-
-
-#: The most of a file a run writes that is read back (a JUnit XML report).
-READ_BACK_MAX = 2 * 1024 * 1024
-
-
-def read_back(root: Path, path: str) -> str | None:
-    """The text of ``path`` under ``root`` as the program left it, or None: not there, not a
-    regular file, reached through a link, or over :data:`READ_BACK_MAX`. The program chose
-    what lies there, and this runs as the server: nothing outside ``root`` may be read."""
-    base = root.resolve()
-    target = base / path
-    if target.parent.resolve() != target.parent or not target.parent.is_relative_to(base):
-        return None  # a folder on the way is a link
-    try:
-        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        data = handle.read(READ_BACK_MAX + 1)
-    if len(data) > READ_BACK_MAX:
-        return None
-    return data.decode("utf-8", errors="replace")
 
 
 def _host_mounts(spec: LanguageSpec) -> dict[str, str]:

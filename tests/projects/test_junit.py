@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codepair.domain.questions.junit import ReportError, parse
-from codepair.runner.local import READ_BACK_MAX, read_back
+from codepair.runner.projects import READ_BACK_MAX, read_back
 
 PYTEST_REPORT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="0" failures="1" skipped="1" tests="4" time="0.05">

@@ -3,6 +3,7 @@ source it needs, a command line runs in the project's folder (docs/projects.md).
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 
 from codepair.runner.executor import RunRequest
 from codepair.runner.languages import default_specs
-from codepair.runner.local import LocalExecutor, project_argv, project_sources, write_tree
+from codepair.runner.local import LocalExecutor
+from codepair.runner.projects import project_argv, project_sources, write_tree
+from tests.runner.runner_support import BASE_LANGUAGES
 
 
 def dedent(text: str) -> str:
@@ -19,6 +22,8 @@ def dedent(text: str) -> str:
 
 async def run(executor: LocalExecutor, request: RunRequest) -> tuple[str, str, str]:
     if not executor.supports(request.language):
+        if request.language in BASE_LANGUAGES and os.environ.get("CI"):
+            pytest.fail(f"{request.language} toolchain missing")
         pytest.skip(f"{request.language} is not installed here")
     result = await executor.run(request)
     return result.status, result.stdout, result.stderr + result.compile_output + result.message
@@ -110,10 +115,10 @@ def test_the_build_takes_the_sources_it_needs() -> None:
     assert project_sources(specs["cpp"], "src/main.cpp", tree) == want
     assert project_sources(specs["python"], "app.py", {"app.py": "", "b.py": ""}) == ["app.py"]
     java = specs["java"]
-    argv = project_argv(java, java.run, ["app/Main.java"], "app/Main.java", 256)
+    argv = project_argv(java, java.run, ["app/Main.java"], "app/Main.java", 256, build="/build")
     assert argv[-1] == "Main" and "-Xmx256m" in argv
     python = specs["python"]
-    assert project_argv(python, python.run, ["src/app.py"], "src/app.py", 256) == [
+    assert project_argv(python, python.run, ["src/app.py"], "src/app.py", 256, build="/build") == [
         "python3",
         "src/app.py",
     ]
