@@ -100,3 +100,24 @@ async def test_presenting_puts_the_starter_tree_in_a_live_room_on_the_editors_te
     assert (await node.call("files", client="c"))["files"] == others  # mine.py went
     assert (await node.call("meta", client="c"))["meta"]["entry"] == "wc/cli.py"
     assert await node.text("c") == PROJECT["files"]["wc/cli.py"]
+
+
+def test_a_tree_presented_in_a_room_nobody_opened_keeps_its_entry_file(
+    server: Server, lead: Actor
+) -> None:
+    """No `entry` on the question and no language in the stored document yet: the entry is
+    the room language's usual file, and its text is the code (it was lost to `main.txt`)."""
+    body = {**PROJECT, "entry": "", "files": {"main.py": "print(41)\n", "lib.py": "X = 1\n"}}
+    question = call(server, lead, "POST", "/api/questions", json=body).json()
+    room = create_room(server, lead, language="python")
+    rq = call(server, lead, "POST", f"/api/rooms/{room['id']}/questions",
+              json={"question_id": question["id"]}).json()
+    present = call(server, lead, "POST", f"/api/rooms/{room['id']}/questions/{rq['id']}/present")
+    assert present.status_code == 200 and present.json()["code_replaced"] is True
+    for _ in range(100):
+        history = call(server, lead, "GET", f"/api/rooms/{room['id']}/history/code").json()
+        if history["files"] != {"main.py": ""}:
+            break
+    assert history["entry"] == "main.py"
+    assert history["text"] == "print(41)\n"
+    assert history["files"] == {"main.py": "print(41)\n", "lib.py": "X = 1\n"}

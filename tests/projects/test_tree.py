@@ -91,7 +91,7 @@ def test_written_trees_read_back_and_replace_what_was_there() -> None:
     assert str(doc.get("code", type=Text)) == "import util\n"
     assert "app.py" not in doc.get("files", type=Map)
 
-    write_tree(doc, {"app.py": "print(2)\n", "b.py": ""})
+    write_tree(doc, {"app.py": "print(2)\n", "b.py": ""}, "app.py")
     assert read_tree(doc).files == {"app.py": "print(2)\n", "b.py": ""}
 
 

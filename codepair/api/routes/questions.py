@@ -255,6 +255,7 @@ async def present_room_question(
     hub = getattr(request.app.state, "hub", None)
     starter: str | None = None
     tree: dict[str, str] | None = None
+    new_entry = ""
     note = ""
     if hub is not None and rq.files:
         # A project question: its starter tree replaces the room's, on the same terms.
@@ -274,6 +275,7 @@ async def present_room_question(
         else:
             tree = dict(rq.files)
             tree.setdefault(entry, "")
+            new_entry = entry
     elif hub is not None:
         code_doc = await hub.document(room_id)
         language = code_language(code_doc) or room.language
@@ -298,7 +300,7 @@ async def present_room_question(
     author = principal.identity
     new_code = starter
 
-    new_tree, new_entry = tree, rq.entry or None
+    new_tree = tree
 
     async def tell() -> None:
         if new_code is not None and hub is not None:

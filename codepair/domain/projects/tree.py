@@ -148,28 +148,22 @@ def read_tree(doc: Doc[Any], language: str | None = None) -> Tree:
     return Tree(entry, dict(sorted(files.items())))
 
 
-def write_tree(doc: Doc[Any], files: Mapping[str, str], entry: str | None = None) -> None:
-    """Put ``files`` into a ``code`` document as one transaction: the entry file's text into
-    ``code`` and every other file into ``files``, replacing what was there (a question's
-    starter tree being presented). The caller has checked the tree."""
+def write_tree(doc: Doc[Any], files: Mapping[str, str], entry: str) -> None:
+    """Put ``files`` into a ``code`` document as one transaction: ``entry``'s text into
+    ``code`` (and ``meta.entry``), every other file into ``files``, replacing what was there
+    (a question's starter tree being presented). The caller has checked the tree. The entry is
+    always given: a document that never loaded may not hold its language yet, so a default
+    worked out here could name another file than the room's readers do."""
     meta = doc.get("meta", type=Map)
     code = doc.get("code", type=Text)
     tree = doc.get("files", type=Map)
     with doc.transaction():
-        if entry is not None:
-            meta["entry"] = entry
-        current = meta.get("entry")
-        lang = meta.get("language")
-        entry_path = (
-            current
-            if isinstance(current, str)
-            else default_entry(lang if isinstance(lang, str) else None)
-        )
+        meta["entry"] = entry
         del code[:]
-        code += files.get(entry_path, "")
+        code += files.get(entry, "")
         for path in list(tree.keys()):
-            if path not in files or path == entry_path:
+            if path not in files or path == entry:
                 del tree[path]
         for path, text in files.items():
-            if path != entry_path:
+            if path != entry:
                 tree[path] = Text(text)
