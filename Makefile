@@ -150,7 +150,11 @@ lint: $(VENV)/.dev-installed api-types-check
 	$(BIN)/mypy
 	$(if $(wildcard web/package.json),cd web && npm run check)
 
-test-py: test-sqlite test-postgres
+# The SQLite and PostgreSQL suites share nothing (each test server has its own data dir or
+# database, each Redis test its own channel prefix), so they run side by side; each one's
+# output is printed whole when it ends.
+test-py: $(VENV)/.dev-installed
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(VENV)/.dev-installed
 	CODEPAIR_TEST_DB=sqlite $(BIN)/python -m pytest
