@@ -17,7 +17,12 @@ export interface DocState {
   synced: boolean;
   /** Local changes the server may not have yet. */
   unsynced: boolean;
+  /** Why the server closed the socket for good (a code of FINAL_CLOSE_CODES and its reason). */
+  closed?: { code: number; reason: string };
 }
+
+/** The server's close code for an update that would take the document over its size cap. */
+export const DOC_FULL = 4413;
 
 export interface AwarenessUser {
   name: string;
@@ -79,6 +84,10 @@ export class RoomDoc {
     });
     this.provider.on("connection-close", (event) => {
       if (event?.code === 4401) void session.verify();
+      if (event && FINAL_CLOSE_CODES.has(event.code)) this.update({ closed: { code: event.code, reason: event.reason } });
+      // The refused change would be refused again after a reload: drop the kept copy, so that
+      // the page comes back with what the server has.
+      if (event?.code === DOC_FULL) this.storage?.removeItem(this.cacheKey);
       // The next attempt reads provider.params: give it a live token.
       void this.refreshToken();
     });

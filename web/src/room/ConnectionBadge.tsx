@@ -1,5 +1,5 @@
 import type { EventsStatus } from "../realtime/events";
-import type { DocState } from "../realtime/ydoc";
+import { DOC_FULL, type DocState } from "../realtime/ydoc";
 
 /** Online and synced, reconnecting, or offline with local changes waiting to sync. */
 export function ConnectionBadge({ events, code, notes }: { events: EventsStatus; code: DocState; notes: DocState | null }) {
@@ -8,7 +8,11 @@ export function ConnectionBadge({ events, code, notes }: { events: EventsStatus;
   const unsynced = code.unsynced || (notes?.unsynced ?? false);
   let text = "Connected";
   let tone = "bg-emerald-400";
-  if (code.status === "refused" || notes?.status === "refused" || events === "refused") {
+  const tooLarge = [code, notes].find((doc) => doc?.closed?.code === DOC_FULL);
+  if (tooLarge) {
+    text = "Last change too large: not saved, reload";
+    tone = "bg-rose-500";
+  } else if (code.status === "refused" || notes?.status === "refused" || events === "refused") {
     text = "Access refused";
     tone = "bg-rose-500";
   } else if (!online) {

@@ -12,6 +12,7 @@ import { Avatar, Button, ConfirmDialog, FullPageSpinner, onTabListKeys } from ".
 import { copyText } from "../lib/clipboard";
 import { personColor, personSeed } from "../lib/colors";
 import type { TrackKind } from "../realtime/mesh";
+import { DOC_FULL } from "../realtime/ydoc";
 import { ChatPanel } from "./ChatPanel";
 import { CodeEditor, LanguagePicker } from "./CodeEditor";
 import { ConnectionBadge } from "./ConnectionBadge";
@@ -60,12 +61,19 @@ export default function RoomPage() {
   return <RoomScreen roomId={roomId} identity={identity} storage={localStorage} />;
 }
 
-function Closing({ title, text }: { title: string; text: string }) {
+/** A server's close reason ("the code is over its size cap") as a sentence. */
+function sentence(reason: string): string {
+  const text = reason.trim().replace(/\.$/, "");
+  return text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}.` : "";
+}
+
+function Closing({ title, text, reload = false }: { title: string; text: string; reload?: boolean }) {
   return (
     <div className="flex min-h-full flex-col items-center justify-center gap-4 bg-slate-50 p-8 text-center" data-testid="closing-screen">
       <Logo className="text-xl" />
       <h1 className="text-2xl font-semibold text-slate-900">{title}</h1>
       <p className="max-w-md text-sm text-slate-500">{text}</p>
+      {reload && <Button onClick={() => window.location.reload()}>Reload</Button>}
     </div>
   );
 }
@@ -162,6 +170,15 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
 
   if (ended && !identity.interviewer) {
     return <Closing title="The interview has ended" text="Thank you for your time. Your interviewers will be in touch. You can close this tab." />;
+  }
+  if (!identity.interviewer && code.state.closed?.code === DOC_FULL) {
+    return (
+      <Closing
+        title="Your last change was too large to save"
+        text={`${sentence(code.state.closed.reason) || "The code is over its size limit."} Everything before it is saved: reload the page to go on from there.`}
+        reload
+      />
+    );
   }
   if (!identity.interviewer && (live.status === "refused" || code.state.status === "refused")) {
     // A candidate's access ends only with the interview or a new invite link.
