@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_a_change_over_the_code_cap_is_named_and_a_reload_goes_on_from_the_saved_code(
     server_factory: ServerFactory, new_context: Callable[[], BrowserContext]
 ) -> None:
-    server = server_factory(env={"CODEPAIR_CODE_MAX_BYTES": "4096"})
+    server = server_factory(env={"CODEPAIR_CODE_MAX_BYTES": "2048"})
     lead = bootstrap_lead(server)
     room = create_room(server, lead, candidate_name="Pat Paste")
     candidate = join(server, room, name="Pat")
@@ -38,7 +38,7 @@ def test_a_change_over_the_code_cap_is_named_and_a_reload_goes_on_from_the_saved
     wait_for(lambda: "saved = 1" in editor_text(page), "the first edit")
     page.wait_for_timeout(500)  # past the group commit
 
-    page.keyboard.insert_text("x = '" + "y" * 8000 + "'\n")
+    page.keyboard.insert_text("x = '" + "y" * 3000 + "'\n")
     closing = page.get_by_test_id("closing-screen")
     expect(closing).to_contain_text("too large to save")
     expect(closing).not_to_contain_text("may have ended")
@@ -50,6 +50,6 @@ def test_a_change_over_the_code_cap_is_named_and_a_reload_goes_on_from_the_saved
         f"{server.url}/api/rooms/{room['id']}/history/code",
         headers={"Authorization": f"Bearer {lead.token}"},
     ).json()["text"]
-    assert kept.startswith("saved = 1\n") and len(kept.encode()) <= 4096
+    assert kept.startswith("saved = 1\n") and len(kept.encode()) <= 2048
     wait_for(lambda: editor_text(page).strip() == kept.strip(), "the saved code after the reload")
     expect(page.get_by_test_id("closing-screen")).to_have_count(0)
