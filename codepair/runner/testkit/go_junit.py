@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _FUNC = re.compile(r"^func\s+(Test\w*)\s*\(", re.MULTILINE)
@@ -53,11 +54,20 @@ def test_files(root: Path, folder: str) -> dict[str, str]:
     return out
 
 
+@dataclass
+class Record:
+    """What ``go test -json`` said of one test or one package."""
+
+    output: list[str] = field(default_factory=list)
+    action: str | None = None
+    elapsed: float = 0.0
+
+
 def convert(lines: list[str], root: Path) -> tuple[ElementTree.Element, bool]:
     """The report's root element, and whether every test passed."""
     module = module_path(root)
-    cases: dict[tuple[str, str], dict[str, object]] = {}
-    packages: dict[str, dict[str, object]] = {}
+    cases: dict[tuple[str, str], Record] = {}
+    packages: dict[str, Record] = {}
     for line in lines:
         try:
             event = json.loads(line)
@@ -66,16 +76,14 @@ def convert(lines: list[str], root: Path) -> tuple[ElementTree.Element, bool]:
         if not isinstance(event, dict):
             continue
         package, test, action = event.get("Package", ""), event.get("Test"), event.get("Action")
-        holder = packages.setdefault(package, {"output": [], "action": None, "elapsed": 0.0})
+        holder = packages.setdefault(package, Record())
         if test:
-            holder = cases.setdefault(
-                (package, test), {"output": [], "action": None, "elapsed": 0.0}
-            )
+            holder = cases.setdefault((package, test), Record())
         if action == "output":
-            holder["output"].append(event.get("Output", ""))  # type: ignore[attr-defined]
+            holder.output.append(str(event.get("Output", "")))
         elif action in ("pass", "fail", "skip"):
-            holder["action"] = action
-            holder["elapsed"] = float(event.get("Elapsed") or 0.0)
+            holder.action = action
+            holder.elapsed = float(event.get("Elapsed") or 0.0)
     suites = ElementTree.Element("testsuites")
     ok = True
     for package in sorted(packages):
@@ -86,26 +94,26 @@ def convert(lines: list[str], root: Path) -> tuple[ElementTree.Element, bool]:
         for test, case in mine:
             element = ElementTree.SubElement(
                 suite, "testcase", name=test, classname=package,
-                time=f"{case['elapsed']:.3f}",
+                time=f"{case.elapsed:.3f}",
             )
             file = files.get(test.split("/", 1)[0])
             if file:
                 element.set("file", file)
-            output = "".join(case["output"])[-MAX_OUTPUT:]  # type: ignore[call-overload]
-            if case["action"] == "fail" or case["action"] is None:
+            output = "".join(case.output)[-MAX_OUTPUT:]
+            if case.action == "fail" or case.action is None:
                 ok = False
                 failure = ElementTree.SubElement(element, "failure", message="failed")
                 failure.text = output
-            elif case["action"] == "skip":
+            elif case.action == "skip":
                 ElementTree.SubElement(element, "skipped", message=output.strip()[-200:])
-        if not mine and packages[package]["action"] == "fail":
+        if not mine and packages[package].action == "fail":
             ok = False  # no test ran: the package did not build
             element = ElementTree.SubElement(
                 suite, "testcase", name="(build)", classname=package,
                 file=f"{folder}/" if folder else "",
             )
             error = ElementTree.SubElement(element, "error", message="the package failed")
-            error.text = "".join(packages[package]["output"])[-MAX_OUTPUT:]  # type: ignore[call-overload]
+            error.text = "".join(packages[package].output)[-MAX_OUTPUT:]
     return suites, ok
 
 
