@@ -9,6 +9,8 @@ from tests.projects.test_project_tests_runs import call
 from tests.support.api import Actor, create_room
 from tests.support.server import Server
 
+#: The path the page tries to fetch (an API path of the app's origin, found in no log).
+PROBE = "/api/rooms/preview-probe-7f3a"
 GREETING = 'export function Greeting() {\n  return <h1 id="greeting">Hello, preview v1</h1>;\n}\n'
 
 PAGE = {
@@ -25,7 +27,7 @@ PAGE = {
         "import { Greeting } from \"./Greeting\";\n\n"
         "createRoot(document.getElementById(\"root\")!).render(<Greeting />);\n\n"
         "const net = document.getElementById(\"net\")!;\n"
-        "fetch(\"/api/rooms\", { credentials: \"include\" }).then(\n"
+        f"fetch(\"{PROBE}\", {{ credentials: \"include\" }}).then(\n"
         "  (r) => { net.textContent = `fetch: allowed ${r.status}`; },\n"
         "  () => { net.textContent = \"fetch: blocked\"; },\n"
         ");\n"
