@@ -109,7 +109,8 @@ async def main() -> None:
             RunRequest("cpp", cpp_main, files=cpp_tree, entry="main.cpp"),
         )
         print(f"c++, one-file run            {alone_cpp:7.1f} ms")
-        print(f"c++, 100-file tree + main    {whole_cpp:7.1f} ms   added {whole_cpp - alone_cpp:+.1f} ms")
+        added = whole_cpp - alone_cpp
+        print(f"c++, 100-file tree + main    {whole_cpp:7.1f} ms   added {added:+.1f} ms")
 
         writes = []
         for _ in range(args.runs):
