@@ -16,22 +16,25 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.conftest import ServerFactory
 from tests.hub.nodeclients import NodeClients
 from tests.projects.preview_support import PAGE, PROBE, preview_room
-from tests.projects.test_starter_projects import ESBUILD, require_tools
+from tests.projects.test_project_tests_runs import call
+from tests.projects.test_starter_projects import ESBUILD, PROJECTS, require_tools, solution
 from tests.runner.runner_support import require_bwrap
 from tests.runner.test_runs_api import runner_env
-from tests.support.api import PASSWORD, Actor, bootstrap_lead
+from tests.support.api import PASSWORD, Actor, bootstrap_lead, create_room
 from tests.support.server import Server
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path("/work/helpers/shots/starters")
+REACT = PROJECTS["project-react-todo-list"][1]
 
 
 @pytest.fixture(scope="module")
 def server(server_factory: ServerFactory) -> Server:
     require_bwrap()
     require_tools(("node", str(ESBUILD)))
-    return server_factory(runner_env(CODEPAIR_RUNNER_COMPILE_TIME_LIMIT_SECONDS="20"))
+    return server_factory(runner_env(CODEPAIR_RUNNER_COMPILE_TIME_LIMIT_SECONDS="20",
+                                     CODEPAIR_RUNNER_WAIT_SECONDS="60"))
 
 
 def shot(page: Page, name: str) -> None:
@@ -122,3 +125,42 @@ def test_the_react_preview_updates_on_edit_and_cannot_reach_the_app(
     # Blocked before it left the browser: the server never saw the page's request.
     assert PROBE not in server.log_path.read_text()
     shot(tab, "preview-opened-in-a-tab")
+
+
+@pytest.mark.timeout(300)
+def test_the_react_starter_project_in_the_room(
+    server: Server, new_context: Callable[[], BrowserContext]
+) -> None:
+    """The bank's React starter, as an interviewer sees it: presented, its preview, its tests
+    failing, then the reference solution typed in and every test passing."""
+    require_tools(REACT)
+    server.cli("questions", "starter")
+    lead = bootstrap_lead(server)
+    found = call(server, lead, "GET", "/api/questions", params={"limit": 100}).json()
+    qid = next(q["id"] for q in found["items"] if q["slug"] == "project-react-todo-list")
+    room = create_room(server, lead, language="typescript")
+    rq = call(server, lead, "POST", f"/api/rooms/{room['id']}/questions",
+              json={"question_id": qid}).json()
+    call(server, lead, "POST", f"/api/rooms/{room['id']}/questions/{rq['id']}/present")
+
+    page = new_context().new_page()
+    sign_in(page, lead)
+    page.goto(f"/rooms/{room['id']}")
+    toggle = page.get_by_role("button", name="Preview")
+    expect(toggle).to_be_visible(timeout=30_000)
+    toggle.click(no_wait_after=True)
+    frame = page.frame_locator('iframe[title="Project preview"]')
+    expect(frame.get_by_text("TODO: render the list")).to_be_visible(timeout=30_000)
+    page.get_by_role("tab", name="Questions").click()
+    page.get_by_test_id("run-tests").click()
+    summary = page.get_by_test_id("tests-summary")
+    expect(summary).to_contain_text("of 4 tests passed", timeout=60_000)
+    expect(summary).not_to_contain_text("4 of 4")
+    shot(page, "react-starter-failing")
+
+    edit(server, room["id"], lead, solution("project-react-todo-list"))
+    expect(frame.locator("li.done")).to_have_text("Read the brief", timeout=30_000)
+    expect(frame.locator(".remaining")).to_have_text("2 left")
+    page.get_by_test_id("run-tests").click()
+    expect(summary).to_have_text("4 of 4 tests passed", timeout=60_000)
+    shot(page, "react-starter-solved")
