@@ -8,11 +8,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # chromium: browser tests; bubblewrap, time: the code sandbox; golang-go: Go runs; python3-pytest:
-# project questions' Python tests;
+# project questions' Python tests; junit5: the JUnit console launcher of Java starter projects;
+# make: the C++ starter project's Makefile;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest $(REPORT_PACKAGES) poppler-utils
-ESBUILD := data/toolchains/node_modules/.package-lock.json
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest junit5 make $(REPORT_PACKAGES) poppler-utils
+# esbuild (TypeScript runs, previews) and React (the React starter project, previews), pinned;
+# mounted read-only in the sandbox, so nothing is fetched during a run (docs/runner.md).
+TOOLCHAIN_PACKAGES := esbuild@0.25.12 react@19.2.0 react-dom@19.2.0
+ESBUILD := data/toolchains/node_modules/react-dom/package.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
@@ -24,7 +28,8 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* 
 # runs off: the server says why, in its log and in the room).
 SANDBOX_TOOLS := bwrap:bubblewrap /usr/bin/time:time
 LANGUAGE_TOOLS := python3:python3 node:nodejs gcc:gcc g++:g++ javac:default-jdk-headless \
-  rustc:rustc go:golang-go bash:bash pytest-3:python3-pytest
+  rustc:rustc go:golang-go bash:bash pytest-3:python3-pytest make:make \
+  /usr/share/java/junit-platform-console-standalone.jar:junit5
 RUNS ?= on
 
 run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate
@@ -70,12 +75,12 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	cd tests/node && npm ci --no-audit --no-fund
 	touch $@
 
-# esbuild turns TypeScript runs into JavaScript (docs/runner.md).
+# esbuild turns TypeScript runs into JavaScript; React for React projects (docs/runner.md).
 toolchains: $(ESBUILD)
 
 $(ESBUILD):
 	mkdir -p data/toolchains
-	npm install --prefix data/toolchains --no-audit --no-fund --silent esbuild@0.25.12
+	npm install --prefix data/toolchains --no-audit --no-fund --silent $(TOOLCHAIN_PACKAGES)
 
 # Debian's Chromium (browser tests) and bubblewrap (the code sandbox), when running as root.
 system-deps:
@@ -89,7 +94,7 @@ system-deps:
 
 # The system packages code runs need (SANDBOX_TOOLS, LANGUAGE_TOOLS above), for `make run`.
 run-deps:
-	@missing() { for pair in $$1; do command -v "$${pair%%:*}" >/dev/null 2>&1 || printf ' %s' "$${pair#*:}"; done; }; \
+	@missing() { for pair in $$1; do tool="$${pair%%:*}"; command -v "$$tool" >/dev/null 2>&1 || [ -f "$$tool" ] || printf ' %s' "$${pair#*:}"; done; }; \
 	sandbox="$$(missing '$(SANDBOX_TOOLS)')"; languages="$$(missing '$(LANGUAGE_TOOLS)')"; \
 	if [ -z "$$sandbox$$languages" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \

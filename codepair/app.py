@@ -16,7 +16,7 @@ from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
 from codepair.api.openapi import install_openapi
-from codepair.api.routes import health, projects
+from codepair.api.routes import health, preview, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
 from codepair.api.routes.accounts import auth, me, users
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(scorecard_routes.router)
         app.include_router(record_routes.router)
         app.include_router(projects.router)
+        app.include_router(preview.router)
         app.include_router(report_routes.router)
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)

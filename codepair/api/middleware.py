@@ -4,6 +4,7 @@ query strings (tokens travel in them for WebSockets and must never reach a log).
 from __future__ import annotations
 
 import json
+import re
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -11,6 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from codepair.metrics import HttpMetrics
 
 log = structlog.get_logger("codepair.access")
+
+#: A preview link's token travels in its path (an iframe sends no header): never logged.
+_PREVIEW_TOKEN = re.compile(r"^(/api/rooms/[^/]+/preview/)[^/]+")
 
 CSP = "; ".join(
     [
@@ -158,7 +162,7 @@ class AccessLog(HttpMetrics):
 
     def finished(self, scope: Scope, status: int, seconds: float) -> None:
         super().finished(scope, status, seconds)
-        path = scope.get("path", "")
+        path = _PREVIEW_TOKEN.sub(r"\1[token]", scope.get("path", ""))
         if not path.startswith("/assets/"):
             log.info(
                 "http_request",

@@ -32,6 +32,15 @@ from typing import Any
 #: Where the host's toolchain directories outside /usr appear in the sandbox.
 OPT = "/opt"
 
+#: CodePair's own test kit (report writers for test commands), read-only in every sandbox.
+TESTKIT = Path(__file__).resolve().parent / "testkit"
+TESTKIT_MOUNT = f"{OPT}/codepair"
+#: The Node libraries ``make toolchains`` installs (React for starter projects and previews):
+#: read-only at this path in JavaScript and TypeScript sandboxes, which find them through
+#: ``NODE_PATH`` (Node's ``require`` and esbuild's bundler both read it).
+NODE_LIBRARIES_MOUNT = f"{OPT}/node_modules"
+NODE_LIBRARIES = ("react", "react-dom")
+
 #: PATH inside the sandbox; the same directories exist on the host because /usr is bound.
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -199,7 +208,28 @@ def discover(specs: dict[str, LanguageSpec], *, search_dirs: list[Path]) -> dict
             out["typescript"] = replace(
                 ts, mounts={**ts.mounts, str(binary.parent): f"{OPT}/esbuild"}
             )
+    libraries = find_node_libraries(search_dirs)
+    for lang in ("javascript", "typescript"):
+        spec = out.get(lang)
+        if spec is not None and libraries is not None:
+            out[lang] = replace(
+                spec, mounts={**spec.mounts, str(libraries): NODE_LIBRARIES_MOUNT},
+                env={"NODE_PATH": NODE_LIBRARIES_MOUNT, **spec.env},
+            )
+    if TESTKIT.is_dir():
+        for lang, spec in out.items():
+            out[lang] = replace(spec, mounts={**spec.mounts, str(TESTKIT): TESTKIT_MOUNT})
     return out
+
+
+def find_node_libraries(search_dirs: list[Path]) -> Path | None:
+    """The first ``node_modules`` under ``search_dirs`` that holds every one of
+    :data:`NODE_LIBRARIES` (``make toolchains`` installs them beside esbuild)."""
+    for base in search_dirs:
+        folder = base / "node_modules"
+        if all((folder / name / "package.json").is_file() for name in NODE_LIBRARIES):
+            return folder.resolve()
+    return None
 
 
 def world_traversable(path: Path) -> bool:

@@ -94,6 +94,7 @@ class LocalExecutor(Executor):
         self._started = False
         self._mirrors: dict[str, str] = {}
         self._mirror_lock = asyncio.Lock()
+        self._cleanups: set[asyncio.Task[None]] = set()
 
     @property
     def refused(self) -> bool:
@@ -155,6 +156,8 @@ class LocalExecutor(Executor):
 
     async def close(self) -> None:
         self.sandbox.kill_all()
+        if self._cleanups:
+            await asyncio.gather(*self._cleanups, return_exceptions=True)
 
     # --- one run ------------------------------------------------------------------------
 
@@ -176,8 +179,12 @@ class LocalExecutor(Executor):
             log.error("run_failed", language=spec.id, error=repr(exc), exc_info=exc)
             result = RunResult.internal_error("The runner failed to start the program")
         finally:
-            for path in dirs:
-                await asyncio.to_thread(shutil.rmtree, path, True)
+            if dirs:
+                # Removing a project's folder (hundreds of files) is not the run's time: the
+                # answer goes out first. The next run makes a folder of its own.
+                cleanup = asyncio.create_task(_remove(dirs))
+                self._cleanups.add(cleanup)
+                cleanup.add_done_callback(self._cleanups.discard)
         if not self.sandbox.sandboxed:
             result.sandboxed = False
             result.message = " ".join(filter(None, [UNSANDBOXED_NOTICE, result.message]))
@@ -360,6 +367,11 @@ class LocalExecutor(Executor):
 
 
 # --- reading an outcome ---------------------------------------------------------------
+
+
+async def _remove(dirs: list[str]) -> None:
+    for path in dirs:
+        await asyncio.to_thread(shutil.rmtree, path, True)
 
 
 def _text(data: bytes) -> str:

@@ -69,24 +69,39 @@ def project_argv(
 
 
 def write_tree(root: Path, tree: dict[str, str], owner: int | None) -> None:
-    """Write a project's files under ``root`` (paths were checked where the tree came in;
-    anything that would land outside ``root`` is refused all the same)."""
-    base = root.resolve()
-    for path, text in tree.items():
-        target = (base / path).resolve()
-        if not target.is_relative_to(base) or target == base:
+    """Write a project's files under ``root``, a folder this process just made (paths were
+    checked where the tree came in; anything that would land outside ``root`` is refused all
+    the same).
+
+    One ``mkdir`` per folder and one ``open`` per file, relative to ``root``'s descriptor and
+    with ``O_NOFOLLOW | O_EXCL``: nothing in a fresh folder is a link, and nothing is created
+    twice. A 200-file tree costs its syscalls and no more (bench/project_run.py)."""
+    folders: set[str] = set()
+    for path in tree:
+        parts = path.split("/")
+        if path.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\0" in path:
             raise ValueError(f"a project path outside the project: {path!r}")
-        made = []
-        parent = target.parent
-        while not parent.exists():
-            made.append(parent)
-            parent = parent.parent
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", errors="surrogatepass")
-        if owner is not None:
-            for folder in made:
-                os.chown(folder, owner, owner)
-            os.chown(target, owner, owner)
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    base = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for folder in sorted(folders):  # parents first
+            os.mkdir(folder, 0o755, dir_fd=base)
+            if owner is not None:
+                os.chown(folder, owner, owner, dir_fd=base, follow_symlinks=False)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        for path, text in tree.items():
+            fd = os.open(path, flags, 0o644, dir_fd=base)
+            try:
+                if owner is not None:
+                    os.fchown(fd, owner, owner)
+                data = text.encode("utf-8", "surrogatepass")
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
+    finally:
+        os.close(base)
 
 
 #: The most of a file a run writes that is read back (a JUnit XML report).

@@ -868,6 +868,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/rooms/{room_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Build Preview
+         * @description Build the room's project as a page (or take the same tree's build from the cache).
+         */
+        post: operations["build_preview_api_rooms__room_id__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/rooms/{room_id}/report": {
         parameters: {
             query?: never;
@@ -1622,6 +1642,26 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /** PreviewOut */
+        PreviewOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "build_error";
+            /** Url */
+            url?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Hash */
+            hash: string;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Built Ms */
+            built_ms: number;
+            /** Cached */
+            cached: boolean;
         };
         /** Progress */
         Progress: {
@@ -2580,6 +2620,30 @@ export interface components {
             /** Is Active */
             is_active?: boolean | null;
         };
+        /**
+         * ValidationErrorOut
+         * @description 422: the list of issues when the request does not match the schema; a sentence when
+         *     it does but the values cannot be accepted (an end before the start, an unknown run).
+         */
+        ValidationErrorOut: {
+            /** Detail */
+            detail: string | components["schemas"]["ValidationIssue"][];
+        };
+        /**
+         * ValidationIssue
+         * @description One thing wrong with a request's input (the input itself is never echoed).
+         */
+        ValidationIssue: {
+            /**
+             * Loc
+             * @description Where: path, query, header or body, then names
+             */
+            loc: (string | number)[];
+            /** Msg */
+            msg: string;
+            /** Type */
+            type: string;
+        };
         /** VisibleTest */
         VisibleTest: {
             /** Name */
@@ -2664,30 +2728,6 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-        };
-        /**
-         * ValidationErrorOut
-         * @description 422: the list of issues when the request does not match the schema; a sentence when
-         *     it does but the values cannot be accepted (an end before the start, an unknown run).
-         */
-        ValidationErrorOut: {
-            /** Detail */
-            detail: string | components["schemas"]["ValidationIssue"][];
-        };
-        /**
-         * ValidationIssue
-         * @description One thing wrong with a request's input (the input itself is never echoed).
-         */
-        ValidationIssue: {
-            /**
-             * Loc
-             * @description Where: path, query, header or body, then names
-             */
-            loc: (string | number)[];
-            /** Msg */
-            msg: string;
-            /** Type */
-            type: string;
         };
     };
     responses: never;
@@ -6399,6 +6439,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    build_preview_api_rooms__room_id__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewOut"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+            /** @description Rate limited (Retry-After says when to try again) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unavailable for now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };

@@ -19,6 +19,8 @@ import { ConnectionBadge } from "./ConnectionBadge";
 import { InterviewTimer } from "./InterviewTimer";
 import { RunPanel } from "./RunPanel";
 import { QuestionsPanel } from "../questions/QuestionsPanel";
+import { PreviewPane } from "../projects/PreviewPane";
+import { usePreviewable } from "../projects/usePreviewable";
 import { useRoomDoc } from "./useRoomDoc";
 import { useRoomRealtime } from "./useRoomRealtime";
 import { VideoPanel } from "./VideoPanel";
@@ -116,6 +118,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [editor, setEditor] = useState<monaco.editor.IStandaloneCodeEditor | null>(null);
   const awarenessUser = useMemo(() => ({ name: identity.name, color: identity.color, role: identity.role }), [identity]);
   const code = useRoomDoc(room.id, "code", awarenessUser, storage);
+  const previewable = usePreviewable(code.doc?.doc ?? null) && room.runs_enabled;
   const notes = useRoomDoc(room.id, "notes", awarenessUser, localStorage, identity.interviewer);
   const history = useQuery(messagesQuery(room.id));
   const [tab, setTab] = useState<Tab>("chat");
@@ -126,6 +129,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [showRuns, setShowRuns] = useState(true);
   const [view, setView] = useState<"code" | "board">("code");
   const [boardOpened, setBoardOpened] = useState(false);
+  const [showPreview, setShowPreview] = useState(false);
   const ended = live.ended || room.status === "ended";
   useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
@@ -274,7 +278,12 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             <div className={view === "code" ? "contents" : "hidden"}>
               <LanguagePicker roomDoc={code.doc} language={language} disabled={ended} />
               <span className="text-xs text-slate-500">Everyone in the room edits this file together.</span>
-              <button type="button" className="ml-auto text-xs text-slate-400 hover:text-slate-200" onClick={() => setShowRuns((v) => !v)} aria-expanded={showRuns}>
+              {previewable && (
+                <button type="button" className={`ml-auto rounded px-2 py-0.5 text-xs font-medium ${showPreview ? "bg-indigo-600 text-white" : "text-slate-300 ring-1 ring-slate-700 hover:text-white"}`} onClick={() => setShowPreview((v) => !v)} aria-pressed={showPreview}>
+                  Preview
+                </button>
+              )}
+              <button type="button" className={`${previewable ? "" : "ml-auto "}text-xs text-slate-400 hover:text-slate-200`} onClick={() => setShowRuns((v) => !v)} aria-expanded={showRuns}>
                 {showRuns ? "Hide output" : "Show output"}
               </button>
             </div>
@@ -287,11 +296,18 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
               </Suspense>
             </div>
           )}
-          <div className={view === "code" ? "min-h-0 flex-1" : "hidden"}>
-            {code.doc ? (
-              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} />
-            ) : (
-              <FullPageSpinner label="Loading the editor…" />
+          <div className={view === "code" ? "flex min-h-0 flex-1" : "hidden"}>
+            <div className="min-h-0 min-w-0 flex-1">
+              {code.doc ? (
+                <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} />
+              ) : (
+                <FullPageSpinner label="Loading the editor…" />
+              )}
+            </div>
+            {previewable && showPreview && code.doc && (
+              <div className="min-h-0 w-1/2 shrink-0 border-l border-slate-800">
+                <PreviewPane roomId={room.id} doc={code.doc.doc} />
+              </div>
             )}
           </div>
           {showRuns && (
