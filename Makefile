@@ -11,7 +11,9 @@ PORT ?= 8000
 # project questions' Python tests;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest $(REPORT_PACKAGES) poppler-utils
+# clangd, gopls: the C/C++ and Go language servers (docs/intellisense.md).
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest $(REPORT_PACKAGES) poppler-utils \
+  clangd gopls
 ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
@@ -24,7 +26,7 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* 
 # runs off: the server says why, in its log and in the room).
 SANDBOX_TOOLS := bwrap:bubblewrap /usr/bin/time:time
 LANGUAGE_TOOLS := python3:python3 node:nodejs gcc:gcc g++:g++ javac:default-jdk-headless \
-  rustc:rustc go:golang-go bash:bash pytest-3:python3-pytest
+  rustc:rustc go:golang-go bash:bash pytest-3:python3-pytest clangd:clangd gopls:gopls
 RUNS ?= on
 
 run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate
@@ -70,12 +72,20 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	cd tests/node && npm ci --no-audit --no-fund
 	touch $@
 
-# esbuild turns TypeScript runs into JavaScript (docs/runner.md).
-toolchains: $(ESBUILD)
+# esbuild turns TypeScript runs into JavaScript (docs/runner.md); pyright and
+# typescript-language-server are the Python and TypeScript language servers
+# (docs/intellisense.md), installed here so that a room never downloads anything.
+LANGUAGE_SERVERS := data/toolchains/node_modules/.lsp-installed
+toolchains: $(ESBUILD) $(LANGUAGE_SERVERS)
 
 $(ESBUILD):
 	mkdir -p data/toolchains
 	npm install --prefix data/toolchains --no-audit --no-fund --silent esbuild@0.25.12
+
+$(LANGUAGE_SERVERS): | $(ESBUILD)
+	npm install --prefix data/toolchains --no-audit --no-fund --silent esbuild@0.25.12 \
+	  pyright@1.1.414 typescript-language-server@5.1.3 typescript@5.9.3
+	touch $@
 
 # Debian's Chromium (browser tests) and bubblewrap (the code sandbox), when running as root.
 system-deps:
