@@ -298,9 +298,17 @@ class LanguageSession:
         if method in m.ASSISTS and not state.assists:
             client.send(m.error(msg_id, m.REQUEST_FAILED, "autocomplete is off in this room"))
             return
+        if self.state in ("starting", "restarting"):
+            # A cold room: the first keystrokes' requests wait for the server, not fail.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self.ready), self.config.start_timeout)
+            if client not in self.clients:
+                return
+        self._flush_sync()  # the answer must see the latest keystrokes (and new files)
         if method not in m.WITHOUT_DOCUMENT:
             path = m.document_path(incoming)
-            if path is None or path not in self._opened:
+            opened = self._opened.get(path) if path is not None else None
+            if opened is None or opened.language_id is None:
                 client.send(m.error(msg_id, m.INVALID_PARAMS, "not a file of this project"))
                 return
         if self.state != "running" or self.process is None:
@@ -309,7 +317,6 @@ class LanguageSession:
         if state.pending >= self.config.max_pending:
             client.send(m.error(msg_id, m.REQUEST_FAILED, "too many requests in flight"))
             return
-        self._flush_sync()  # the answer must see the latest keystrokes
         assert msg_id is not None
         server_id = next(self._ids)
         pending = _Pending(client, msg_id, method, time.monotonic())
