@@ -1288,6 +1288,12 @@ export interface components {
             duration_minutes: number;
             /** Runs Enabled */
             runs_enabled: boolean;
+            /**
+             * Autocomplete
+             * @default on
+             * @enum {string}
+             */
+            autocomplete: "on" | "off";
             /** Started At */
             started_at?: string | null;
         };
@@ -2040,6 +2046,12 @@ export interface components {
             candidate_timezone?: string | null;
             /** Question Ids */
             question_ids?: string[] | null;
+            /**
+             * Autocomplete
+             * @default on
+             * @enum {string}
+             */
+            autocomplete: "on" | "off";
         };
         /** RoomList */
         RoomList: {
@@ -2079,6 +2091,12 @@ export interface components {
             duration_minutes: number;
             /** Runs Enabled */
             runs_enabled: boolean;
+            /**
+             * Autocomplete
+             * @default on
+             * @enum {string}
+             */
+            autocomplete: "on" | "off";
             /** Started At */
             started_at?: string | null;
             owner: components["schemas"]["PersonOut"];
@@ -2212,6 +2230,8 @@ export interface components {
             language?: ("python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell") | null;
             /** Runs Enabled */
             runs_enabled?: boolean | null;
+            /** Autocomplete */
+            autocomplete?: ("on" | "off") | null;
             /** Candidate Email */
             candidate_email?: string | null;
             /** Candidate Timezone */

@@ -119,6 +119,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [view, setView] = useState<"code" | "board">("code");
   const [boardOpened, setBoardOpened] = useState(false);
   const ended = live.ended || room.status === "ended";
+  // Language servers (web/src/intellisense): the candidate gets diagnostics only when the room has autocomplete off.
+  const autocompleteOff = identity.role === "candidate" && room.autocomplete === "off";
+  const intellisense = useMemo(() => (ended ? undefined : { roomId: room.id, assists: !autocompleteOff }), [ended, room.id, autocompleteOff]);
   useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
   const messages = useMemo(() => {
@@ -270,9 +273,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
               </Suspense>
             </div>
           )}
-          <div className={view === "code" ? "min-h-0 flex-1" : "hidden"}>
+          <div className={view === "code" ? "relative min-h-0 flex-1" : "hidden"}>
             {code.doc ? (
-              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} />
+              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} intellisense={intellisense} />
             ) : (
               <FullPageSpinner label="Loading the editor…" />
             )}
