@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import ServerFactory
 from tests.e2e.conftest import VIEWPORT
 from tests.intellisense.conftest import need
 from tests.support.api import PASSWORD, Actor, bootstrap_lead, client, create_room, join
 from tests.support.server import Server
 
-pytestmark = pytest.mark.browser
+# Cold language servers beside a browser on two busy cores: minutes, not seconds.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(400)]
 
 SHOTS = Path("/work/helpers/shots/lsp")
 
@@ -39,8 +39,8 @@ def open_editor(page: Page, room_id: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def srv(server_factory: ServerFactory) -> Server:
-    return server_factory()
+def srv(lsp_server: Server) -> Server:
+    return lsp_server
 
 
 def test_typing_os_pa_in_python_shows_path(browser: Browser, srv: Server) -> None:

@@ -15,6 +15,9 @@ from tests.intellisense.lspclient import kill, labels, lsp, server_processes
 from tests.support.api import Actor, bootstrap_lead, client, create_room, create_user, join
 from tests.support.server import Server
 
+# Language servers start in seconds alone, in a minute beside other builds on two cores.
+pytestmark = pytest.mark.timeout(400)
+
 PYRIGHT = "pyright/langserver.index.js"
 TSLS = "typescript-language-server/lib/cli.mjs"
 
