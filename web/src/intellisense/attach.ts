@@ -4,10 +4,16 @@
  * to the room's language servers. The editor says which project file a model is
  * (`pathOf`); the server already holds the text, so nothing here sends the text.
  */
+// The lean editor (room/monaco.ts) has none of these. Monaco 0.57's `features/suggest` holds
+// only inline suggestions: the completion widget itself is `suggestController`, and the F12 /
+// Ctrl+click commands are `goToCommands`, imported by path (vite.config.ts aliases them).
 import "monaco-editor/features/hover/register";
 import "monaco-editor/features/parameterHints/register";
 import "monaco-editor/features/gotoSymbol/register";
 import "monaco-editor/features/gotoError/register";
+import "monaco-editor/features/snippet/register";
+import "monaco-editor/esm/vs/editor/contrib/suggest/browser/suggestController.js";
+import "monaco-editor/esm/vs/editor/contrib/gotoSymbol/browser/goToCommands.js";
 
 import type * as Monaco from "monaco-editor/editor/editor.api";
 
