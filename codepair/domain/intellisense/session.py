@@ -64,7 +64,7 @@ class SessionConfig:
     limits: ServerLimits = field(default_factory=ServerLimits)
     idle_seconds: float = 120.0
     start_timeout: float = 60.0
-    request_timeout: float = 30.0
+    request_timeout: float = 60.0  # a cold TypeScript project on a busy machine: tens of s
     sync_delay: float = 0.03
     messages_per_second: float = 30.0
     message_burst: int = 100
