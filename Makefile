@@ -12,11 +12,16 @@ PORT ?= 8000
 # make: the C++ starter project's Makefile;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest junit5 make $(REPORT_PACKAGES) poppler-utils
-# esbuild (TypeScript runs, previews) and React (the React starter project, previews), pinned;
-# mounted read-only in the sandbox, so nothing is fetched during a run (docs/runner.md).
-TOOLCHAIN_PACKAGES := esbuild@0.25.12 react@19.2.0 react-dom@19.2.0
-ESBUILD := data/toolchains/node_modules/react-dom/package.json
+# clangd, gopls: the C/C++ and Go language servers (docs/intellisense.md).
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest junit5 make $(REPORT_PACKAGES) \
+  poppler-utils clangd gopls
+# esbuild (TypeScript runs, previews), React (the React starter project, previews), pyright and
+# typescript-language-server (the Python and TypeScript language servers), pinned; mounted
+# read-only in the sandbox, so nothing is fetched during a run (docs/runner.md,
+# docs/intellisense.md). The stamp's name follows the list, so a change reinstalls.
+TOOLCHAIN_PACKAGES := esbuild@0.25.12 react@19.2.0 react-dom@19.2.0 pyright@1.1.414 \
+  typescript-language-server@5.1.3 typescript@5.9.3
+TOOLCHAINS := data/toolchains/.installed-$(shell echo '$(TOOLCHAIN_PACKAGES)' | md5sum | cut -c1-8)
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
@@ -29,7 +34,7 @@ WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* 
 SANDBOX_TOOLS := bwrap:bubblewrap /usr/bin/time:time
 LANGUAGE_TOOLS := python3:python3 node:nodejs gcc:gcc g++:g++ javac:default-jdk-headless \
   rustc:rustc go:golang-go bash:bash pytest-3:python3-pytest make:make \
-  /usr/share/java/junit-platform-console-standalone.jar:junit5
+  /usr/share/java/junit-platform-console-standalone.jar:junit5 clangd:clangd gopls:gopls
 RUNS ?= on
 
 run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate
@@ -75,12 +80,12 @@ tests/node/node_modules/.package-lock.json: tests/node/package.json tests/node/p
 	cd tests/node && npm ci --no-audit --no-fund
 	touch $@
 
-# esbuild turns TypeScript runs into JavaScript; React for React projects (docs/runner.md).
-toolchains: $(ESBUILD)
+toolchains: $(TOOLCHAINS)
 
-$(ESBUILD):
+$(TOOLCHAINS):
 	mkdir -p data/toolchains
 	npm install --prefix data/toolchains --no-audit --no-fund --silent $(TOOLCHAIN_PACKAGES)
+	touch $@
 
 # Debian's Chromium (browser tests) and bubblewrap (the code sandbox), when running as root.
 system-deps:

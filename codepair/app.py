@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.routing import WebSocketRoute
 
 from codepair import __version__
 from codepair.api.errors import install_error_handlers
@@ -34,9 +35,11 @@ from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
 from codepair.domain.integrations.outbox import OutboxWorker
+from codepair.domain.intellisense.services import language_services
 from codepair.domain.operations.retention import PurgeTask
 from codepair.domain.ratelimit import RateLimiter
 from codepair.hub import Hub, wire
+from codepair.hub import intellisense as lsp_socket
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
 from codepair.runner import create_executor
@@ -94,6 +97,9 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 stack.push_async_callback(app.state.hub.stop)
                 # For the Yjs socket's own protocol under uvicorn (codepair/hub/wire.py).
                 state[wire.STATE_KEY] = wire.HubSockets(app.state.hub, settings)
+                # Language servers: stopped before the hub (docs/intellisense.md).
+                app.state.intellisense = language_services(settings)
+                stack.push_async_callback(app.state.intellisense.stop)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
@@ -142,6 +148,9 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(sso_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
+        app.router.routes.append(
+            WebSocketRoute("/ws/rooms/{room_id}/lsp/{language}", lsp_socket.lsp_socket)
+        )
 
     @app.api_route(
         "/api/{path:path}",

@@ -106,6 +106,16 @@ class Settings(BaseSettings):
     runner_work_dir: str | None = None
     runner_wait_seconds: float = 20.0
 
+    # Language servers (docs/intellisense.md): one per room and language, sandboxed.
+    lsp_enabled: bool = True
+    lsp_idle_seconds: float = 120.0  # stopped this long after the room's last socket left
+    lsp_memory_mb: int = 1024  # RLIMIT_DATA of one language server
+    lsp_max_frame_bytes: int = 64 * 1024
+    lsp_messages_per_second: float = 30.0  # per socket, with bursts of lsp_message_burst
+    lsp_message_burst: int = 100
+    lsp_max_pending: int = 32  # requests in flight per socket
+    lsp_toolchains_dir: Path | None = None  # npm servers (pyright...); default: the runner's
+
     # Integrations (docs/integrations.md): webhooks, mail, single sign-on, API tokens.
     webhook_allow_private: bool = False  # loopback and private targets; off in production
     # Seconds before each retry (Standard Webhooks' schedule); a delivery fails after the last.

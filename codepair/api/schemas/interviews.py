@@ -21,6 +21,8 @@ from codepair.api.schemas.common import (
     UtcDatetime,
 )
 
+Autocomplete = Literal["on", "off"]
+
 
 class RoomCreate(Strict):
     candidate_name: Name
@@ -32,6 +34,7 @@ class RoomCreate(Strict):
     candidate_timezone: TimeZone | None = None
     # The room's plan: bank questions, in order (the room keeps its own copies).
     question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
+    autocomplete: Autocomplete = "on"
 
 
 class RoomUpdate(Strict):
@@ -41,6 +44,7 @@ class RoomUpdate(Strict):
     duration_minutes: Annotated[int, Field(ge=5, le=24 * 60)] | None = None
     language: Language | None = None
     runs_enabled: bool | None = None
+    autocomplete: Autocomplete | None = None
     candidate_email: Email | None = None
     candidate_timezone: TimeZone | None = None
     question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
@@ -57,6 +61,8 @@ class CandidateRoomOut(BaseModel):
     scheduled_at: datetime | None
     duration_minutes: int
     runs_enabled: bool
+    # Completion for the candidate (language servers; docs/intellisense.md). Diagnostics stay.
+    autocomplete: Autocomplete = "on"
     started_at: datetime | None = None  # the room's clock runs from here
 
 

@@ -29,6 +29,8 @@ class Room(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     runs_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Completion and signature help for the candidate (docs/intellisense.md): "on" or "off".
+    autocomplete: Mapped[str] = mapped_column(String(8), default="on", server_default="on")
     # Where the invitation goes (integrations, migration 0006); the zone shows its time.
     candidate_email: Mapped[str | None] = mapped_column(String(254), default=None)
     candidate_timezone: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -243,6 +243,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
             "scheduled_at": m["scheduled_at"],
             "duration_minutes": m["duration_minutes"],
             "runs_enabled": m["runs_enabled"],
+            "autocomplete": m["autocomplete"],
             "started_at": m["started_at"],
         }
     token = m["invite_token"] if ended_at is None else None
@@ -255,6 +256,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "scheduled_at": m["scheduled_at"],
         "duration_minutes": m["duration_minutes"],
         "runs_enabled": m["runs_enabled"],
+        "autocomplete": m["autocomplete"],
         "started_at": m["started_at"],
         # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
         "owner": {"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},

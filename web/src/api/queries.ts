@@ -74,7 +74,7 @@ export const languagesQuery = queryOptions({
 });
 
 export const createRoom = (input: RoomInput) => api<Room>("/api/rooms", { method: "POST", body: input });
-export const updateRoom = (id: string, input: Partial<RoomInput> & Pick<Schema<"RoomUpdate">, "runs_enabled">) =>
+export const updateRoom = (id: string, input: Partial<RoomInput> & Pick<Schema<"RoomUpdate">, "runs_enabled" | "autocomplete">) =>
   api<Room>(`/api/rooms/${id}`, { method: "PATCH", body: input });
 export const deleteRoom = (id: string) => api<undefined>(`/api/rooms/${id}`, { method: "DELETE" });
 export const endRoom = (id: string) => api<Room>(`/api/rooms/${id}/end`, { method: "POST" });

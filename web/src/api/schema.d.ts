@@ -1308,6 +1308,12 @@ export interface components {
             duration_minutes: number;
             /** Runs Enabled */
             runs_enabled: boolean;
+            /**
+             * Autocomplete
+             * @default on
+             * @enum {string}
+             */
+            autocomplete: "on" | "off";
             /** Started At */
             started_at?: string | null;
         };
@@ -2080,6 +2086,12 @@ export interface components {
             candidate_timezone?: string | null;
             /** Question Ids */
             question_ids?: string[] | null;
+            /**
+             * Autocomplete
+             * @default on
+             * @enum {string}
+             */
+            autocomplete: "on" | "off";
         };
         /** RoomList */
         RoomList: {
@@ -2119,6 +2131,12 @@ export interface components {
             duration_minutes: number;
             /** Runs Enabled */
             runs_enabled: boolean;
+            /**
+             * Autocomplete
+             * @default on
+             * @enum {string}
+             */
+            autocomplete: "on" | "off";
             /** Started At */
             started_at?: string | null;
             owner: components["schemas"]["PersonOut"];
@@ -2252,6 +2270,8 @@ export interface components {
             language?: ("python" | "javascript" | "typescript" | "c" | "cpp" | "java" | "rust" | "go" | "shell") | null;
             /** Runs Enabled */
             runs_enabled?: boolean | null;
+            /** Autocomplete */
+            autocomplete?: ("on" | "off") | null;
             /** Candidate Email */
             candidate_email?: string | null;
             /** Candidate Timezone */

@@ -50,6 +50,7 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const [duration, setDuration] = useState(room?.duration_minutes ?? 60);
   const [language, setLanguage] = useState<LanguageId>((room?.language as LanguageId | undefined) ?? "python");
   const [runsEnabled, setRunsEnabled] = useState(room?.runs_enabled ?? true);
+  const [autocomplete, setAutocomplete] = useState(room?.autocomplete !== "off");
   const contact = room as (Room & CandidateContact) | null;
   const [email, setEmail] = useState(contact?.candidate_email ?? "");
   const [zone, setZone] = useState(contact?.candidate_timezone ?? "");
@@ -68,7 +69,7 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const picks = picked ?? planned;
   const save = useMutation({
     mutationFn: (input: (RoomInput & CandidateContact) | { title: string }) =>
-      room ? updateRoom(room.id, "candidate_name" in input ? { ...input, runs_enabled: runsEnabled } : input) : createRoom(input as RoomInput),
+      room ? updateRoom(room.id, "candidate_name" in input ? { ...input, runs_enabled: runsEnabled, autocomplete: autocomplete ? ("on" as const) : ("off" as const) } : input) : createRoom(input as RoomInput),
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: roomKeys.all });
       void queryClient.invalidateQueries({ queryKey: questionKeys.room(saved.id) });
@@ -225,6 +226,18 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
             onChange={(e) => setRunsEnabled(e.target.checked)}
           />
           Allow running code in this room
+        </label>
+      )}
+      {room && !ended && (
+        <label className="flex items-center gap-2 text-sm text-slate-700">
+          <input
+            type="checkbox"
+            name="autocomplete"
+            className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"
+            checked={autocomplete}
+            onChange={(e) => setAutocomplete(e.target.checked)}
+          />
+          Autocomplete for the candidate (errors stay underlined either way)
         </label>
       )}
       {room && (room.my_role === "owner" || room.my_role === "lead") && !ended && <CoInterviewers room={room} />}

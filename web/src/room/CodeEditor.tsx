@@ -3,7 +3,10 @@ import { useEffect, useRef, useState } from "react";
 import { MonacoBinding } from "y-monaco";
 import type * as Y from "yjs";
 
+import { session } from "../api/session";
 import { LANGUAGES } from "../api/types";
+import { attachIntellisense } from "../intellisense/attach";
+import { entryPath } from "../intellisense/entry";
 import { cursorCss, type CursorOwner } from "../lib/cursorCss";
 import type { RoomDoc } from "../realtime/ydoc";
 import { monaco } from "./monaco";
@@ -19,12 +22,15 @@ interface Props {
   readOnly?: boolean;
   /** Ctrl/Cmd+Enter in the editor runs the code. */
   runRef?: React.RefObject<(() => void) | null>;
+  /** Language servers for this room (web/src/intellisense); `assists` false: diagnostics only. */
+  intellisense?: { roomId: string; assists: boolean };
 }
 
-export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, readOnly = false, runRef }: Props) {
+export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, readOnly = false, runRef, intellisense }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const [css, setCss] = useState("");
+  const [note, setNote] = useState("");
 
   useEffect(() => {
     const element = host.current;
@@ -84,7 +90,19 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
     provider.awareness.on("change", paintCursors);
     paintCursors();
 
+    const lsp = intellisense
+      ? attachIntellisense({
+          monaco,
+          roomId: intellisense.roomId,
+          assists: intellisense.assists,
+          getToken: () => session.bearer(),
+          pathOf: (m) => (m === model ? entryPath(meta.get("entry"), model.getLanguageId()) : null),
+          onNote: setNote,
+        })
+      : null;
+
     return () => {
+      lsp?.dispose();
       provider.awareness.off("change", paintCursors);
       provider.off("sync", seed);
       meta.unobserve(onMeta);
@@ -94,7 +112,7 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
       editor.dispose();
       model.dispose();
     };
-  }, [roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, runRef]);
+  }, [roomDoc, defaultLanguage, seedLanguage, onLanguage, onEditor, runRef, intellisense]);
 
   useEffect(() => {
     editorRef.current?.updateOptions({ readOnly, readOnlyMessage: { value: "The interview has ended." } });
@@ -104,6 +122,11 @@ export function CodeEditor({ roomDoc, defaultLanguage, seedLanguage, onLanguage,
     <>
       <style>{css}</style>
       <div ref={host} className="h-full w-full" data-testid="code-editor" />
+      {note && (
+        <div className="pointer-events-none absolute right-3 bottom-1 text-xs text-slate-500" data-testid="lsp-note">
+          {note}
+        </div>
+      )}
     </>
   );
 }

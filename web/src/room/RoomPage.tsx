@@ -131,6 +131,9 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [boardOpened, setBoardOpened] = useState(false);
   const [showPreview, setShowPreview] = useState(false);
   const ended = live.ended || room.status === "ended";
+  // Language servers (web/src/intellisense): the candidate gets diagnostics only when the room has autocomplete off.
+  const autocompleteOff = identity.role === "candidate" && room.autocomplete === "off";
+  const intellisense = useMemo(() => (ended ? undefined : { roomId: room.id, assists: !autocompleteOff }), [ended, room.id, autocompleteOff]);
   useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
   const messages = useMemo(() => {
@@ -299,7 +302,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           <div className={view === "code" ? "flex min-h-0 flex-1" : "hidden"}>
             <div className="min-h-0 min-w-0 flex-1">
               {code.doc ? (
-                <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} />
+                <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} intellisense={intellisense} />
               ) : (
                 <FullPageSpinner label="Loading the editor…" />
               )}

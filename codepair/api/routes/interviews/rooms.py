@@ -57,6 +57,7 @@ def _candidate_view(room: Room) -> CandidateRoomOut:
         scheduled_at=room.scheduled_at,
         duration_minutes=room.duration_minutes,
         runs_enabled=room.runs_enabled,
+        autocomplete=room.autocomplete,
         started_at=room.started_at,
     )
 
@@ -115,6 +116,9 @@ async def create_room(
         duration_minutes=body.duration_minutes,
         language=body.language,
     )
+    if body.autocomplete != "on":  # language servers' setting (docs/intellisense.md)
+        room.autocomplete = body.autocomplete
+        await db.flush()
     await audit.record(
         db,
         "room.created",
@@ -152,7 +156,8 @@ async def update_room(
     changes = body.model_dump(exclude_unset=True)
     if room.ended_at is not None and set(changes) - {"title"}:
         raise Conflict("This interview has ended; only its title can change")
-    for field in ("candidate_name", "title", "duration_minutes", "language", "runs_enabled"):
+    for field in ("candidate_name", "title", "duration_minutes", "language", "runs_enabled",
+                  "autocomplete"):
         if changes.get(field) is not None:
             setattr(room, field, changes[field])
     if "scheduled_at" in changes:

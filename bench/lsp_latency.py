@@ -1,0 +1,98 @@
+"""Completion latency of the rooms' language servers, over the real socket.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/lsp_latency.py [--requests 60]
+
+Starts a real server (SQLite), makes a Python and a TypeScript room whose code a real
+y-websocket client types, and prints for each language:
+- the first answer in a cold room (socket opened, server started, first completion answered);
+- completion latency in the warm room, request to answer, p50 and p95, each request right
+  after a keystroke (so every answer waits for the server-side sync of that keystroke), and
+  the same request again with no edit between;
+- the resident memory of the language server's sandbox (every process in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from codepair.runner.langservers import tree_rss_kb
+from tests.hub.nodeclients import NodeClients
+from tests.intellisense.lspclient import labels, lsp, server_processes
+from tests.support.api import bootstrap_lead, create_room
+from tests.support.server import Server
+
+CASES = {
+    # language: (the entry file, its text, the completion position, a label that must come,
+    #            the process that is the server)
+    "python": ("main.py", "import os\nos.", (1, 3), "path", "langserver.index.js"),
+    "typescript": ("main.ts", 'const s = "word";\ns.', (1, 2), "toUpperCase", "cli.mjs"),
+}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def bench(srv: Server, requests: int) -> None:
+    lead = bootstrap_lead(srv)
+    node = await NodeClients.start()
+    try:
+        for language, (path, code, (line, col), expected, proc_name) in CASES.items():
+            room = create_room(srv, lead, language=language)
+            await node.connect(language, srv.ws_url, room["id"], "code", lead.token)
+            await node.call("setMeta", client=language, key="language", value=language)
+            await node.call("insert", client=language, index=0, text=code)
+            started = time.perf_counter()
+            async with lsp(srv.ws_url, room["id"], language, lead.token) as sock:
+                await sock.initialize()
+                first = await sock.completion(path, line, col)
+                cold = time.perf_counter() - started
+                assert expected in labels(first), labels(first)[:10]
+                times: list[float] = []
+                for i in range(requests):
+                    # A keystroke (a comment line above), then completion at the dot.
+                    await node.call("insert", client=language, index=0, text="#\n" if
+                                    language == "python" else "//\n")
+                    t0 = time.perf_counter()
+                    answer = await sock.completion(path, line + i + 1, col)
+                    times.append(time.perf_counter() - t0)
+                    assert expected in labels(answer)
+                still: list[float] = []
+                for _ in range(requests):  # the same request with no edit between
+                    t0 = time.perf_counter()
+                    answer = await sock.completion(path, line + requests, col)
+                    still.append(time.perf_counter() - t0)
+                assert srv.proc is not None
+                pids = server_processes(srv.proc.pid, proc_name)
+                memory = sum(tree_rss_kb(p) for p in pids) / 1024
+            print(f"| {language} | {cold:.2f} s | {statistics.median(times) * 1e3:.0f} ms | "
+                  f"{pct(times, 0.95) * 1e3:.0f} ms | {statistics.median(still) * 1e3:.0f} ms | "
+                  f"{pct(still, 0.95) * 1e3:.0f} ms | {memory:.0f} MiB |")
+    finally:
+        await node.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        srv = Server(data_dir=Path(tmp)).start()
+        try:
+            print(f"completion over /ws/rooms/ID/lsp/LANG, {args.requests} warm requests each")
+            print("| language | first answer, cold room | after a keystroke p50 | p95 "
+                  "| no edit between p50 | p95 | server memory |")
+            print("|---|---|---|---|---|---|---|")
+            asyncio.run(bench(srv, args.requests))
+        finally:
+            srv.kill()
+
+
+if __name__ == "__main__":
+    main()
