@@ -244,6 +244,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
             "duration_minutes": m["duration_minutes"],
             "runs_enabled": m["runs_enabled"],
             "started_at": m["started_at"],
+            "kind": m["kind"],
         }
     token = m["invite_token"] if ended_at is None else None
     return {
@@ -256,6 +257,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "duration_minutes": m["duration_minutes"],
         "runs_enabled": m["runs_enabled"],
         "started_at": m["started_at"],
+        "kind": m["kind"],
         # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
         "owner": {"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
         "interviewers": json.loads(m["interviewers_json"] or "[]"),
