@@ -214,7 +214,7 @@ def test_a_restart_in_the_middle_keeps_the_deadline(server_factory: ServerFactor
     srv = server_factory(ENV)
     lead = bootstrap_lead(srv)
     q = create_question(srv, lead)
-    room = new_take_home(srv, lead, [q["id"]])
+    room = new_take_home(srv, lead, [q["id"]], time_limit_minutes=12)  # 30 s: past a restart
     r = start(srv, room)
     assert r.status_code == 200, r.text
     token, deadline = r.json()["token"], r.json()["deadline"]

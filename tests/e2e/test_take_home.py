@@ -36,9 +36,9 @@ def test_candidate_starts_solves_submits_and_the_owner_sees_the_grade(
     server: Server, lead: Actor, new_context: NewContext
 ) -> None:
     owner = create_user(server, lead, name="Tara Takehome")
-    question = create_question(server, owner, title="Shout it back",
-                               prompt="Read a line and print it **upper-cased**.",
-                               starters={"python": "# read a line, print it upper-cased\n"})
+    create_question(server, owner, title="Shout it back",
+                    prompt="Read a line and print it **upper-cased**.",
+                    starters={"python": "# read a line, print it upper-cased\n"})
     assert owner.email
 
     # The owner creates the take-home from the dashboard.

@@ -152,7 +152,7 @@ class AttemptPass:
 
 _START = (
     update(TakeHome)
-    .where(TakeHome.room_id == bindparam("room_id"), TakeHome.started_at.is_(None))
+    .where(TakeHome.room_id == bindparam("b_room"), TakeHome.started_at.is_(None))
     .values(started_at=bindparam("now"), deadline_at=bindparam("deadline"),
             current_question_id=bindparam("current"))
     .execution_options(synchronize_session=False)
@@ -179,7 +179,7 @@ async def join(
         first = planned[0] if planned else None
         result = await db.execute(
             _START,
-            {"room_id": found.id, "now": now, "deadline": deadline,
+            {"b_room": found.id, "now": now, "deadline": deadline,
              "current": first.id if first else None},
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -277,15 +277,15 @@ async def switch_question(
 
 _FINISH = (
     update(TakeHome)
-    .where(TakeHome.room_id == bindparam("room_id"), TakeHome.finished_at.is_(None))
-    .values(finished_at=bindparam("at"), outcome=bindparam("outcome"))
+    .where(TakeHome.room_id == bindparam("b_room"), TakeHome.finished_at.is_(None))
+    .values(finished_at=bindparam("at"), outcome=bindparam("b_outcome"))
     .execution_options(synchronize_session=False)
 )
 
 
 async def finish(db: AsyncSession, room_id: str, outcome: str, at: datetime) -> bool:
     """End the attempt and its room; True when this call ended it (one caller wins)."""
-    result = await db.execute(_FINISH, {"room_id": room_id, "at": at, "outcome": outcome})
+    result = await db.execute(_FINISH, {"b_room": room_id, "at": at, "b_outcome": outcome})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     room = await rooms.load_room(db, room_id)

@@ -54,7 +54,7 @@ ReadCode = Callable[[str], Awaitable[FinalCode]]
 _CLAIM = (
     update(TakeHome)
     .where(
-        TakeHome.room_id == bindparam("room_id"),
+        TakeHome.room_id == bindparam("b_room"),
         TakeHome.finished_at.is_not(None),
         TakeHome.graded_at.is_(None),
         or_(TakeHome.grading_until.is_(None), TakeHome.grading_until < bindparam("now")),
@@ -85,7 +85,7 @@ class Grader:
         now = datetime.now(UTC)
         async with transaction(self.sessions) as db:
             result = await db.execute(
-                _CLAIM, {"room_id": room_id, "now": now, "until": now + LEASE}
+                _CLAIM, {"b_room": room_id, "now": now, "until": now + LEASE}
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

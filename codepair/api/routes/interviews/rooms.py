@@ -16,8 +16,8 @@ from codepair.api.deps import (
 )
 from codepair.api.errors import errors
 from codepair.api.notify import after_commit_candidates_revoked, after_commit_room_ended
-from codepair.api.routes.assessments import after_commit_take_home_started
 from codepair.api.principal_reads import PrincipalReads, UserReads
+from codepair.api.routes.assessments import after_commit_take_home_started
 from codepair.api.schemas.common import PersonOut
 from codepair.api.schemas.interviews import (
     CandidateRoomOut,
