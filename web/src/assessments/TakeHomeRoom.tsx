@@ -42,8 +42,9 @@ export function TakeHomeRoom({ room, identity }: { room: CandidateRoom; identity
   if (submitted) return <Closed title="Your take-home is submitted" text="Thank you. Your code is being graded and the team will review it. You can close this tab." />;
   if (attempt.isLoading) return <FullPageSpinner label="Opening your take-home…" />;
   if (attempt.error || !attempt.data) {
-    const gone = attempt.error instanceof ApiError && [401, 403, 410].includes(attempt.error.status);
-    return <Closed title="This take-home is closed" text={gone ? attempt.error.message : "Could not open it. Reload the page to try again."} />;
+    const error = attempt.error;
+    const gone = error instanceof ApiError && [401, 403, 410].includes(error.status);
+    return <Closed title="This take-home is closed" text={gone ? error.message : "Could not open it. Reload the page to try again."} />;
   }
   if (attempt.data.state !== "in_progress") {
     return <Closed title="This take-home is closed" text={attempt.data.state === "submitted" ? "You submitted it. You can close this tab." : "The time is up. Your work was saved and handed in."} />;
