@@ -368,3 +368,10 @@ def test_the_dashboard_lists_states_and_sorts_by_score(th_server: Server, th_lea
         stranger = create_user(th_server, th_lead)
         mine = c.get("/api/take-homes", headers=stranger.headers).json()
         assert mine == {"items": [], "total": 0}
+        # The interviews' list can leave take-homes out (the dashboard does), or list them.
+        live = c.get("/api/rooms?kind=live&limit=100", headers=th_lead.headers).json()
+        assert not {"Weak", "Strong", "Waiting"} & {x["candidate_name"] for x in live["items"]}
+        assert all(x["kind"] == "live" for x in live["items"])
+        homes = c.get("/api/rooms?kind=take_home&q=Strong", headers=th_lead.headers).json()
+        assert [x["candidate_name"] for x in homes["items"]] == ["Strong"]
+        assert homes["items"][0]["kind"] == "take_home"

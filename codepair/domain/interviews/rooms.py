@@ -69,6 +69,7 @@ def _with_people() -> list[Any]:
 class RoomFilter:
     status: RoomStatus | None = None
     q: str | None = None
+    kind: Literal["live", "take_home"] | None = None
     limit: int = 20
     offset: int = 0
 

@@ -3914,6 +3914,7 @@ export interface operations {
                 q?: string | null;
                 limit?: number;
                 offset?: number;
+                kind?: ("live" | "take_home") | null;
             };
             header?: never;
             path?: never;

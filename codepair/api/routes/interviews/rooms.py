@@ -90,10 +90,11 @@ async def list_rooms(
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
+    kind: Literal["live", "take_home"] | None = None,
 ) -> Response:
     """The rooms the user may see, newest first: the principal check and one prebuilt
     query in one read, no session (ADR 8)."""
-    flt = rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
+    flt = rooms.RoomFilter(status=status, q=q, kind=kind, limit=limit, offset=offset)
     settings = reads.settings
     items, total = await reads.run_checking(
         lambda conn, claims: room_views.list_rooms_checked(conn, settings, claims, flt),
