@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from codepair.db.models.base import Base, UTCDateTime, utcnow
@@ -30,9 +30,9 @@ class TakeHome(Base):
     layout: Mapped[str] = mapped_column(String(10), default="sequence")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    # The earlier of start + limit and closes_at; indexed: the clock selects by it.
-    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    # The earlier of start + limit and closes_at.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # "submitted" (the candidate), "expired" (the deadline, or never started by closes_at).
     outcome: Mapped[str | None] = mapped_column(String(10), default=None)
     # The room question in the editor now, and the code left in the others when the
@@ -46,3 +46,11 @@ class TakeHome(Base):
     total: Mapped[int | None] = mapped_column(Integer, default=None)
     # [{room_question_id, title, run_id, passed, total, status}] in plan order.
     results: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+
+    # The clock's three questions, each one index range (bench/take_home_clock.py): what is
+    # open past its deadline, what was never started by closes_at, what is ended ungraded.
+    __table_args__ = (
+        Index("ix_take_homes_open_deadline", "finished_at", "deadline_at"),
+        Index("ix_take_homes_open_closes", "finished_at", "started_at", "closes_at"),
+        Index("ix_take_homes_ungraded", "graded_at", "finished_at"),
+    )

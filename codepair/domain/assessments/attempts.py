@@ -288,6 +288,9 @@ async def finish(db: AsyncSession, room_id: str, outcome: str, at: datetime) -> 
     result = await db.execute(_FINISH, {"b_room": room_id, "at": at, "b_outcome": outcome})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    th = await get(db, room_id)
+    if th.started_at is None:  # never started: nothing to grade, and nothing to announce
+        th.graded_at = at
     room = await rooms.load_room(db, room_id)
     await rooms.end_room(db, room)
     return True

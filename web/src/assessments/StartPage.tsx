@@ -104,7 +104,7 @@ function TakeHomeStart({ inviteToken, invite }: { inviteToken: string; invite: T
           <section className="space-y-2 text-sm text-slate-700">
             <h2 className="font-semibold text-slate-900">The rules</h2>
             <ul className="list-disc space-y-1 pl-5">
-              <li>You work alone, with no video. The {plural(count, "question")} appear once you start the clock, not before.</li>
+              <li>You work alone, with no video. {count === 1 ? "The question appears" : `The ${plural(count, "question")} appear`} once you start the clock, not before.</li>
               <li>
                 The clock is the server's: once started it runs for {limit} (and stops at the last moment above at the latest), even if you close this tab. Reopen your
                 link to come back; your code is saved as you type.

@@ -46,13 +46,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("room_id", name=op.f("pk_take_homes")),
     )
-    op.create_index(op.f("ix_take_homes_deadline_at"), "take_homes", ["deadline_at"])
-    op.create_index(op.f("ix_take_homes_finished_at"), "take_homes", ["finished_at"])
+    op.create_index("ix_take_homes_open_deadline", "take_homes", ["finished_at", "deadline_at"])
+    op.create_index(
+        "ix_take_homes_open_closes", "take_homes", ["finished_at", "started_at", "closes_at"]
+    )
+    op.create_index("ix_take_homes_ungraded", "take_homes", ["graded_at", "finished_at"])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_take_homes_finished_at"), table_name="take_homes")
-    op.drop_index(op.f("ix_take_homes_deadline_at"), table_name="take_homes")
+    for name in ("ix_take_homes_ungraded", "ix_take_homes_open_closes",
+                 "ix_take_homes_open_deadline"):
+        op.drop_index(name, table_name="take_homes")
     op.drop_table("take_homes")
     with op.batch_alter_table("rooms") as batch:
         batch.drop_column("kind")
