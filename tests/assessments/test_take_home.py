@@ -250,7 +250,7 @@ def test_starting_twice_reopening_forged_tokens_and_strangers(
     # A forged token, another room's candidate, an interviewer of another room, no token.
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     assert attempt(th_server, forged, room["id"]).status_code == 401
-    other = new_take_home(th_server, th_lead, [q["id"]])
+    other = new_take_home(th_server, th_lead, [q["id"]], time_limit_minutes=60)
     other_token = start(th_server, other).json()["token"]
     assert attempt(th_server, other_token, room["id"]).status_code == 404
     stranger = create_user(th_server, th_lead)
@@ -348,8 +348,9 @@ def test_the_dashboard_lists_states_and_sorts_by_score(th_server: Server, th_lea
     q = create_question(th_server, th_lead)
     weak = new_take_home(th_server, th_lead, [q["id"]], candidate_name="Weak")
     strong = new_take_home(th_server, th_lead, [q["id"]], candidate_name="Strong")
-    waiting = new_take_home(th_server, th_lead, [q["id"]], candidate_name="Waiting")
-    for room, code in ((weak, "print('no')\n"), (strong, ECHO_UPPER)):
+    waiting = new_take_home(th_server, th_lead, [q["id"]], candidate_name="Waiting",
+                            time_limit_minutes=60)
+    for room, code in ((weak, "print('no')\n"), (strong, ECHO_UPPER)):  # submitted in 5 s
         token = start(th_server, room).json()["token"]
         asyncio.run(type_code(th_server, room["id"], token, code))
         with client(th_server) as c:
