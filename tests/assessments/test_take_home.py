@@ -303,6 +303,15 @@ def test_too_late_to_start_and_bad_creations(th_server: Server, th_lead: Actor) 
         listed = c.get("/api/take-homes", headers=th_lead.headers).json()["items"]
         assert all(item["candidate_name"] != "X" for item in listed)
 
+    # An interviewer ending a running take-home ends the attempt: graded, token refused.
+    running = new_take_home(th_server, th_lead, [q["id"]], time_limit_minutes=60)
+    token = start(th_server, running).json()["token"]
+    with client(th_server) as c:
+        assert c.post(f"/api/rooms/{running['id']}/end", headers=th_lead.headers).is_success
+    graded = wait_graded(th_server, th_lead, running["id"])
+    assert graded["state"] == "expired" and graded["total"] == 3
+    assert attempt(th_server, token, running["id"]).status_code == 410
+
 
 def test_one_after_another_keeps_each_answer_and_never_goes_back(
     th_server: Server, th_lead: Actor

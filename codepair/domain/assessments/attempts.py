@@ -283,14 +283,22 @@ _FINISH = (
 )
 
 
-async def finish(db: AsyncSession, room_id: str, outcome: str, at: datetime) -> bool:
-    """End the attempt and its room; True when this call ended it (one caller wins)."""
+async def close(db: AsyncSession, room_id: str, outcome: str, at: datetime) -> bool:
+    """End the attempt (not its room); True when this call ended it (one caller wins). The
+    clock grades it next."""
     result = await db.execute(_FINISH, {"b_room": room_id, "at": at, "b_outcome": outcome})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     th = await get(db, room_id)
     if th.started_at is None:  # never started: nothing to grade, and nothing to announce
         th.graded_at = at
+    return True
+
+
+async def finish(db: AsyncSession, room_id: str, outcome: str, at: datetime) -> bool:
+    """End the attempt and its room; True when this call ended it (one caller wins)."""
+    if not await close(db, room_id, outcome, at):
+        return False
     room = await rooms.load_room(db, room_id)
     await rooms.end_room(db, room)
     return True

@@ -212,6 +212,8 @@ async def end_room(
 ) -> RoomOut:
     room, role = await rooms.room_for(db, principal, room_id)
     if await rooms.end_room(db, room):
+        if room.kind == take_homes.KIND and room.ended_at is not None:  # the attempt ends too
+            await take_homes.close(db, room_id, "expired", room.ended_at)
         await audit.record(
             db, "room.ended", actor=principal, ip=client_ip(request), room_id=room_id
         )
