@@ -102,4 +102,5 @@ def test_candidate_starts_solves_submits_and_the_owner_sees_the_grade(
     row.get_by_test_id("take-home-replay").click()
     expect(page).to_have_url(re.compile(r"/replay$"))
     expect(page.get_by_test_id("replay-editor")).to_contain_text("print(sys.stdin.read()")
+    expect(page.get_by_test_id("replay")).to_be_visible(timeout=60_000)  # the whole record
     shot(page, "08-replay")
