@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -11,12 +12,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.routing import WebSocketRoute
+from pycrdt import Text
 
 from codepair import __version__
 from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
 from codepair.api.openapi import install_openapi
+from codepair.api.routes import assessments as take_home_routes
 from codepair.api.routes import health, preview, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
@@ -34,6 +37,8 @@ from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
+from codepair.domain.assessments.clock import TakeHomeClock
+from codepair.domain.assessments.grading import FinalCode, Grader
 from codepair.domain.integrations.outbox import OutboxWorker
 from codepair.domain.intellisense.services import language_services
 from codepair.domain.operations.retention import PurgeTask
@@ -41,6 +46,8 @@ from codepair.domain.ratelimit import RateLimiter
 from codepair.hub import Hub, wire
 from codepair.hub import intellisense as lsp_socket
 from codepair.hub import routes as hub_routes
+from codepair.hub.hub import code_language
+from codepair.hub.store import UpdateLog
 from codepair.logs import configure_logging
 from codepair.runner import create_executor
 
@@ -114,6 +121,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.outbox = OutboxWorker(settings, app.state.db)
                 await app.state.outbox.start()
                 stack.push_async_callback(app.state.outbox.stop)
+                # Take-homes end at their deadline with nobody connected, and are graded.
+                app.state.take_home_clock = _take_home_clock(app, settings)
+                await app.state.take_home_clock.start()
+                stack.push_async_callback(app.state.take_home_clock.stop)
             yield state
 
     app = FastAPI(
@@ -146,6 +157,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(api_token_routes.router)
         app.include_router(mail_routes.router)
         app.include_router(sso_routes.router)
+        app.include_router(take_home_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
         app.router.routes.append(
@@ -176,6 +188,27 @@ def _purge_task(app: FastAPI, settings: Settings) -> PurgeTask:
             await app.state.notices.room_ended(room_id)
 
     return PurgeTask(settings, app.state.db, deleted)
+
+
+def _take_home_clock(app: FastAPI, settings: Settings) -> TakeHomeClock:
+    hub = getattr(app.state, "hub", None)
+
+    async def read_code(room_id: str) -> FinalCode:
+        if hub is not None:  # the room's sockets were closed first: this is the last word
+            doc = await hub.document(room_id)
+        else:  # another instance holds the room: its log, one group commit behind
+            await asyncio.sleep(0.2)
+            doc = await UpdateLog(app.state.db, app.state.reads).read(room_id, "code")
+        return FinalCode(str(doc.get("code", type=Text)), code_language(doc))
+
+    async def send(room_id: str, message: dict[str, Any], interviewers_only: bool) -> None:
+        await app.state.notices.room_message(room_id, message, interviewers_only)
+
+    async def ended(room_id: str) -> None:
+        await app.state.notices.room_ended(room_id)
+
+    grader = Grader(settings, app.state.db, app.state.runner, read_code, send)
+    return TakeHomeClock(settings, app.state.db, grader, ended)
 
 
 def _mount_web(app: FastAPI, settings: Settings) -> None:

@@ -142,6 +142,12 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=730, ge=0, le=36500)
     purge_interval_seconds: float = Field(default=3600.0, gt=0)
 
+    # Take-home assessments (docs/take-home.md): how often each core process looks for
+    # attempts past their deadline, and how long a minute of a time limit lasts (60; tests
+    # shorten it so that a "two-minute" take-home ends in seconds).
+    take_home_sweep_seconds: float = Field(default=1.0, gt=0, le=60)
+    take_home_minute_seconds: float = Field(default=60.0, gt=0, le=60)
+
     log_json: bool | None = None
     log_level: str = "INFO"
 

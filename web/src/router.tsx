@@ -10,7 +10,7 @@ import { NotFoundPage } from "./components/NotFoundPage";
 import { FullPageSpinner } from "./components/ui";
 import { WebhooksPage } from "./integrations/WebhooksPage";
 import { DashboardPage } from "./interviews/DashboardPage";
-import { JoinPage } from "./interviews/JoinPage";
+import { InvitePage } from "./assessments/StartPage";
 import { AuditPage } from "./operations/AuditPage";
 import { QuestionBankPage } from "./questions/QuestionBankPage";
 import { ScorecardPage } from "./reports/ScorecardPage";
@@ -20,7 +20,7 @@ const RoomPage = lazy(loadRoomPage);
 
 export const router = createBrowserRouter([
   { path: "/login", element: <LoginPage /> },
-  { path: "/join/:inviteToken", element: <JoinPage /> },
+  { path: "/join/:inviteToken", element: <InvitePage /> },
   {
     // The replay brings Monaco too: a chunk of its own, loaded by the router rather than
     // behind Suspense, whose fallback holds the page back at least 300 ms once shown

@@ -88,13 +88,15 @@ class SignInSettingsIn(Strict):
 
 # Webhook endpoints and their deliveries.
 
-EventType = Literal["interview.created", "interview.ended", "scorecard.submitted"]
+EventType = Literal[
+    "interview.created", "interview.ended", "scorecard.submitted", "take_home.submitted"
+]
 WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
 
 
 class WebhookCreate(Strict):
     url: WebhookUrl
-    events: Annotated[list[EventType], Field(min_length=1, max_length=3)]
+    events: Annotated[list[EventType], Field(min_length=1, max_length=4)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 

@@ -35,6 +35,13 @@ class RoomCreate(Strict):
     # The room's plan: bank questions, in order (the room keeps its own copies).
     question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
     autocomplete: Autocomplete = "on"
+    # A take-home (docs/take-home.md): the candidate alone, on the server's clock. Needs
+    # question_ids, closes_at (the last moment it can be started) and time_limit_minutes.
+    kind: Literal["live", "take_home"] = "live"
+    closes_at: UtcDatetime | None = None
+    time_limit_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    # "sequence": one question after another; "all": every question at once.
+    question_layout: Literal["sequence", "all"] = "sequence"
 
 
 class RoomUpdate(Strict):
@@ -64,6 +71,7 @@ class CandidateRoomOut(BaseModel):
     # Completion for the candidate (language servers; docs/intellisense.md). Diagnostics stay.
     autocomplete: Autocomplete = "on"
     started_at: datetime | None = None  # the room's clock runs from here
+    kind: Literal["live", "take_home"] = "live"
 
 
 class RoomOut(CandidateRoomOut):
@@ -92,10 +100,13 @@ class InterviewerAdd(Strict):
 class JoinIn(Strict):
     invite_token: Token
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    # A take-home: start the clock (the first join of one must say so; later joins resume).
+    start: bool = False
 
 
 class InviteStatusOut(BaseModel):
     status: Literal["open"] = "open"
+    kind: Literal["live", "take_home"] = "live"
 
 
 class JoinOut(BaseModel):
@@ -103,3 +114,5 @@ class JoinOut(BaseModel):
     token: str
     role: Literal["candidate"] = "candidate"
     name: str
+    # A take-home's deadline (the server's); the token stops working then.
+    deadline: datetime | None = None

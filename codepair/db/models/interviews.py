@@ -31,6 +31,9 @@ class Room(Base):
     runs_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Completion and signature help for the candidate (docs/intellisense.md): "on" or "off".
     autocomplete: Mapped[str] = mapped_column(String(8), default="on", server_default="on")
+    # "live" (an interview) or "take_home" (the candidate alone, on the clock; migration
+    # 0012, codepair/domain/assessments/).
+    kind: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
     # Where the invitation goes (integrations, migration 0006); the zone shows its time.
     candidate_email: Mapped[str | None] = mapped_column(String(254), default=None)
     candidate_timezone: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -36,7 +36,9 @@ from codepair.db.models.interviews import Room
 from codepair.domain.errors import Conflict, NotFound, Unprocessable
 from codepair.security.tokens import new_id
 
-EVENT_TYPES = ("interview.created", "interview.ended", "scorecard.submitted")
+EVENT_TYPES = (
+    "interview.created", "interview.ended", "scorecard.submitted", "take_home.submitted",
+)
 TEST_EVENT = "webhook.test"
 SECRET_PREFIX = "whsec_"
 MAX_ERROR_CHARS = 300

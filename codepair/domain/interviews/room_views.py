@@ -129,6 +129,7 @@ class _Shape:
     is_lead: bool
     status: str | None
     search: bool
+    kind: bool = False  # only rooms of one kind (live interviews, take-homes)
 
 
 def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
@@ -139,6 +140,8 @@ def _filters(shape: _Shape) -> list[ColumnElement[bool]]:
         where.append(_status_is(shape.status))
     if shape.search:
         where.append(_matches())
+    if shape.kind:
+        where.append(Room.kind == bindparam("kind"))
     return where
 
 
@@ -245,6 +248,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
             "runs_enabled": m["runs_enabled"],
             "autocomplete": m["autocomplete"],
             "started_at": m["started_at"],
+            "kind": m["kind"],
         }
     token = m["invite_token"] if ended_at is None else None
     return {
@@ -258,6 +262,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "runs_enabled": m["runs_enabled"],
         "autocomplete": m["autocomplete"],
         "started_at": m["started_at"],
+        "kind": m["kind"],
         # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
         "owner": {"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
         "interviewers": json.loads(m["interviewers_json"] or "[]"),
@@ -275,7 +280,7 @@ def list_rooms(
     conn: Connection, settings: Settings, principal: Principal, flt: RoomFilter
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the rooms ``principal`` may see, newest first, and how many there are."""
-    shape = _Shape(conn.dialect.name, principal.is_lead, flt.status, bool(flt.q))
+    shape = _Shape(conn.dialect.name, principal.is_lead, flt.status, bool(flt.q), bool(flt.kind))
     now = datetime.now(UTC)
     params = _list_params(shape, principal, flt, now)
     rows = conn.execute(_list_statements(shape)[0], params).all()
@@ -289,7 +294,7 @@ def list_rooms_checked(
     check (:data:`access.USER_CHECK`) rides on the listing's statement, one statement a
     request instead of two (ADR 8). The principal as the database has it, and the page;
     :class:`Unauthorized` as :func:`access.current_conn` answers it."""
-    shape = _Shape(conn.dialect.name, claims.is_lead, flt.status, bool(flt.q))
+    shape = _Shape(conn.dialect.name, claims.is_lead, flt.status, bool(flt.q), bool(flt.kind))
     now = datetime.now(UTC)
     params = _list_params(shape, claims, flt, now) | access.user_check_params(claims)
     rows = conn.execute(_checked_statement(shape), params).all()
@@ -310,6 +315,8 @@ def _list_params(
         params["now"] = now
     if shape.search:
         params["pattern"] = _like_pattern(flt.q or "")
+    if shape.kind:
+        params["kind"] = flt.kind
     return params
 
 

@@ -33,7 +33,8 @@ export const roomKeys = {
 };
 
 export function roomsQuery(filter: RoomFilter) {
-  const params = new URLSearchParams({ limit: String(filter.limit), offset: String(filter.offset) });
+  // Take-homes have their own section (web/src/assessments/): this is the interviews' list.
+  const params = new URLSearchParams({ kind: "live", limit: String(filter.limit), offset: String(filter.offset) });
   if (filter.status) params.set("status", filter.status);
   if (filter.q.trim()) params.set("q", filter.q.trim());
   return queryOptions({

@@ -348,7 +348,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join */
+        /**
+         * Join
+         * @description A candidate token for the invite's room. A take-home's clock starts with
+         *     ``start: true`` (once; later joins come back to the running attempt) and the answer
+         *     carries its ``deadline``, when the token stops working.
+         */
         post: operations["join_api_join_post"];
         delete?: never;
         options?: never;
@@ -1119,6 +1124,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/take-homes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Take Homes
+         * @description The take-homes the user may see with their state, time left and grade.
+         */
+        get: operations["list_take_homes_api_take_homes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/take-homes/invite/{invite_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Invite
+         * @description The start page's rules for an invite link, with no token: never the questions.
+         */
+        get: operations["read_invite_api_take_homes_invite__invite_token__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/take-home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Take Home
+         * @description The attempt: its clock as the server keeps it, the questions reached (to the
+         *     candidate: as a candidate sees a question), and the grade (to interviewers).
+         */
+        get: operations["read_take_home_api_rooms__room_id__take_home_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/take-home/question": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Question
+         * @description The candidate moves to another question: the editor's code is kept as the answer
+         *     to the one left, and the editor gets the other's kept answer or its starter.
+         */
+        post: operations["open_question_api_rooms__room_id__take_home_question_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit
+         * @description The candidate hands the take-home in: the attempt ends now, the candidate token
+         *     stops working, and the tests grade the final code (the owner hears of the grade).
+         */
+        post: operations["submit_api_rooms__room_id__submit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1316,6 +1424,12 @@ export interface components {
             autocomplete: "on" | "off";
             /** Started At */
             started_at?: string | null;
+            /**
+             * Kind
+             * @default live
+             * @enum {string}
+             */
+            kind: "live" | "take_home";
         };
         /** ChatEntry */
         ChatEntry: {
@@ -1456,6 +1570,24 @@ export interface components {
             detail: string;
         };
         /**
+         * GradeLine
+         * @description One question's grade: its tests run on the final code (``run_id``), or never reached.
+         */
+        GradeLine: {
+            /** Room Question Id */
+            room_question_id: string;
+            /** Title */
+            title: string;
+            /** Run Id */
+            run_id: string | null;
+            /** Passed */
+            passed: number;
+            /** Total */
+            total: number;
+            /** Status */
+            status: string;
+        };
+        /**
          * HistoryOut
          * @description A document as it stood at ``at``: the last update applied is ``seq``.
          */
@@ -1504,6 +1636,12 @@ export interface components {
              * @constant
              */
             status: "open";
+            /**
+             * Kind
+             * @default live
+             * @enum {string}
+             */
+            kind: "live" | "take_home";
         };
         /** JoinIn */
         JoinIn: {
@@ -1511,6 +1649,11 @@ export interface components {
             invite_token: string;
             /** Name */
             name?: string | null;
+            /**
+             * Start
+             * @default false
+             */
+            start: boolean;
         };
         /** JoinOut */
         JoinOut: {
@@ -1526,6 +1669,8 @@ export interface components {
             role: "candidate";
             /** Name */
             name: string;
+            /** Deadline */
+            deadline?: string | null;
         };
         /** Keyframe */
         Keyframe: {
@@ -1775,6 +1920,14 @@ export interface components {
             items: components["schemas"]["QuestionOut"][];
             /** Total */
             total: number;
+        };
+        /**
+         * QuestionOpenIn
+         * @description The question to open; none: the next one in the plan.
+         */
+        QuestionOpenIn: {
+            /** Question Id */
+            question_id?: string | null;
         };
         /** QuestionOut */
         QuestionOut: {
@@ -2092,6 +2245,22 @@ export interface components {
              * @enum {string}
              */
             autocomplete: "on" | "off";
+            /**
+             * Kind
+             * @default live
+             * @enum {string}
+             */
+            kind: "live" | "take_home";
+            /** Closes At */
+            closes_at?: string | null;
+            /** Time Limit Minutes */
+            time_limit_minutes?: number | null;
+            /**
+             * Question Layout
+             * @default sequence
+             * @enum {string}
+             */
+            question_layout: "sequence" | "all";
         };
         /** RoomList */
         RoomList: {
@@ -2139,6 +2308,12 @@ export interface components {
             autocomplete: "on" | "off";
             /** Started At */
             started_at?: string | null;
+            /**
+             * Kind
+             * @default live
+             * @enum {string}
+             */
+            kind: "live" | "take_home";
             owner: components["schemas"]["PersonOut"];
             /** Interviewers */
             interviewers: components["schemas"]["PersonOut"][];
@@ -2449,6 +2624,208 @@ export interface components {
             /** Oidc Allowed Domains */
             oidc_allowed_domains: string[];
         };
+        /**
+         * TakeHomeInviteOut
+         * @description What the invite link's start page shows before the clock starts: the rules, never
+         *     the questions (their number only). ``kind`` is ``live`` for a live interview's link,
+         *     and then nothing else is said.
+         */
+        TakeHomeInviteOut: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "live" | "take_home";
+            /** Title */
+            title?: string | null;
+            /** Candidate Name */
+            candidate_name?: string | null;
+            /** Language */
+            language?: string | null;
+            /** State */
+            state?: ("not_started" | "in_progress" | "submitted" | "expired") | null;
+            /** Layout */
+            layout?: ("sequence" | "all") | null;
+            /** Time Limit Minutes */
+            time_limit_minutes?: number | null;
+            /** Time Limit Seconds */
+            time_limit_seconds?: number | null;
+            /** Closes At */
+            closes_at?: string | null;
+            /** Deadline */
+            deadline?: string | null;
+            /** Question Count */
+            question_count?: number | null;
+            /** Server Now */
+            server_now?: string | null;
+        };
+        /** TakeHomeList */
+        TakeHomeList: {
+            /** Items */
+            items: components["schemas"]["TakeHomeListItem"][];
+            /** Total */
+            total: number;
+        };
+        /** TakeHomeListItem */
+        TakeHomeListItem: {
+            /** Room Id */
+            room_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "not_started" | "in_progress" | "submitted" | "expired";
+            /**
+             * Layout
+             * @enum {string}
+             */
+            layout: "sequence" | "all";
+            /** Time Limit Minutes */
+            time_limit_minutes: number;
+            /** Time Limit Seconds */
+            time_limit_seconds: number;
+            /**
+             * Closes At
+             * Format: date-time
+             */
+            closes_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Deadline */
+            deadline: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Outcome */
+            outcome: ("submitted" | "expired") | null;
+            /**
+             * Server Now
+             * Format: date-time
+             */
+            server_now: string;
+            /** Seconds Left */
+            seconds_left: number | null;
+            /** Current Question Id */
+            current_question_id: string | null;
+            /** Question Count */
+            question_count?: number | null;
+            /**
+             * Questions
+             * @default []
+             */
+            questions: components["schemas"]["TakeHomeQuestionOut"][];
+            /** Graded */
+            graded?: boolean | null;
+            /** Graded At */
+            graded_at?: string | null;
+            /** Passed */
+            passed?: number | null;
+            /** Total */
+            total?: number | null;
+            /** Score */
+            score?: number | null;
+            /** Results */
+            results?: components["schemas"]["GradeLine"][] | null;
+            /** Title */
+            title: string;
+            /** Candidate Name */
+            candidate_name: string;
+            /** Candidate Email */
+            candidate_email: string | null;
+            /** Language */
+            language: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            owner: components["schemas"]["PersonOut"];
+            /** Invite Url */
+            invite_url: string | null;
+        };
+        /**
+         * TakeHomeOut
+         * @description The attempt. ``server_now`` and ``seconds_left`` are the server's: the browser's clock
+         *     may be wrong. A candidate gets no grade fields (they are null).
+         */
+        TakeHomeOut: {
+            /** Room Id */
+            room_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "not_started" | "in_progress" | "submitted" | "expired";
+            /**
+             * Layout
+             * @enum {string}
+             */
+            layout: "sequence" | "all";
+            /** Time Limit Minutes */
+            time_limit_minutes: number;
+            /** Time Limit Seconds */
+            time_limit_seconds: number;
+            /**
+             * Closes At
+             * Format: date-time
+             */
+            closes_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Deadline */
+            deadline: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Outcome */
+            outcome: ("submitted" | "expired") | null;
+            /**
+             * Server Now
+             * Format: date-time
+             */
+            server_now: string;
+            /** Seconds Left */
+            seconds_left: number | null;
+            /** Current Question Id */
+            current_question_id: string | null;
+            /** Question Count */
+            question_count?: number | null;
+            /**
+             * Questions
+             * @default []
+             */
+            questions: components["schemas"]["TakeHomeQuestionOut"][];
+            /** Graded */
+            graded?: boolean | null;
+            /** Graded At */
+            graded_at?: string | null;
+            /** Passed */
+            passed?: number | null;
+            /** Total */
+            total?: number | null;
+            /** Score */
+            score?: number | null;
+            /** Results */
+            results?: components["schemas"]["GradeLine"][] | null;
+        };
+        /**
+         * TakeHomeQuestionOut
+         * @description A question the candidate has reached, at its place in the plan.
+         */
+        TakeHomeQuestionOut: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Prompt */
+            prompt: string;
+            /** Starters */
+            starters: {
+                [key: string]: string;
+            };
+            /** Tests */
+            tests: components["schemas"]["VisibleTest"][];
+            /** Position */
+            position: number;
+        };
         /** TestCase */
         TestCase: {
             /** Name */
@@ -2700,7 +3077,7 @@ export interface components {
             /** Url */
             url: string;
             /** Events */
-            events: ("interview.created" | "interview.ended" | "scorecard.submitted")[];
+            events: ("interview.created" | "interview.ended" | "scorecard.submitted" | "take_home.submitted")[];
             /**
              * Description
              * @default
@@ -3597,6 +3974,7 @@ export interface operations {
                 q?: string | null;
                 limit?: number;
                 offset?: number;
+                kind?: ("live" | "take_home") | null;
             };
             header?: never;
             path?: never;
@@ -4296,6 +4674,15 @@ export interface operations {
             };
             /** @description No such thing, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7411,6 +7798,311 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    list_take_homes_api_take_homes_get: {
+        parameters: {
+            query?: {
+                sort?: "score" | "created";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeHomeList"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    read_invite_api_take_homes_invite__invite_token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invite_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeHomeInviteOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+            /** @description Rate limited (Retry-After says when to try again) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    read_take_home_api_rooms__room_id__take_home_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeHomeOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    open_question_api_rooms__room_id__take_home_question_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuestionOpenIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeHomeOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+            /** @description Unavailable for now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    submit_api_rooms__room_id__submit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakeHomeOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Gone */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

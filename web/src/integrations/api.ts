@@ -5,7 +5,7 @@ import { api } from "../api/client";
 import type { Same, Schema } from "../api/types";
 
 export type WebhookEvent = Schema<"WebhookCreate">["events"][number];
-export const WEBHOOK_EVENTS = ["interview.created", "interview.ended", "scorecard.submitted"] as const satisfies readonly WebhookEvent[];
+export const WEBHOOK_EVENTS = ["interview.created", "interview.ended", "scorecard.submitted", "take_home.submitted"] as const satisfies readonly WebhookEvent[];
 /** The create dialog offers every event the server can send (a new one fails here). */
 export const WEBHOOK_EVENTS_MATCH_SERVER: Same<(typeof WEBHOOK_EVENTS)[number], WebhookEvent> = true;
 

@@ -15,6 +15,7 @@ import { hasReplay, PHASE_LABELS, roomPhase } from "./roomState";
 import { scorecardStatusesQuery, type ScorecardStatus } from "../reports/api";
 import { ScorecardState, ScorecardWaiting } from "../reports/DashboardScorecards";
 import { useTitle } from "../lib/useTitle";
+import { TakeHomesSection } from "../assessments/TakeHomesSection";
 
 const PAGE_SIZE = 10;
 const TABS: { value: RoomStatus | ""; label: string }[] = [
@@ -151,6 +152,8 @@ export function DashboardPage() {
           </nav>
         )}
       </div>
+
+      <TakeHomesSection />
 
       <RoomFormDialog
         open={creating || editing !== null}

@@ -4,6 +4,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { Link, Navigate, useLocation, useNavigate, useParams } from "react-router";
 
 import { ApiError } from "../api/client";
+import { TakeHomeRoom } from "../assessments/TakeHomeRoom";
 import { endRoom, messagesQuery, roomKeys, roomQuery } from "../api/queries";
 import type { ChatMessage, PeerRole, Room } from "../api/types";
 import { useSession } from "../api/useSession";
@@ -100,6 +101,10 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
         )}
       </div>
     );
+  }
+  if (!identity.interviewer && room.data.kind === "take_home") {
+    // A take-home: the candidate works alone, on the server's clock (docs/take-home.md).
+    return <TakeHomeRoom room={room.data} identity={identity} />;
   }
   if (!identity.interviewer && room.data.status === "ended") {
     return <Closing title="This interview has ended" text="Thank you for your time. You can close this tab." />;

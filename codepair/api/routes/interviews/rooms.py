@@ -17,6 +17,7 @@ from codepair.api.deps import (
 from codepair.api.errors import errors
 from codepair.api.notify import after_commit_candidates_revoked, after_commit_room_ended
 from codepair.api.principal_reads import PrincipalReads, UserReads
+from codepair.api.routes.assessments import after_commit_take_home_started
 from codepair.api.schemas.common import PersonOut
 from codepair.api.schemas.interviews import (
     CandidateRoomOut,
@@ -32,7 +33,9 @@ from codepair.api.schemas.interviews import (
 from codepair.config import Settings
 from codepair.db.models.accounts import User
 from codepair.db.models.interviews import Room
-from codepair.domain.errors import Conflict, Forbidden, NotFound
+from codepair.domain.assessments import attempts as take_homes
+from codepair.domain.assessments import messages as take_home_messages
+from codepair.domain.errors import Conflict, Forbidden, NotFound, Unprocessable
 from codepair.domain.integrations import room_events as integrations
 from codepair.domain.interviews import room_views, rooms
 from codepair.domain.interviews.access import RoomRole
@@ -59,6 +62,7 @@ def _candidate_view(room: Room) -> CandidateRoomOut:
         runs_enabled=room.runs_enabled,
         autocomplete=room.autocomplete,
         started_at=room.started_at,
+        kind="take_home" if room.kind == take_homes.KIND else "live",
     )
 
 
@@ -87,10 +91,11 @@ async def list_rooms(
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Offset = 0,
+    kind: Literal["live", "take_home"] | None = None,
 ) -> Response:
     """The rooms the user may see, newest first: the principal check and one prebuilt
     query in one read, no session (ADR 8)."""
-    flt = rooms.RoomFilter(status=status, q=q, limit=limit, offset=offset)
+    flt = rooms.RoomFilter(status=status, q=q, kind=kind, limit=limit, offset=offset)
     settings = reads.settings
     items, total = await reads.run_checking(
         lambda conn, claims: room_views.list_rooms_checked(conn, settings, claims, flt),
@@ -107,13 +112,20 @@ async def create_room(
     body: RoomCreate, principal: CurrentUser, db: DbSession, settings: SettingsDep, request: Request
 ) -> RoomOut:
     request.app.state.limits.room_create.hit(str(principal.user_id))
+    take_home = body.kind == "take_home"
+    if take_home and (body.closes_at is None or body.time_limit_minutes is None
+                      or not body.question_ids):
+        raise Unprocessable(
+            "A take-home needs question_ids, closes_at and time_limit_minutes"
+        )
     room = await rooms.create_room(
         db,
         principal,
         candidate_name=body.candidate_name,
         title=body.title,
-        scheduled_at=body.scheduled_at,
-        duration_minutes=body.duration_minutes,
+        scheduled_at=None if take_home else body.scheduled_at,
+        duration_minutes=body.time_limit_minutes or body.duration_minutes
+        if take_home else body.duration_minutes,
         language=body.language,
     )
     if body.autocomplete != "on":  # language servers' setting (docs/intellisense.md)
@@ -127,6 +139,18 @@ async def create_room(
         room_id=room.id,
         detail={"language": room.language},
     )
+    if take_home:  # its own invitation (the rules and the deadline), not a live one's
+        assert body.closes_at is not None and body.time_limit_minutes is not None
+        await integrations.room_created(db, settings, room, {})
+        room.candidate_email = body.candidate_email
+        room.candidate_timezone = body.candidate_timezone
+        spec = take_homes.TakeHomeSpec(
+            closes_at=body.closes_at, time_limit_minutes=body.time_limit_minutes,
+            question_ids=list(body.question_ids or []), layout=body.question_layout,
+        )
+        th = await take_homes.create(db, room, spec)
+        await take_home_messages.queue_invitation(db, settings, room, th, len(spec.question_ids))
+        return room_out(await rooms.load_room(db, room.id), "owner", settings)
     await integrations.room_created(db, settings, room, body.model_dump(include=CONTACT))
     if body.question_ids:
         await room_plan.set_plan(db, room.id, body.question_ids)
@@ -193,6 +217,8 @@ async def end_room(
 ) -> RoomOut:
     room, role = await rooms.room_for(db, principal, room_id)
     if await rooms.end_room(db, room):
+        if room.kind == take_homes.KIND and room.ended_at is not None:  # the attempt ends too
+            await take_homes.close(db, room_id, "expired", room.ended_at)
         await audit.record(
             db, "room.ended", actor=principal, ip=client_ip(request), room_id=room_id
         )
@@ -252,12 +278,23 @@ async def check_invite(
     ``POST /api/join``; says nothing else about the room.
     """
     request.app.state.limits.join_ip.hit(client_ip(request))
-    await rooms.check_invite(db, invite_token)
-    return InviteStatusOut()
+    found = await rooms.check_invite(db, invite_token)
+    return InviteStatusOut(kind="take_home" if found.kind == take_homes.KIND else "live")
 
 
-@router.post("/api/join", responses=errors(404, 410, 429))
+@router.post("/api/join", responses=errors(404, 409, 410, 429))
 async def join(body: JoinIn, request: Request, db: DbSession, settings: SettingsDep) -> JoinOut:
+    """A candidate token for the invite's room. A take-home's clock starts with
+    ``start: true`` (once; later joins come back to the running attempt) and the answer
+    carries its ``deadline``, when the token stops working."""
     request.app.state.limits.join_ip.hit(client_ip(request))
+    found, take_home = await take_homes.by_invite(db, body.invite_token)
+    if take_home is not None:
+        attempt = await take_homes.join(db, settings, found, take_home, body.name,
+                                         start=body.start)
+        if attempt.started_now:
+            after_commit_take_home_started(request, attempt)
+        return JoinOut(room_id=attempt.room_id, token=attempt.token, name=attempt.name,
+                       deadline=attempt.deadline)
     candidate = await rooms.join(db, settings, body.invite_token, body.name)
     return JoinOut(room_id=candidate.room_id, token=candidate.token, name=candidate.name)
