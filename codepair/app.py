@@ -19,6 +19,7 @@ from codepair.api.openapi import install_openapi
 from codepair.api.routes import health, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
+from codepair.api.routes import terminal as terminal_cast_routes
 from codepair.api.routes.accounts import auth, me, users
 from codepair.api.routes.integrations import api_tokens as api_token_routes
 from codepair.api.routes.integrations import mail as mail_routes
@@ -40,6 +41,8 @@ from codepair.hub import Hub, wire
 from codepair.hub import routes as hub_routes
 from codepair.logs import configure_logging
 from codepair.runner import create_executor
+from codepair.terminal import routes as terminal_routes
+from codepair.terminal.terminals import Terminals
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -94,6 +97,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 stack.push_async_callback(app.state.hub.stop)
                 # For the Yjs socket's own protocol under uvicorn (codepair/hub/wire.py).
                 state[wire.STATE_KEY] = wire.HubSockets(app.state.hub, settings)
+                # The rooms' shells; stopped before the hub, so their last bytes are written.
+                app.state.terminals = Terminals(settings, app.state.hub, app.state.db)
+                await app.state.terminals.start()
+                stack.push_async_callback(app.state.terminals.stop)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
@@ -134,6 +141,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(scorecard_routes.router)
         app.include_router(record_routes.router)
         app.include_router(projects.router)
+        app.include_router(terminal_cast_routes.router)
         app.include_router(report_routes.router)
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)
@@ -141,6 +149,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(sso_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
+        app.router.routes.extend(terminal_routes.ROUTES)
 
     @app.api_route(
         "/api/{path:path}",
