@@ -72,12 +72,14 @@ class TermClient:
         await self.wait(lambda: regex.search(self.output[start:].decode("utf-8", "replace")),
                         timeout)
 
-    async def wait_status(self, state: str, timeout: float = 10.0) -> dict[str, Any]:
-        start = len(self.messages)
+    async def wait_status(
+        self, state: str, timeout: float = 10.0, *, since: int = 0
+    ) -> dict[str, Any]:
+        """Wait for a status with ``state`` among the messages from index ``since`` on."""
 
         def seen() -> bool:
             return any(m.get("type") == "status" and m.get("state") == state
-                       for m in self.messages[max(0, start - 1):])
+                       for m in self.messages[since:])
 
         await self.wait(seen, timeout)
         return [m for m in self.messages if m.get("type") == "status"][-1]

@@ -104,9 +104,10 @@ async def test_restart_and_read_only_are_the_interviewers(
         assert status["state"] == "running"
 
         # A restart is a new shell: the old one's variables are gone.
+        since = len(i.messages)
         await i.send_json({"type": "restart"})
-        await i.wait_status("starting")
-        await i.wait_status("running")
+        await i.wait_status("starting", since=since)
+        await i.wait_status("running", since=since)
         out = await i.run("echo [$KEEP] R$((8+1))", "R9")
         assert "[]" in out
         assert "Restarted by an interviewer" in i.text
@@ -124,8 +125,9 @@ async def test_exit_then_the_next_keystroke_starts_a_new_shell(
         await a.type("exit 3\r")
         status = await a.wait_status("exited")
         assert status["exit_code"] == 3
+        since = len(a.messages)
         await a.type("x")
-        await a.wait_status("running")
+        await a.wait_status("running", since=since)
         await a.run("echo N$((1+1))", "N2")
     finally:
         await a.close()
