@@ -220,6 +220,12 @@ async def test_the_cast_holds_every_byte_and_asciinema_plays_it(
     os.close(_master)
     assert played.returncode == 0, played.stderr
     assert b"CAST15" in played.stdout
+    # The report has the last screen, rendered as text.
+    report = httpx.get(f"{server.url}/api/rooms/{room['id']}/report?format=md",
+                       headers=lead.headers)
+    assert report.status_code == 200
+    terminal_part = report.text.split("## Terminal", 1)[1]
+    assert "CAST15" in terminal_part and "\x1b" not in terminal_part
     # The timeline has the shell's start.
     events_out = httpx.get(f"{server.url}/api/rooms/{room['id']}/timeline",
                            headers=lead.headers).json()["events"]
