@@ -110,7 +110,8 @@ async def test_nothing_of_the_host_is_visible(server: Server, lead: Actor) -> No
             f" ls {data_dir} /root /work /etc/shadow 2>&1 | head -5;"
             " python3 -c \"import socket\nfor a in (('127.0.0.1', " + port + "),"
             " ('8.8.8.8', 53), ('10.0.0.1', 80)):\n try: socket.create_connection(a, 2);"
-            " print('CONN' + 'ECTED', a)\n except OSError as e: print('REF' + 'USED', a, e.strerror)\";"
+            " print('CONN' + 'ECTED', a)\n"
+            " except OSError as e: print('REF' + 'USED', a, e.strerror)\";"
             " echo HOST$((1+1))",
             "HOST2", timeout=30)
         lines = [line.strip() for line in out.splitlines()]
