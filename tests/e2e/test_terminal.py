@@ -47,7 +47,7 @@ def open_terminal(page: Page) -> None:
 
 
 def type_line(page: Page, text: str) -> None:
-    page.get_by_test_id("terminal").locator(".xterm-helper-textarea").focus()
+    page.get_by_test_id("terminal").locator(".xterm-helper-textarea").focus(timeout=60_000)
     page.keyboard.type(text)
     page.keyboard.press("Enter")
 
@@ -57,6 +57,7 @@ def test_two_people_share_a_terminal_and_the_replay_shows_it(
 ) -> None:
     room = create_room(server, lead, candidate_name="Cody", language="python")
     host = new_context().new_page()
+    host.set_default_timeout(60_000)  # five engineers' tests share two cores here
     host_errors = console_errors(host)
     assert lead.email
     sign_in(host, lead.email)
@@ -64,6 +65,7 @@ def test_two_people_share_a_terminal_and_the_replay_shows_it(
     open_terminal(host)
 
     cand = new_context().new_page()
+    cand.set_default_timeout(60_000)
     cand_errors = console_errors(cand)
     cand.goto(room["invite_url"])
     cand.get_by_label("Your name").fill("Cody")
@@ -93,10 +95,16 @@ def test_two_people_share_a_terminal_and_the_replay_shows_it(
     type_line(
         cand,
         "printf '\\033]0;PWNED\\007\\033]52;c;c3RvbGVu\\007"
-        "\\033]8;;https://evil.example/\\007click-me\\033]8;;\\007 esc-$((2+2))\\n'",
+        "\\033]8;;https://evil.example/\\007click-me\\033]8;;\\007 esc-'$((2+2))'\\n'",
     )
-    wait_for(lambda: "esc-4" in screen(cand), "the escape test's output")
-    cand.get_by_test_id("terminal").get_by_text("click-me").click()
+    try:
+        wait_for(lambda: "esc-4" in screen(cand), "the escape test's output")
+    except AssertionError:
+        shot(cand, "failed-escape")
+        raise
+    link = cand.get_by_test_id("terminal").get_by_text("click-me", exact=True).bounding_box()
+    assert link is not None
+    cand.mouse.click(link["x"] + 5, link["y"] + link["height"] / 2)  # as a person clicks it
     time.sleep(0.5)
     assert cand.title() == title
     assert cand.evaluate("() => navigator.clipboard.readText()") == "before"
@@ -114,6 +122,7 @@ def test_two_people_share_a_terminal_and_the_replay_shows_it(
 
     # The replay: the terminal at an earlier moment holds the echoes, not the test run.
     replay = new_context().new_page()
+    replay.set_default_timeout(60_000)
     sign_in(replay, lead.email)
     replay.goto(f"/rooms/{room['id']}/replay")
     expect(replay.get_by_test_id("replay")).to_be_visible()
