@@ -405,6 +405,8 @@ class TerminalSession:
         except Exception:
             shell.kill()
             raise
+        # A resize that came while the sandbox was starting: the terminal takes it now.
+        shell.resize(self.cols, self.rows)
         shell.release()
         self.shell = shell
         self._sync = sync
