@@ -11,7 +11,8 @@ PORT ?= 8000
 # project questions' Python tests;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest $(REPORT_PACKAGES) poppler-utils
+# asciinema: the terminal tests play the exported cast with asciinema's own reader.
+SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest $(REPORT_PACKAGES) poppler-utils asciinema
 ESBUILD := data/toolchains/node_modules/.package-lock.json
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
