@@ -121,6 +121,12 @@ def test_two_people_share_a_terminal_and_the_replay_shows_it(
     assert "not-allowed" not in screen(host)
     shot(cand, "read-only")
 
+    # A chat message: the replay's span ends at the timeline's last event (the terminal's own
+    # output does not extend it yet, see docs/terminal.md).
+    host.get_by_placeholder("Message everyone…").fill("tests pass")
+    host.get_by_role("button", name="Send").click()
+    time.sleep(1.0)
+
     # The replay: the terminal at an earlier moment holds the echoes, not the test run.
     replay = new_context().new_page()
     replay.set_default_timeout(60_000)
