@@ -12,9 +12,10 @@ PORT ?= 8000
 # make: the C++ starter project's Makefile;
 # pango, harfbuzz-subset, DejaVu fonts: WeasyPrint's PDF reports; poppler-utils: the PDF tests.
 REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# asciinema: the terminal tests play the exported cast with asciinema's own reader.
 # clangd, gopls: the C/C++ and Go language servers (docs/intellisense.md).
 SYSTEM_PACKAGES := chromium bubblewrap time golang-go python3-pytest junit5 make $(REPORT_PACKAGES) \
-  poppler-utils clangd gopls
+  poppler-utils clangd gopls asciinema
 # esbuild (TypeScript runs, previews), React (the React starter project, previews), pyright and
 # typescript-language-server (the Python and TypeScript language servers), pinned; mounted
 # read-only in the sandbox, so nothing is fetched during a run (docs/runner.md,
@@ -170,7 +171,7 @@ test-sqlite: $(VENV)/.dev-installed
 	CODEPAIR_TEST_DB=sqlite $(BIN)/python -m pytest
 
 test-postgres: $(VENV)/.dev-installed
-	CODEPAIR_TEST_DB=postgres $(BIN)/python -m pytest -m "not browser"
+	TEST_UID_OFFSET=500 CODEPAIR_TEST_DB=postgres $(BIN)/python -m pytest -m "not browser"
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist tests/node/node_modules

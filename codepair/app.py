@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from starlette.routing import WebSocketRoute
 from pycrdt import Text
+from starlette.routing import WebSocketRoute
 
 from codepair import __version__
 from codepair.api.errors import install_error_handlers
@@ -23,6 +23,7 @@ from codepair.api.routes import assessments as take_home_routes
 from codepair.api.routes import health, preview, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
+from codepair.api.routes import terminal as terminal_cast_routes
 from codepair.api.routes.accounts import auth, me, users
 from codepair.api.routes.integrations import api_tokens as api_token_routes
 from codepair.api.routes.integrations import mail as mail_routes
@@ -50,6 +51,8 @@ from codepair.hub.hub import code_language
 from codepair.hub.store import UpdateLog
 from codepair.logs import configure_logging
 from codepair.runner import create_executor
+from codepair.terminal import routes as terminal_routes
+from codepair.terminal.terminals import Terminals
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
@@ -107,6 +110,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 # Language servers: stopped before the hub (docs/intellisense.md).
                 app.state.intellisense = language_services(settings)
                 stack.push_async_callback(app.state.intellisense.stop)
+                # The rooms' shells; stopped before the hub, so their last bytes are written.
+                app.state.terminals = Terminals(settings, app.state.hub, app.state.db)
+                await app.state.terminals.start()
+                stack.push_async_callback(app.state.terminals.stop)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
@@ -152,6 +159,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(record_routes.router)
         app.include_router(projects.router)
         app.include_router(preview.router)
+        app.include_router(terminal_cast_routes.router)
         app.include_router(report_routes.router)
         app.include_router(webhook_routes.router)
         app.include_router(api_token_routes.router)
@@ -163,6 +171,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.router.routes.append(
             WebSocketRoute("/ws/rooms/{room_id}/lsp/{language}", lsp_socket.lsp_socket)
         )
+        app.router.routes.extend(terminal_routes.ROUTES)
 
     @app.api_route(
         "/api/{path:path}",

@@ -115,6 +115,21 @@ class Settings(BaseSettings):
     lsp_message_burst: int = 100
     lsp_max_pending: int = 32  # requests in flight per socket
     lsp_toolchains_dir: Path | None = None  # npm servers (pyright...); default: the runner's
+    # The room's terminal (docs/terminal.md): one shell a room, in bubblewrap.
+    terminal_enabled: bool = True
+    terminal_max_shells: int = 64  # live shells on this instance (one uid each)
+    terminal_uid_base: int = 60000  # shell k runs as uid terminal_uid_base + k
+    terminal_idle_seconds: float = 600.0  # no socket open this long: the shell stops
+    terminal_ring_bytes: int = 128 * 1024  # recent output a new socket gets first
+    terminal_output_bytes_per_second: int = 1024 * 1024
+    terminal_output_burst_bytes: int = 2 * 1024 * 1024
+    terminal_max_processes: int = 64
+    terminal_memory_limit_mb: int = 1536  # address space of each process in the shell
+    terminal_cpu_seconds: int = 600  # CPU time of each process in the shell
+    terminal_disk_bytes: int = 128 * 1024 * 1024  # the shell's /workspace (a tmpfs)
+    terminal_record_max_bytes: int = 32 * 1024 * 1024  # output kept in the record per room
+    terminal_input_per_second: float = 200.0  # keystroke frames a socket, with bursts of
+    terminal_input_burst: int = 1000
 
     # Integrations (docs/integrations.md): webhooks, mail, single sign-on, API tokens.
     webhook_allow_private: bool = False  # loopback and private targets; off in production

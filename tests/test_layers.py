@@ -17,10 +17,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "codepair"
 
 # package -> the packages it must never import (prefixes of dotted module names)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "codepair.domain": ("codepair.api", "codepair.hub", "codepair.app", "codepair.cli",
-                        "codepair.commands"),
-    "codepair.hub": ("codepair.api", "codepair.app", "codepair.cli", "codepair.commands"),
-    "codepair.api": ("codepair.app", "codepair.cli", "codepair.commands"),
+    "codepair.domain": ("codepair.api", "codepair.hub", "codepair.terminal", "codepair.app",
+                        "codepair.cli", "codepair.commands"),
+    "codepair.hub": ("codepair.api", "codepair.terminal", "codepair.app", "codepair.cli",
+                     "codepair.commands"),
+    # The terminal (docs/terminal.md) is a transport beside the hub: it stands on the hub.
+    "codepair.terminal": ("codepair.api", "codepair.app", "codepair.cli", "codepair.commands"),
+    "codepair.api": ("codepair.terminal", "codepair.app", "codepair.cli", "codepair.commands"),
     "codepair.runner": ("codepair.domain", "codepair.api", "codepair.hub", "codepair.db",
                         "codepair.bus"),
     "codepair.db": ("codepair.domain", "codepair.api", "codepair.hub", "codepair.runner",

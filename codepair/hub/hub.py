@@ -103,6 +103,10 @@ class Hub:
         self._since_keyframe: dict[tuple[str, str], int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        # Told when a room ends or is deleted, and asked for their sockets when a person's
+        # access goes: the room's other sockets (the terminal's), which the hub does not own.
+        self.room_closers: list[Callable[[str], None]] = []
+        self.connection_sources: list[Callable[[], list[Connection]]] = []
 
     # --- lifecycle ------------------------------------------------------------------------
 

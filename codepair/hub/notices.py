@@ -7,6 +7,7 @@ instance's sockets at once and, with other instances, goes over the bus, where
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
@@ -40,6 +41,10 @@ class NoticesHost(Protocol):
     def events(self) -> dict[str, EventRoom]: ...
     @property
     def bridge(self) -> ControlPublisher | None: ...
+    @property
+    def room_closers(self) -> list[Callable[[str], None]]: ...
+    @property
+    def connection_sources(self) -> list[Callable[[], list[Connection]]]: ...
 
 
 class Notices:
@@ -68,6 +73,8 @@ class Notices:
                 for conn in list(room.clients):
                     if conn.is_candidate:
                         conn.close(CloseCode.ROOM_ENDED, "room ended")
+        for closer in hub.room_closers:
+            closer(room_id)
 
     def room_deleted_here(self, room_id: str) -> None:
         """The room is gone from the database: every socket of it closes, nothing is kept."""
@@ -84,6 +91,8 @@ class Notices:
                 room.take_pending()
                 for conn in list(room.clients):
                     conn.close(CloseCode.ROOM_ENDED, "room deleted")
+        for closer in hub.room_closers:
+            closer(room_id)
 
     async def user_revoked(
         self, user_id: int, *, session_id: str | None = None, keep_session: str | None = None
@@ -132,4 +141,6 @@ class Notices:
         hub = self.hub
         conns = [c for room in hub.docs.values() for c in room.clients]
         conns += [p.conn for room in hub.events.values() for p in room.peers.values()]
+        for source in hub.connection_sources:
+            conns += source()
         return conns

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from codepair.config import Settings
+from tests.support.server import UID_OFFSET
 
-TEST_UID_BASE = 64000
+TEST_UID_BASE = 64000 + UID_OFFSET
 
 #: Toolchains every machine of this project has, so their absence under CI is a failure.
 # Every language `make test` provides (golang-go from Debian, esbuild from npm): under CI a

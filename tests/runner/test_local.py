@@ -23,8 +23,11 @@ from tests.runner.runner_support import (
     require_bwrap,
     runner_settings,
 )
+from tests.support.server import UID_OFFSET
 
 TEST_UIDS = range(TEST_UID_BASE, TEST_UID_BASE + 2)
+KILL_BASE = 62000 + UID_OFFSET  # the killed server's own runner
+KILL_UIDS = range(KILL_BASE, KILL_BASE + 2)
 
 HELLO = {
     "python": "print('hello, ' + input())",
@@ -333,7 +336,7 @@ def test_killing_the_server_mid_run_leaves_no_process(tmp_path: Path) -> None:
         from tests.runner.runner_support import runner_settings
 
         async def main():
-            ex = LocalExecutor(runner_settings(Path({str(tmp_path)!r}), runner_uid_base=62000,
+            ex = LocalExecutor(runner_settings(Path({str(tmp_path)!r}), runner_uid_base={KILL_BASE},
                                                runner_time_limit_seconds=60))
             await ex.start()
             code = "sleep 100 & sleep 100 & (sleep 100; echo) & echo started; sleep 100"
@@ -351,13 +354,13 @@ def test_killing_the_server_mid_run_leaves_no_process(tmp_path: Path) -> None:
         for line in server.stdout:  # log lines come first
             if line.strip() == b"started":
                 break
-        assert len(processes_of(range(62000, 62002))) >= 4
+        assert len(processes_of(KILL_UIDS)) >= 4
     finally:
         server.kill()
         server.wait()
         assert server.stdout is not None
         server.stdout.close()
     deadline = time.monotonic() + 3
-    while processes_of(range(62000, 62002)) and time.monotonic() < deadline:
+    while processes_of(KILL_UIDS) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert processes_of(range(62000, 62002)) == []
+    assert processes_of(KILL_UIDS) == []

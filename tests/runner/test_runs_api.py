@@ -28,7 +28,7 @@ from pycrdt import (
 from tests.conftest import ServerFactory
 from tests.runner.runner_support import processes_of, require_bwrap
 from tests.support.api import Actor, bootstrap_lead, create_room, join
-from tests.support.server import Server, db_backend
+from tests.support.server import UID_OFFSET, Server, db_backend
 
 TOOLCHAINS = str(Path(__file__).resolve().parents[2] / "data" / "toolchains")
 
@@ -246,9 +246,9 @@ def test_rate_limit_and_full_queue(server_factory: ServerFactory) -> None:
 
 def test_stopping_the_server_mid_run_leaves_no_sandbox(server_factory: ServerFactory) -> None:
     require_bwrap()
-    uids = range(63000, 63004)
+    uids = range(63000 + UID_OFFSET, 63004 + UID_OFFSET)
     server = server_factory(runner_env(
-        CODEPAIR_RUNNER_UID_BASE="63000",
+        CODEPAIR_RUNNER_UID_BASE=str(63000 + UID_OFFSET),
         CODEPAIR_RUNNER_TIME_LIMIT_SECONDS="60",
         CODEPAIR_RUNNER_WAIT_SECONDS="0.3",
     ))

@@ -18,6 +18,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
+# The sandboxes' uids of this suite are offset by this much (make test-py runs the SQLite and
+# PostgreSQL suites at once, and "nothing left behind" checks look at a uid's processes).
+UID_OFFSET = int(os.environ.get("TEST_UID_OFFSET", "0"))
 PG_ADMIN_DSN = os.environ.get("CODEPAIR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 # Generous limits for the shared test server: the suite logs in many times from one address.
@@ -94,6 +97,9 @@ class Server:
         )
         if self.database_url:
             env["CODEPAIR_DATABASE_URL"] = self.database_url
+        # Two suites may run side by side (make test-py): each keeps its sandboxes' uids apart.
+        env["CODEPAIR_RUNNER_UID_BASE"] = str(61000 + UID_OFFSET)
+        env["CODEPAIR_TERMINAL_UID_BASE"] = str(60000 + UID_OFFSET)
         env.update(self.env_overrides)
         return env
 

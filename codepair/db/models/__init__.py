@@ -13,3 +13,4 @@ from codepair.db.models import operations as operations
 from codepair.db.models import questions as questions
 from codepair.db.models import record as record
 from codepair.db.models import reports as reports
+from codepair.db.models import terminal as terminal

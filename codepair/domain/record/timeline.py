@@ -31,6 +31,7 @@ EVENT_TYPES = frozenset(
         "focus_returned",
         "question",
         "ended",
+        "terminal",
     }
 )
 # What a run event shows of its run (looked up when read: a run's status changes after it

@@ -145,6 +145,10 @@ def to_markdown(report: dict[str, Any]) -> str:
             else "The whiteboard was not used.",
             "",
         ]
+    terminal = report.get("terminal")
+    if terminal is not None:
+        out += ["## Terminal", "", "The shared terminal's last screen:", ""]
+        out += [_fence(terminal["last_screen"] or "(empty)"), ""]
     out += ["---", f"Generated {when(report['generated_at'])}.", ""]
     return "\n".join(out)
 

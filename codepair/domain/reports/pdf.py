@@ -194,6 +194,10 @@ def to_html(report: dict[str, Any]) -> str:
     )
     parts += _html_timeline(report["timeline"])
     parts += _html_board(report["board"])
+    terminal = report.get("terminal")
+    if terminal is not None:
+        parts += ["<h2>Terminal</h2>", "<p class='muted'>The shared terminal's last screen.</p>",
+                  f"<pre>{_h(terminal['last_screen'])}</pre>"]
     parts.append(f"<p class='muted'>Generated {when(report['generated_at'])}.</p></body></html>")
     return "".join(parts)
 

@@ -25,6 +25,7 @@ from codepair.domain.interviews import rooms
 from codepair.domain.reports import scorecards
 from codepair.domain.reports.notes import render_notes
 from codepair.domain.reports.scorecards import optional_module
+from codepair.domain.terminal.cast import last_screen, room_chunks
 from codepair.security.tokens import Principal
 
 MAX_RUNS = 200
@@ -101,7 +102,16 @@ async def build_report(
     report["scorecards"] = _scorecards_section(await scorecards.visible_cards(db, principal, room))
     report["timeline"] = await _timeline(db, room.id, base_url)
     report["board"] = _board(docs.board)
+    report["terminal"] = await terminal_section(db, room.id)
     return report
+
+
+async def terminal_section(db: AsyncSession, room_id: str) -> dict[str, Any] | None:
+    """The shared terminal's last screen as text (docs/terminal.md); None if never opened."""
+    chunks = await room_chunks(db, room_id)
+    if not chunks:
+        return None
+    return {"last_screen": last_screen(chunks), "cast": f"/api/rooms/{room_id}/terminal.cast"}
 
 
 def _language(code: Doc[Any]) -> str | None:

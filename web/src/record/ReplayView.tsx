@@ -24,6 +24,8 @@ export { loadReplay } from "./replayLoad";
 const SPEEDS = [1, 2, 4, 8, 16, 32] as const;
 // The whiteboard at the playhead brings Excalidraw: loaded when its tab is first opened.
 const BoardReplay = lazy(() => import("../room/BoardReplay").then((m) => ({ default: m.BoardReplay })));
+// The terminal at the playhead brings xterm.js: loaded when its tab is first opened.
+const TerminalReplay = lazy(() => import("../terminal/TerminalReplay").then((m) => ({ default: m.TerminalReplay })));
 const IDLE_MS = 3000; // a stretch with nothing happening longer than this is skipped
 
 declare global {
@@ -48,7 +50,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
   const [skipIdle, setSkipIdle] = useState(true);
   const [side, setSide] = useState<"chat" | "events" | "notes">("chat");
-  const [view, setView] = useState<"code" | "board">("code");
+  const [view, setView] = useState<"code" | "board" | "terminal">("code");
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -292,7 +294,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
       <div className="flex min-h-0 flex-1">
         <main className="flex min-w-0 flex-1 flex-col">
           <div role="tablist" aria-label="Replay view" className="flex h-9 shrink-0 items-center gap-1 border-b border-slate-800 px-3">
-            {(["code", "board"] as const).map((v) => (
+            {(["code", "board", "terminal"] as const).map((v) => (
               <button
                 key={v}
                 type="button"
@@ -301,7 +303,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
                 onClick={() => setView(v)}
                 className={`rounded px-2.5 py-1 text-xs font-medium ${view === v ? "bg-slate-700 text-white" : "text-slate-400 hover:text-slate-200"}`}
               >
-                {v === "code" ? "Code" : "Board"}
+                {v === "code" ? "Code" : v === "board" ? "Board" : "Terminal"}
               </button>
             ))}
           </div>
@@ -310,6 +312,13 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
             <div className="min-h-0 flex-1">
               <Suspense fallback={<FullPageSpinner label="Loading the board…" />}>
                 <BoardReplay roomId={data.room.id} at={t} />
+              </Suspense>
+            </div>
+          )}
+          {view === "terminal" && (
+            <div className="min-h-0 flex-1">
+              <Suspense fallback={<FullPageSpinner label="Loading the terminal…" />}>
+                <TerminalReplay roomId={data.room.id} at={t} />
               </Suspense>
             </div>
           )}

@@ -47,6 +47,10 @@ export function describeEvent(e: ReplayEvent): string {
       return `Question presented: ${String(e.title ?? "")}`;
     case "ended":
       return "The interview ended";
+    case "terminal":
+      if (e.action === "exit") return `The terminal's shell exited (${String(e.exit_code ?? "")})`;
+      if (e.action === "restart") return `${who} restarted the terminal`;
+      return "The terminal's shell started";
     default:
       return e.type;
   }

@@ -36,6 +36,8 @@ import type { monaco } from "./monaco";
 const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
 // Excalidraw is large: its chunk and the board's socket load when the Board tab first opens.
 const BoardPanel = lazy(() => import("./BoardPanel").then((m) => ({ default: m.BoardPanel })));
+// xterm.js loads, and the shell starts, when the Terminal tab first opens (docs/terminal.md).
+const TerminalPanel = lazy(() => import("../terminal/TerminalPanel").then((m) => ({ default: m.TerminalPanel })));
 
 export interface Identity {
   name: string;
@@ -132,9 +134,10 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [ending, setEnding] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const [seen, setSeen] = useState(0);
   const [showRuns, setShowRuns] = useState(true);
-  const [view, setView] = useState<"code" | "board">("code");
+  const [view, setView] = useState<"code" | "board" | "terminal">("code");
   const [boardOpened, setBoardOpened] = useState(false);
   const [showPreview, setShowPreview] = useState(false);
+  const [terminalOpened, setTerminalOpened] = useState(false);
   const ended = live.ended || room.status === "ended";
   // Language servers (web/src/intellisense): the candidate gets diagnostics only when the room has autocomplete off.
   const autocompleteOff = identity.role === "candidate" && room.autocomplete === "off";
@@ -266,7 +269,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
         <main className="flex min-w-0 flex-1 flex-col">
           <div className="flex h-10 shrink-0 items-center gap-3 border-b border-slate-800 px-3">
             <div role="tablist" aria-label="Workspace" className="flex gap-1" onKeyDown={onTabListKeys}>
-              {(["code", "board"] as const).map((v) => (
+              {(["code", "board", "terminal"] as const).map((v) => (
                 <button
                   key={v}
                   type="button"
@@ -276,10 +279,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
                   onClick={() => {
                     setView(v);
                     if (v === "board") setBoardOpened(true);
+                    if (v === "terminal") setTerminalOpened(true);
                   }}
                   className={`rounded px-2.5 py-1 text-xs font-medium ${view === v ? "bg-slate-700 text-white" : "text-slate-400 hover:text-slate-200"}`}
                 >
-                  {v === "code" ? "Code" : "Board"}
+                  {v === "code" ? "Code" : v === "board" ? "Board" : "Terminal"}
                 </button>
               ))}
             </div>
@@ -301,6 +305,13 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             <div className={view === "board" ? "min-h-0 flex-1" : "hidden"} role="tabpanel" aria-label="Board">
               <Suspense fallback={<FullPageSpinner label="Loading the board…" />}>
                 <BoardPanel roomId={room.id} user={awarenessUser} storage={storage} readOnly={ended} />
+              </Suspense>
+            </div>
+          )}
+          {terminalOpened && (
+            <div className={view === "terminal" ? "min-h-0 flex-1" : "hidden"} role="tabpanel" aria-label="Terminal">
+              <Suspense fallback={<FullPageSpinner label="Loading the terminal…" />}>
+                <TerminalPanel roomId={room.id} interviewer={identity.interviewer} ended={ended} />
               </Suspense>
             </div>
           )}
