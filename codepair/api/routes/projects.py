@@ -52,7 +52,7 @@ async def files_zip(room_id: str, principal: CurrentPrincipal, db: DbSession) ->
 
 @router.post(
     "/api/rooms/{room_id}/files.zip",
-    responses=errors(409, 429, 503),
+    responses=errors(400, 409, 413, 429, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
