@@ -14,6 +14,7 @@ import { personColor } from "../lib/colors";
 import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
+import { ReplayTree } from "../projects/ReplayTree";
 import { describeEvent } from "./eventText";
 import { ChatList, EventsList, NotesView, RunOutput } from "./ReplayPanels";
 import type { Loaded } from "./replayLoad";
@@ -49,6 +50,9 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const [skipIdle, setSkipIdle] = useState(true);
   const [side, setSide] = useState<"chat" | "events" | "notes">("chat");
   const [view, setView] = useState<"code" | "board">("code");
+  // A project's file other than the entry, chosen in the tree: its text at the playhead.
+  const [file, setFile] = useState<{ path: string | null; text: string | null }>({ path: null, text: null });
+  const chooseFile = useCallback((path: string | null, text: string | null) => setFile({ path, text }), []);
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -305,7 +309,17 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
               </button>
             ))}
           </div>
-          <div ref={host} className={view === "code" ? "min-h-0 flex-1" : "hidden"} data-testid="replay-editor" />
+          <div className={view === "code" ? "flex min-h-0 flex-1" : "hidden"}>
+            <ReplayTree roomId={data.room.id} at={t} events={events} selected={file.path} onSelect={chooseFile} />
+            <div className="relative min-w-0 flex-1">
+              <div ref={host} className="h-full w-full" data-testid="replay-editor" />
+              {file.path !== null && (
+                <pre className="absolute inset-0 overflow-auto bg-slate-950 p-3 font-mono text-[13px] text-slate-200" data-testid="replay-file" data-path={file.path}>
+                  {file.text ?? `${file.path} did not exist at this moment.`}
+                </pre>
+              )}
+            </div>
+          </div>
           {view === "board" && (
             <div className="min-h-0 flex-1">
               <Suspense fallback={<FullPageSpinner label="Loading the board…" />}>
