@@ -44,6 +44,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const [params, setParams] = useSearchParams();
   const span = useMemo(() => replaySpan(data, code, boardEnd), [data, code, boardEnd]);
   const events = data.events;
+  const markerCount = useMemo(() => events.filter((e) => e.type !== "file_opened").length, [events]);
   const [t, setT] = useState(() => (loaded.atEnd ? span.end : loaded.opening));
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
@@ -161,7 +162,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
       get end() {
         return spanRef.current.end;
       },
-      markers: events.length,
+      markers: markerCount,
       indexed: () => code.indexed,
       seek: (ms: number) => {
         const began = performance.now();
@@ -179,7 +180,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
       model.dispose();
       editorRef.current = null;
     };
-  }, [code, data.room.language, paint, colour, events.length]);
+  }, [code, data.room.language, paint, colour, markerCount]);
 
   // The text index is built in a worker from the moment the record arrived (`loadReplay`);
   // until it is in, seeks take the Y.Doc path. Once in, the code is painted again from it
@@ -259,7 +260,8 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   // The markers do not move with the playhead: one element list, so React skips them on a seek.
   const markers = useMemo(() => {
     const left = (ms: number) => `${((ms - span.start) / (span.end - span.start)) * 100}%`;
-    return events.map((e) => (
+    // Opening a file is not a moment to jump to (the tree shows who had which file open).
+    return events.filter((e) => e.type !== "file_opened").map((e) => (
       <button
         key={e.id}
         type="button"
@@ -279,6 +281,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
     () =>
       Object.entries(MARKER_KINDS)
         .filter(([kind]) => events.some((e) => e.type === kind))
+        .filter(([, { label }], i, all) => all.findIndex(([, other]) => other.label === label) === i)
         .map(([kind, { label, color }]) => (
           <span key={kind} className="flex items-center gap-1">
             <span className="h-2 w-2 rounded-sm" style={{ background: color }} />
