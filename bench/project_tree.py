@@ -88,8 +88,9 @@ SWITCH = """async (path) => {
   await new Promise((resolve) => {
     const check = () => {
       const shown = host.dataset.activeFile === path
-        && [...host.querySelectorAll('.view-line')].some((l) => l.textContent.includes(want));
-      if (shown) resolve(null); else requestAnimationFrame(check);
+        && [...host.querySelectorAll('.view-line')]
+          .some((l) => l.textContent.replace(/\u00a0/g, ' ').includes(want));
+      if (shown || performance.now() - t0 > 5000) resolve(null); else requestAnimationFrame(check);
     };
     check();
   });
@@ -199,7 +200,7 @@ def main() -> int:
     files = make_tree()
     size = sum(len(t.encode()) for t in files.values())
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(data_dir=Path(tmp)).start()
+        server = Server(data_dir=Path(tmp)).start(timeout=180)  # a busy machine starts slowly
         try:
             lead = bootstrap_lead(server)
             room = create_room(server, lead, language="python")
