@@ -35,6 +35,7 @@ from codepair.hub.doccaps import DocGuard
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
 from codepair.hub.store import PendingUpdate, StoredDoc
+from codepair.hub.treewatch import TreeEvent, TreeWatch
 from codepair.hub.yframes import (
     KEEPALIVE,
     QUERY_AWARENESS,
@@ -57,6 +58,9 @@ AWARENESS_TIMEOUT_MS = 30_000
 # 60 MB a 2 MiB frame.
 MAX_AWARENESS_CLIENTS = 1024
 SYSTEM_AUTHOR = "system"
+# ``file_opened`` timeline events a socket may cause: a second's worth sustained, bursts of 30.
+OPEN_FILE_RATE = 1.0
+OPEN_FILE_BURST = 30
 UNCAPPED = 1 << 62  # a room's guard until the hub gives it its kind's (hub.guard_for)
 
 # Bound once: labels() is a dictionary lookup and a lock per call on the hot path.
@@ -106,6 +110,13 @@ class DocRoom:
         self.on_language: Callable[[Connection, str], None] | None = None
         self._meta: Map[Any] | None = self.doc.get("meta", type=Map) if doc == "code" else None
         self.language: str | None = None
+        # The code document's file create/rename/delete and who opened which file, for the
+        # timeline (set by the hub; treewatch.py, fileviews.py).
+        self.on_files: Callable[[Connection, list[TreeEvent]], None] | None = None
+        self.on_open_file: Callable[[Connection, str], None] | None = None
+        self._tree_watch: TreeWatch | None = TreeWatch(self.doc) if doc == "code" else None
+        self._open_files: dict[int, object] = {}  # awareness client id -> its open path
+        self._view_buckets: dict[int, TokenBucket] = {}  # connection id -> file_opened rate
 
     @property
     def key(self) -> tuple[str, str]:
@@ -192,7 +203,10 @@ class DocRoom:
     def leave(self, conn: Connection) -> None:
         """Remove a socket and, for everyone else, the cursors it controlled."""
         self.clients.discard(conn)
+        self._view_buckets.pop(conn.id, None)
         gone = [cid for cid in conn.awareness_ids if cid in self.awareness.states]
+        for cid in conn.awareness_ids:
+            self._open_files.pop(cid, None)
         conn.awareness_ids.clear()
         if gone:
             self.remove_awareness(gone)
@@ -267,10 +281,17 @@ class DocRoom:
             conn.abort(CloseCode.DOC_FULL, guard.refusal)
             return
         guard.before_apply()
+        watch = self._tree_watch
+        if watch is not None:
+            watch.clear()
         try:
             self.doc.apply_update(payload)
         except Exception as exc:  # pycrdt raises ValueError; be safe with Rust panics too
             raise ProtocolError("bad update") from exc
+        if watch is not None and self.on_files is not None:
+            events = watch.take()
+            if events:
+                self.on_files(conn, events)
         # STEP2 is a reply meant for us; the others get its content as a plain update.
         relay = frame if sub == YSyncMessageType.SYNC_UPDATE else create_update_message(payload)
         self._relay(relay, conn)
@@ -311,6 +332,22 @@ class DocRoom:
             if language is not None and self.on_language is not None:
                 self.on_language(conn, language)
 
+    def _check_open_file(self, conn: Connection, client_id: int) -> None:
+        """Tell the timeline when a client's awareness names another open file (``file``)."""
+        state = self.awareness.states.get(client_id)
+        path = state.get("file") if isinstance(state, dict) else None
+        if not isinstance(path, str) or self._open_files.get(client_id) == path:
+            return
+        if len(self._open_files) >= MAX_AWARENESS_CLIENTS:
+            self._open_files.clear()  # ids gone by timeout are never removed one by one
+        self._open_files[client_id] = path
+        bucket = self._view_buckets.get(conn.id)
+        if bucket is None:
+            bucket = self._view_buckets[conn.id] = TokenBucket(OPEN_FILE_RATE, OPEN_FILE_BURST)
+        # Clicking through files is a few a second; a script flipping it is not recorded.
+        if self.on_open_file is not None and len(path) <= 1024 and bucket.take():
+            self.on_open_file(conn, path)
+
     def _server_update(self, update: bytes, author: str) -> None:
         """An update the server made and applied: to every socket (the sender's too), to the
         log under ``author`` and to the other instances, like a client's."""
@@ -336,8 +373,11 @@ class DocRoom:
         for entry in entries:
             if entry.removed:
                 conn.awareness_ids.discard(entry.client_id)
+                self._open_files.pop(entry.client_id, None)
             else:
                 conn.awareness_ids.add(entry.client_id)
+                if self.on_open_file is not None:
+                    self._check_open_file(conn, entry.client_id)
         self._relay(frame, conn)
         if self.publish is not None:
             self.publish(self.key, frame)

@@ -41,6 +41,7 @@ from codepair.hub.protocol import CloseCode
 from codepair.hub.reconcile import LogReconciler
 from codepair.hub.recorder import Recorder
 from codepair.hub.store import Batch, ChatStore, PendingUpdate, UpdateLog
+from codepair.hub.treewatch import TreeEvent
 
 log = structlog.get_logger("codepair.hub")
 
@@ -165,6 +166,8 @@ class Hub:
                 room.on_language = lambda conn, language: self._language_changed(
                     room_id, conn, language
                 )
+                room.on_files = lambda conn, events: self._files_changed(room_id, conn, events)
+                room.on_open_file = lambda conn, path: self._file_opened(room_id, conn, path)
             self.docs[key] = room
             metrics.ROOMS_OPEN.inc()
             asyncio.create_task(self._load(room))  # noqa: RUF006 (awaited via room.loaded)
@@ -190,6 +193,13 @@ class Hub:
 
     def _language_changed(self, room_id: str, conn: Connection, language: str) -> None:
         self.recorder.record(room_id, "language", conn.principal, {"language": language})
+
+    def _file_opened(self, room_id: str, conn: Connection, path: str) -> None:
+        self.recorder.record(room_id, "file_opened", conn.principal, {"path": path})
+
+    def _files_changed(self, room_id: str, conn: Connection, events: list[TreeEvent]) -> None:
+        for type_, data in events:
+            self.recorder.record(room_id, type_, conn.principal, data)
 
     def leave_doc(self, room: DocRoom, conn: Connection) -> None:
         if conn in room.clients:

@@ -150,6 +150,11 @@ const ops = {
     const ok = await waitFor(() => map.size === count, timeout)
     return { ok, elements: map.toJSON() }
   },
+  // Any field of this client's awareness state (the IDE's open file is `file`).
+  async setAwareness ({ client, field, value }) {
+    get(client).provider.awareness.setLocalStateField(field, value)
+    return {}
+  },
   async setCursor ({ client, cursor }) {
     get(client).provider.awareness.setLocalStateField('cursor', cursor)
     return {}

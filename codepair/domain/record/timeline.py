@@ -32,6 +32,15 @@ EVENT_TYPES = frozenset(
         "question",
         "ended",
         "terminal",
+        # The project's tree (docs/projects.md): derived by the hub from the code document
+        # (hub/treewatch.py), an import by its endpoint, and each person's open file from
+        # their awareness state.
+        "file_created",
+        "file_renamed",
+        "file_deleted",
+        "files_changed",
+        "files_imported",
+        "file_opened",
     }
 )
 # What a run event shows of its run (looked up when read: a run's status changes after it

@@ -34,6 +34,11 @@ MOMENT_LABELS = {
     "language": "Language changed",
     "ended": "Interview ended",
     "focus_returned": "Came back",
+    "file_created": "File created",
+    "file_renamed": "File renamed",
+    "file_deleted": "File deleted",
+    "files_changed": "Files changed",
+    "files_imported": "Files imported",
 }
 
 
@@ -71,7 +76,15 @@ def moment_detail(kind: str, detail: dict[str, Any]) -> str:
         parts.append(f"after {away(float(detail['away_seconds']))} away")
     elif kind == "paste" and "chars" in detail:
         parts.append(plural(int(detail["chars"]), "character"))
-    shown = {"status", "passed", "total", "away_seconds", "chars", "run_id"}
+    elif kind == "file_renamed" and "from" in detail:
+        parts.append(f"{detail['from']} to {detail.get('path', '')}")
+    elif kind in ("files_imported", "files_changed") and "paths" in detail:
+        parts.append(", ".join(str(p) for p in detail["paths"][:5]))
+    shown = {"status", "passed", "total", "away_seconds", "chars", "run_id", "from", "entry"}
+    if kind == "file_renamed":
+        shown.add("path")
+    if kind in ("files_imported", "files_changed"):
+        shown.add("paths")
     parts += [f"{k}: {v}" for k, v in detail.items() if k not in shown]
     return ", ".join(parts)
 

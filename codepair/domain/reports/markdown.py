@@ -55,6 +55,21 @@ def _md_text(text: str, base: str) -> str:
     )
 
 
+#: A file's fence language from its extension (the entry file's is the room's language).
+_FENCE_LANGUAGES = {
+    "py": "python", "js": "javascript", "mjs": "javascript", "jsx": "jsx", "ts": "typescript",
+    "tsx": "tsx", "java": "java", "go": "go", "c": "c", "h": "c", "cpp": "cpp", "cc": "cpp",
+    "hpp": "cpp", "rs": "rust", "sh": "bash", "json": "json", "md": "markdown", "html": "html",
+    "css": "css", "toml": "toml", "yaml": "yaml", "yml": "yaml", "xml": "xml",
+}
+
+
+def fence_language(path: str) -> str:
+    """The code fence's language for a file, from its extension ("" when unknown)."""
+    name = path.rsplit("/", 1)[-1]
+    return _FENCE_LANGUAGES.get(name.rsplit(".", 1)[-1].lower(), "") if "." in name else ""
+
+
 def _fence(text: str, lang: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
@@ -106,7 +121,16 @@ def to_markdown(report: dict[str, Any]) -> str:
                 out += ["Tests: not run against this question.", ""]
     code = report["code"]
     out += ["## Final code", "", f"Language: {code['language']}", ""]
-    out += [_fence(code["text"], code["language"]) if code["text"].strip() else "(empty)", ""]
+    files = code.get("files") or [{"path": "", "text": code["text"]}]
+    if len(files) > 1:
+        out += [f"{len(files)} files; the entry file is `{_md(code['entry'])}`.", ""]
+    for file in files:
+        if len(files) > 1:
+            out += [f"### {_md(file['path'])}", ""]
+        lang = code["language"] if file["path"] in ("", code.get("entry")) else fence_language(
+            file["path"]
+        )
+        out += [_fence(file["text"], lang) if file["text"].strip() else "(empty)", ""]
     out += ["## Runs", ""]
     if not report["runs"]:
         out += ["No code was run.", ""]

@@ -170,9 +170,18 @@ def to_html(report: dict[str, Any]) -> str:
     parts += _html_questions(report["questions"])
     code = report["code"]
     parts += ["<h2>Final code</h2>"]
-    parts += [
-        f"<pre>{_h(code['text'])}</pre>" if code["text"].strip() else "<p class='muted'>Empty.</p>"
-    ]
+    files = code.get("files") or [{"path": "", "text": code["text"]}]
+    if len(files) > 1:
+        entry = _h(code["entry"])
+        parts += [f"<p class='muted'>{len(files)} files; the entry file is {entry}.</p>"]
+    for file in files:
+        if len(files) > 1:
+            parts += [f"<h3>{_h(file['path'])}</h3>"]
+        parts += [
+            f"<pre>{_h(file['text'])}</pre>"
+            if file["text"].strip()
+            else "<p class='muted'>Empty.</p>"
+        ]
     parts += _html_runs(report["runs"])
     parts += ["<h2>Chat</h2>"]
     if report["chat"]:

@@ -1,6 +1,7 @@
 """The interview report: one dict for a room, which Markdown, PDF and JSON are rendered from.
 
-It holds the candidate, the schedule, the interviewers, the questions with the final code and
+It holds the candidate, the schedule, the interviewers, the questions with the final code (every
+file of the project) and
 their test results, the runs, the chat, the notes (plain and rich text), the scorecards (with
 the same visibility as the scorecards endpoint: the reader's own, the others' once the reader
 has submitted, all for a lead), a summary of the timeline with links into the replay, and the
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models.interviews import ChatMessage, Room, Run
 from codepair.domain.interviews import rooms
+from codepair.domain.projects.tree import read_tree
 from codepair.domain.reports import scorecards
 from codepair.domain.reports.notes import render_notes
 from codepair.domain.reports.scorecards import optional_module
@@ -34,7 +36,8 @@ MAX_OUTPUT = 4000  # characters of a run's stdout or stderr kept in the report
 MAX_MOMENTS = 200
 # Timeline events worth a link into the replay (the rest are counted only).
 MOMENT_TYPES = (
-    "paste", "focus_lost", "focus_returned", "run", "question", "language", "ended"
+    "paste", "focus_lost", "focus_returned", "run", "question", "language", "ended",
+    "file_created", "file_renamed", "file_deleted", "files_changed", "files_imported",
 )
 
 
@@ -93,7 +96,7 @@ async def build_report(
             for u, role in [(room.owner, "owner")]
             + [(ri.user, "co-interviewer") for ri in room.interviewers]
         ],
-        "code": {"language": _language(docs.code) or room.language, "text": code_text},
+        "code": _code(docs.code, _language(docs.code) or room.language, code_text),
         "notes": {"text": notes.text, "html": notes.html, "markdown": notes.markdown},
     }
     report["runs"] = await _runs(db, room.id)
@@ -112,6 +115,15 @@ async def terminal_section(db: AsyncSession, room_id: str) -> dict[str, Any] | N
     if not chunks:
         return None
     return {"last_screen": last_screen(chunks), "cast": f"/api/rooms/{room_id}/terminal.cast"}
+
+
+def _code(code: Doc[Any], language: str, text: str) -> dict[str, Any]:
+    """The final code: the entry file's text (``text``, as a one-file room always had it) and
+    every file of the project's tree, the entry first (hidden files are never in the tree)."""
+    tree = read_tree(code, language)
+    files = [{"path": tree.entry, "text": text}]
+    files += [{"path": p, "text": t} for p, t in tree.files.items() if p != tree.entry]
+    return {"language": language, "text": text, "entry": tree.entry, "files": files}
 
 
 def _language(code: Doc[Any]) -> str | None:

@@ -866,7 +866,15 @@ export interface paths {
          */
         get: operations["files_zip_api_rooms__room_id__files_zip_get"];
         put?: never;
-        post?: never;
+        /**
+         * Import Zip
+         * @description Merge a zip's text files into the room's tree as one update everyone gets.
+         *
+         *     Refused whole, with the tree unchanged (422 naming the entry and the rule): not a zip,
+         *     a zip bomb, a link, an entry with ``..`` or an absolute path, a binary file, a tree over
+         *     the caps. The body is capped like every request's (``CODEPAIR_MAX_BODY_BYTES``).
+         */
+        post: operations["import_zip_api_rooms__room_id__files_zip_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1636,6 +1644,22 @@ export interface components {
             elements?: {
                 [key: string]: unknown;
             }[] | null;
+        };
+        /**
+         * ImportOut
+         * @description A zip put into the room's tree: the files it wrote (an unchanged file is not one).
+         */
+        ImportOut: {
+            /**
+             * Written
+             * @description Paths written, in order
+             */
+            written: string[];
+            /**
+             * Files
+             * @description Files in the zip
+             */
+            files: number;
         };
         /** InterviewerAdd */
         InterviewerAdd: {
@@ -6867,6 +6891,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    import_zip_api_rooms__room_id__files_zip_post: {
+        parameters: {
+            query?: {
+                /** @description Put the files below it */
+                folder?: string;
+            };
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/zip": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+            /** @description Rate limited (Retry-After says when to try again) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unavailable for now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };

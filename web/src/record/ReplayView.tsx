@@ -14,6 +14,7 @@ import { personColor } from "../lib/colors";
 import { formatDuration } from "../lib/time";
 import { useTitle } from "../lib/useTitle";
 import { monaco } from "../room/monaco";
+import { ReplayTree } from "../projects/ReplayTree";
 import { describeEvent } from "./eventText";
 import { ChatList, EventsList, NotesView, RunOutput } from "./ReplayPanels";
 import type { Loaded } from "./replayLoad";
@@ -45,12 +46,16 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const [params, setParams] = useSearchParams();
   const span = useMemo(() => replaySpan(data, code, boardEnd), [data, code, boardEnd]);
   const events = data.events;
+  const markerCount = useMemo(() => events.filter((e) => e.type !== "file_opened").length, [events]);
   const [t, setT] = useState(() => (loaded.atEnd ? span.end : loaded.opening));
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
   const [skipIdle, setSkipIdle] = useState(true);
   const [side, setSide] = useState<"chat" | "events" | "notes">("chat");
   const [view, setView] = useState<"code" | "board" | "terminal">("code");
+  // A project's file other than the entry, chosen in the tree: its text at the playhead.
+  const [file, setFile] = useState<{ path: string | null; text: string | null }>({ path: null, text: null });
+  const chooseFile = useCallback((path: string | null, text: string | null) => setFile({ path, text }), []);
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -159,7 +164,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
       get end() {
         return spanRef.current.end;
       },
-      markers: events.length,
+      markers: markerCount,
       indexed: () => code.indexed,
       seek: (ms: number) => {
         const began = performance.now();
@@ -177,7 +182,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
       model.dispose();
       editorRef.current = null;
     };
-  }, [code, data.room.language, paint, colour, events.length]);
+  }, [code, data.room.language, paint, colour, markerCount]);
 
   // The text index is built in a worker from the moment the record arrived (`loadReplay`);
   // until it is in, seeks take the Y.Doc path. Once in, the code is painted again from it
@@ -257,7 +262,8 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   // The markers do not move with the playhead: one element list, so React skips them on a seek.
   const markers = useMemo(() => {
     const left = (ms: number) => `${((ms - span.start) / (span.end - span.start)) * 100}%`;
-    return events.map((e) => (
+    // Opening a file is not a moment to jump to (the tree shows who had which file open).
+    return events.filter((e) => e.type !== "file_opened").map((e) => (
       <button
         key={e.id}
         type="button"
@@ -277,6 +283,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
     () =>
       Object.entries(MARKER_KINDS)
         .filter(([kind]) => events.some((e) => e.type === kind))
+        .filter(([, { label }], i, all) => all.findIndex(([, other]) => other.label === label) === i)
         .map(([kind, { label, color }]) => (
           <span key={kind} className="flex items-center gap-1">
             <span className="h-2 w-2 rounded-sm" style={{ background: color }} />
@@ -307,7 +314,17 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
               </button>
             ))}
           </div>
-          <div ref={host} className={view === "code" ? "min-h-0 flex-1" : "hidden"} data-testid="replay-editor" />
+          <div className={view === "code" ? "flex min-h-0 flex-1" : "hidden"}>
+            <ReplayTree roomId={data.room.id} at={t} events={events} selected={file.path} onSelect={chooseFile} />
+            <div className="relative min-w-0 flex-1">
+              <div ref={host} className="h-full w-full" data-testid="replay-editor" />
+              {file.path !== null && (
+                <pre className="absolute inset-0 overflow-auto bg-slate-950 p-3 font-mono text-[13px] text-slate-200" data-testid="replay-file" data-path={file.path}>
+                  {file.text ?? `${file.path} did not exist at this moment.`}
+                </pre>
+              )}
+            </div>
+          </div>
           {view === "board" && (
             <div className="min-h-0 flex-1">
               <Suspense fallback={<FullPageSpinner label="Loading the board…" />}>

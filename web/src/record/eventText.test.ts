@@ -24,3 +24,14 @@ describe("describeEvent", () => {
     expect(describeEvent(back)).toBe("Cody came back after 40 s away");
   });
 });
+
+describe("the project's file events", () => {
+  const cody = { name: "Cody", role: "candidate" };
+  it("say what happened to which file", () => {
+    const at = "2026-12-01T12:00:00Z";
+    expect(describeEvent({ id: 1, at, type: "file_created", actor: cody, path: "calc/ops.py" })).toBe("Cody created calc/ops.py");
+    expect(describeEvent({ id: 2, at, type: "file_renamed", actor: cody, from: "a.py", path: "b/a.py" })).toBe("Cody renamed a.py to b/a.py");
+    expect(describeEvent({ id: 3, at, type: "file_deleted", actor: cody, path: "x.py" })).toBe("Cody deleted x.py");
+    expect(describeEvent({ id: 4, at, type: "files_imported", actor: cody, files: 3 })).toBe("Cody imported 3 files");
+  });
+});

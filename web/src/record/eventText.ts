@@ -51,6 +51,18 @@ export function describeEvent(e: ReplayEvent): string {
       if (e.action === "exit") return `The terminal's shell exited (${String(e.exit_code ?? "")})`;
       if (e.action === "restart") return `${who} restarted the terminal`;
       return "The terminal's shell started";
+    case "file_created":
+      return `${who} created ${String(e.path ?? "")}`;
+    case "file_renamed":
+      return `${who} renamed ${String(e.from ?? "")} to ${String(e.path ?? "")}`;
+    case "file_deleted":
+      return `${who} deleted ${String(e.path ?? "")}`;
+    case "file_opened":
+      return `${who} opened ${String(e.path ?? "")}`;
+    case "files_imported":
+      return `${who} imported ${plural(typeof e.files === "number" ? e.files : 0, "file")}`;
+    case "files_changed":
+      return `${who} changed ${plural((Number(e.created) || 0) + (Number(e.deleted) || 0) + (Number(e.renamed) || 0), "file")}`;
     default:
       return e.type;
   }

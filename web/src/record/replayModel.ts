@@ -268,6 +268,11 @@ export const MARKER_KINDS: Record<string, { label: string; color: string }> = {
   focus_returned: { label: "Back to the tab", color: "#fb7185" },
   question: { label: "Question", color: "#14b8a6" },
   ended: { label: "Ended", color: "#e2e8f0" },
+  file_created: { label: "Files", color: "#eab308" },
+  file_renamed: { label: "Files", color: "#eab308" },
+  file_deleted: { label: "Files", color: "#eab308" },
+  files_imported: { label: "Files", color: "#eab308" },
+  files_changed: { label: "Files", color: "#eab308" },
 };
 
 /** The span the replay covers, in epoch milliseconds: from the first thing that happened to
