@@ -340,7 +340,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           <div className="p-3">
             <VideoPanel selfName={identity.name} selfRole={identity.role} peers={live.peers} selfId={live.selfId} remotes={live.remotes} mesh={mesh} tracks={tracks} />
           </div>
-          <div role="tablist" aria-label="Side panels" className="flex border-y border-slate-800 px-2" onKeyDown={onTabListKeys}>
+          <div role="tablist" aria-label="Side panels" className="flex overflow-x-auto border-y border-slate-800 px-1 [scrollbar-width:thin]" onKeyDown={onTabListKeys}>
             <TabButton id="chat" tab={tab} setTab={setTab}>
               Chat
               {unread > 0 && (
@@ -437,7 +437,7 @@ function TabButton({ id, tab, setTab, children }: { id: Tab; tab: Tab; setTab: (
       aria-selected={tab === id}
       tabIndex={tab === id ? 0 : -1}
       onClick={() => setTab(id)}
-      className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${tab === id ? "border-indigo-400 text-white" : "border-transparent text-slate-400 hover:text-slate-200"}`}
+      className={`-mb-px shrink-0 border-b-2 px-2 py-2 text-[13px] font-medium whitespace-nowrap ${tab === id ? "border-indigo-400 text-white" : "border-transparent text-slate-400 hover:text-slate-200"}`}
     >
       {children}
     </button>

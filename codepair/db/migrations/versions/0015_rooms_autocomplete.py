@@ -3,8 +3,8 @@
 Language intelligence (docs/intellisense.md): an interviewer may turn completion and
 signature help off for the candidate; diagnostics stay. Existing rooms keep it on.
 
-Revision ID: 0017
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0015"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
