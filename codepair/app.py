@@ -16,6 +16,7 @@ from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
 from codepair.api.openapi import install_openapi
+from codepair.api.routes import ai as ai_routes
 from codepair.api.routes import health, projects
 from codepair.api.routes import questions as question_routes
 from codepair.api.routes import record as record_routes
@@ -33,6 +34,8 @@ from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
+from codepair.domain.ai.assistant import Assistant
+from codepair.domain.ai.model import Model
 from codepair.domain.integrations.outbox import OutboxWorker
 from codepair.domain.operations.retention import PurgeTask
 from codepair.domain.ratelimit import RateLimiter
@@ -94,6 +97,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 stack.push_async_callback(app.state.hub.stop)
                 # For the Yjs socket's own protocol under uvicorn (codepair/hub/wire.py).
                 state[wire.STATE_KEY] = wire.HubSockets(app.state.hub, settings)
+                # The AI assistant answers in its own tasks, off the hub's paths (docs/ai.md).
+                assistant = Assistant(settings, app.state.db, app.state.hub)
+                app.state.hub.assistant = assistant
+                stack.push_async_callback(assistant.aclose)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
@@ -108,6 +115,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.outbox = OutboxWorker(settings, app.state.db)
                 await app.state.outbox.start()
                 stack.push_async_callback(app.state.outbox.stop)
+                # The drafted summary's model (the assistant in the rooms has its own).
+                app.state.ai_model = Model(settings) if settings.ai_enabled else None
+                if app.state.ai_model is not None:
+                    stack.push_async_callback(app.state.ai_model.aclose)
             yield state
 
     app = FastAPI(
@@ -139,6 +150,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(api_token_routes.router)
         app.include_router(mail_routes.router)
         app.include_router(sso_routes.router)
+        app.include_router(ai_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
 

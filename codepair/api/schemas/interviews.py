@@ -21,6 +21,10 @@ from codepair.api.schemas.common import (
     UtcDatetime,
 )
 
+# The AI assistant in a room (docs/ai.md), and the room's own instructions to the model.
+AiSetting = Literal["off", "on"]
+AiPrompt = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
 
 class RoomCreate(Strict):
     candidate_name: Name
@@ -32,6 +36,8 @@ class RoomCreate(Strict):
     candidate_timezone: TimeZone | None = None
     # The room's plan: bank questions, in order (the room keeps its own copies).
     question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
+    ai_assistant: AiSetting = "off"
+    ai_prompt: AiPrompt = ""
 
 
 class RoomUpdate(Strict):
@@ -44,6 +50,8 @@ class RoomUpdate(Strict):
     candidate_email: Email | None = None
     candidate_timezone: TimeZone | None = None
     question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
+    ai_assistant: AiSetting | None = None
+    ai_prompt: AiPrompt | None = None
 
 
 class CandidateRoomOut(BaseModel):
@@ -58,6 +66,7 @@ class CandidateRoomOut(BaseModel):
     duration_minutes: int
     runs_enabled: bool
     started_at: datetime | None = None  # the room's clock runs from here
+    ai_assistant: AiSetting = "off"  # docs/ai.md: the candidate is told when it is on
 
 
 class RoomOut(CandidateRoomOut):
@@ -72,6 +81,7 @@ class RoomOut(CandidateRoomOut):
     my_role: Literal["owner", "co", "lead"]
     candidate_email: str | None = None
     candidate_timezone: str | None = None
+    ai_prompt: str = ""  # the room's own instructions to the model
 
 
 class RoomList(BaseModel):
@@ -90,6 +100,7 @@ class JoinIn(Strict):
 
 class InviteStatusOut(BaseModel):
     status: Literal["open"] = "open"
+    ai_assistant: AiSetting = "off"
 
 
 class JoinOut(BaseModel):

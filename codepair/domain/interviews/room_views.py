@@ -244,6 +244,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
             "duration_minutes": m["duration_minutes"],
             "runs_enabled": m["runs_enabled"],
             "started_at": m["started_at"],
+            "ai_assistant": m["ai_assistant"],
         }
     token = m["invite_token"] if ended_at is None else None
     return {
@@ -256,6 +257,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "duration_minutes": m["duration_minutes"],
         "runs_enabled": m["runs_enabled"],
         "started_at": m["started_at"],
+        "ai_assistant": m["ai_assistant"],
         # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
         "owner": {"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
         "interviewers": json.loads(m["interviewers_json"] or "[]"),
@@ -266,6 +268,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "my_role": role,
         "candidate_email": m["candidate_email"],
         "candidate_timezone": m["candidate_timezone"],
+        "ai_prompt": m["ai_prompt"],
     }
 
 

@@ -27,6 +27,8 @@ import { watchFocus, watchPastes } from "../record/activity";
 import { ActivityIndicator } from "../record/ActivityIndicator";
 import { RecordingNotice } from "../record/RecordingNotice";
 import type { monaco } from "./monaco";
+import { AiPane } from "../ai/AiPane";
+import { aiStatusQuery } from "../ai/api";
 
 // TipTap is only for interviewers: a candidate's browser never downloads the notes editor.
 const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
@@ -97,7 +99,7 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
   return <Workspace room={room.data} identity={identity} storage={storage} />;
 }
 
-type Tab = "chat" | "questions" | "notes" | "scorecard" | "people";
+type Tab = "chat" | "questions" | "ai" | "notes" | "scorecard" | "people";
 
 function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
   const queryClient = useQueryClient();
@@ -119,6 +121,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   const [view, setView] = useState<"code" | "board">("code");
   const [boardOpened, setBoardOpened] = useState(false);
   const ended = live.ended || room.status === "ended";
+  // The AI pane: the candidate's when the room has the assistant on; interviewers' whenever the
+  // server has a model (they see the candidate's conversation and may ask privately).
+  const aiServer = useQuery(aiStatusQuery());
+  const aiOn = room.ai_assistant === "on";
+  const showAi = (aiServer.data?.enabled ?? false) && (aiOn || identity.interviewer);
   useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
   const messages = useMemo(() => {
@@ -272,7 +279,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           )}
           <div className={view === "code" ? "min-h-0 flex-1" : "hidden"}>
             {code.doc ? (
-              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} />
+              <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={setEditor} readOnly={ended} runRef={runRef} />
             ) : (
               <FullPageSpinner label="Loading the editor…" />
             )}
@@ -300,6 +307,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             <TabButton id="questions" tab={tab} setTab={setTab}>
               Questions
             </TabButton>
+            {showAi && (
+              <TabButton id="ai" tab={tab} setTab={setTab}>
+                AI
+              </TabButton>
+            )}
             {identity.interviewer && (
               <TabButton id="notes" tab={tab} setTab={setTab}>
                 Notes
@@ -321,6 +333,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             <div className={tab === "questions" ? "h-full" : "hidden"} role="tabpanel" aria-label="Questions">
               <QuestionsPanel roomId={room.id} interviewer={identity.interviewer} presented={live.presented ?? null} liveRuns={live.runs} language={language} runsEnabled={room.runs_enabled} ended={ended} />
             </div>
+            {showAi && (
+              <div className={tab === "ai" ? "h-full" : "hidden"} role="tabpanel" aria-label="AI assistant">
+                <AiPane roomId={room.id} interviewer={identity.interviewer} on={aiOn} ai={live.ai} send={send} editor={editor} error={live.lastError} disabled={ended || live.status !== "connected"} />
+              </div>
+            )}
             {identity.interviewer && notes.doc && (
               <div className={tab === "notes" ? "h-full" : "hidden"} role="tabpanel" aria-label="Notes" data-testid="notes-panel">
                 <Suspense fallback={<FullPageSpinner label="Loading notes…" />}>

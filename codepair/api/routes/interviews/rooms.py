@@ -58,6 +58,7 @@ def _candidate_view(room: Room) -> CandidateRoomOut:
         duration_minutes=room.duration_minutes,
         runs_enabled=room.runs_enabled,
         started_at=room.started_at,
+        ai_assistant="on" if room.ai_assistant == "on" else "off",
     )
 
 
@@ -76,6 +77,7 @@ def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
         my_role=role,
         candidate_email=room.candidate_email,
         candidate_timezone=room.candidate_timezone,
+        ai_prompt=room.ai_prompt,
     )
 
 
@@ -115,6 +117,7 @@ async def create_room(
         duration_minutes=body.duration_minutes,
         language=body.language,
     )
+    room.ai_assistant, room.ai_prompt = body.ai_assistant, body.ai_prompt
     await audit.record(
         db,
         "room.created",
@@ -152,7 +155,10 @@ async def update_room(
     changes = body.model_dump(exclude_unset=True)
     if room.ended_at is not None and set(changes) - {"title"}:
         raise Conflict("This interview has ended; only its title can change")
-    for field in ("candidate_name", "title", "duration_minutes", "language", "runs_enabled"):
+    for field in (
+        "candidate_name", "title", "duration_minutes", "language", "runs_enabled",
+        "ai_assistant", "ai_prompt",
+    ):
         if changes.get(field) is not None:
             setattr(room, field, changes[field])
     if "scheduled_at" in changes:
@@ -244,11 +250,13 @@ async def check_invite(
     """Whether an invite link still opens its room, before the candidate types a name.
 
     Answers 404 for an unknown or rotated link and 410 once the interview has ended, like
-    ``POST /api/join``; says nothing else about the room.
+    ``POST /api/join``; says nothing else about the room but whether its AI assistant is on
+    (the candidate is told before joining that interviewers see that conversation).
     """
     request.app.state.limits.join_ip.hit(client_ip(request))
-    await rooms.check_invite(db, invite_token)
-    return InviteStatusOut()
+    found = await rooms.check_invite(db, invite_token)
+    # The candidate is told before joining that the AI assistant's conversation is seen.
+    return InviteStatusOut(ai_assistant="on" if found.ai_assistant == "on" else "off")
 
 
 @router.post("/api/join", responses=errors(404, 410, 429))
