@@ -179,7 +179,7 @@ export function splitFences(text: string): { text: string; code: string | null }
     if (fence === null && m) {
       if (buf.join("\n").trim()) out.push({ text: buf.join("\n"), code: null });
       buf = [];
-      fence = m[1];
+      fence = m[1] ?? "```";
     } else if (fence !== null && line.trim().startsWith(fence)) {
       out.push({ text: "", code: buf.join("\n") });
       buf = [];

@@ -47,6 +47,12 @@ export function describeEvent(e: ReplayEvent): string {
       return `Question presented: ${String(e.title ?? "")}`;
     case "ended":
       return "The interview ended";
+    case "ai":
+      return e.role === "user"
+        ? `${who} asked the AI${e.private ? " (private)" : ""}: ${String(e.text ?? "").slice(0, 80)}`
+        : `AI answered${e.status && e.status !== "ok" ? ` (${String(e.status)})` : ""}: ${String(e.text ?? "").slice(0, 80)}`;
+    case "ai_insert":
+      return `${who} inserted ${typeof e.chars === "number" ? e.chars : 0} characters from an AI answer`;
     default:
       return e.type;
   }

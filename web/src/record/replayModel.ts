@@ -268,6 +268,8 @@ export const MARKER_KINDS: Record<string, { label: string; color: string }> = {
   focus_returned: { label: "Back to the tab", color: "#fb7185" },
   question: { label: "Question", color: "#14b8a6" },
   ended: { label: "Ended", color: "#e2e8f0" },
+  ai: { label: "AI assistant", color: "#eab308" },
+  ai_insert: { label: "Code from the AI", color: "#ca8a04" },
 };
 
 /** The span the replay covers, in epoch milliseconds: from the first thing that happened to

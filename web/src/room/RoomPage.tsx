@@ -101,7 +101,7 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
 
 type Tab = "chat" | "questions" | "ai" | "notes" | "scorecard" | "people";
 
-function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
+function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at" | "ai_prompt"> & Partial<Room>; identity: Identity; storage: Storage }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const tracks = useRef<Record<TrackKind, MediaStreamTrack | null>>({ audio: null, video: null });
