@@ -41,6 +41,10 @@ def _missing(why: str) -> None:
 @pytest.fixture(scope="session")
 def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llama_cpp.server`` on a free port: its base URL (without ``/v1``)."""
+    upstream = os.environ.get("CODEPAIR_TEST_AI_UPSTREAM")
+    if upstream:  # a model server already running (Ollama, vLLM, llama.cpp): use it
+        yield upstream.rstrip("/")
+        return
     path = gguf_path()
     if path is None:
         _missing("the Gemma GGUF package is not installed")

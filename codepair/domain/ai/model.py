@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
-
-import openai
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING, Any, cast
 
 from codepair.config import Settings
 from codepair.domain.ai.prompt import ChatMessage
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 
 class ModelError(Exception):
@@ -44,7 +44,11 @@ class Model:
     def __init__(self, settings: Settings) -> None:
         self.name = settings.ai_model
         self.max_tokens = settings.ai_max_tokens
-        self._client = AsyncOpenAI(
+        # Imported here: the SDK is large, and a server without a model never needs it.
+        import openai
+
+        self._openai = openai
+        self._client: AsyncOpenAI = openai.AsyncOpenAI(
             base_url=settings.ai_base_url,
             # Local servers take any key; the SDK insists on one.
             api_key=settings.ai_api_key.get_secret_value() or "none",
@@ -63,6 +67,7 @@ class Model:
         self, messages: Sequence[ChatMessage], usage: Usage, *, max_tokens: int | None = None
     ) -> AsyncIterator[str]:
         """The answer's text as it comes, piece by piece; ``usage`` is filled in at the end."""
+        openai = self._openai
         prompt_chars = sum(len(m["content"]) for m in messages)
         completion = ""
         try:
