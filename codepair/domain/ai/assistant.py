@@ -213,7 +213,7 @@ class Assistant:
         parts: list[str] = []
         pending: list[str] = []
         status, error = "ok", ""
-        last = time.monotonic()
+        last = 0.0  # the first piece goes out at once: time to first token is what people feel
         try:
             async with asyncio.timeout(self.settings.ai_answer_seconds):
                 async for piece in self.model.stream(messages, usage):
