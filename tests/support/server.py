@@ -105,7 +105,7 @@ class Server:
             capture_output=True,
             text=True,
             check=check,
-            timeout=60,
+            timeout=max(60.0, float(os.environ.get("CODEPAIR_TEST_START_TIMEOUT", "60"))),
         )
 
     def start(self, timeout: float | None = None) -> Server:
