@@ -16,7 +16,8 @@ def test_lead_to_candidate(server: Server, lead: Actor) -> None:
     assert room["invite_url"] == f"{server.url}/join/{room['invite_token']}"
 
     with client(server) as c:
-        assert c.get(f"/api/join/{room['invite_token']}").json() == {"status": "open"}
+        invite = c.get(f"/api/join/{room['invite_token']}").json()
+        assert invite == {"status": "open", "kind": "live"}
         assert c.get("/api/join/not-a-real-invite").status_code == 404
     candidate = join(server, room, name="Ada L.")
     assert candidate.room_id == room["id"]

@@ -164,6 +164,7 @@ def test_candidate_reads_only_its_room(server: Server, lead: Actor) -> None:
         "runs_enabled",
         "started_at",
         "kind",
+        "autocomplete",
     }
     assert view.json()["started_at"] is not None  # the join started the interview
     assert _get(server, cand, f"/api/rooms/{other['id']}").status_code == 404

@@ -45,6 +45,14 @@ FUZZ_LIMITS = {
 # the app's); the test fuzzes the one the running server publishes.
 COMMITTED = json.loads((ROOT / "web/src/api/openapi.json").read_text())
 OPERATIONS = [(method.upper(), path) for path, ops in COMMITTED["paths"].items() for method in ops]
+# Bodies schemathesis cannot build (a zip upload): their bad input has a suite of its own
+# (tests/projects/test_zip_import.py: bombs, links, `..`, binary, caps).
+FUZZED = [
+    (method, path)
+    for method, path in OPERATIONS
+    if "application/zip"
+    not in COMMITTED["paths"][path][method.lower()].get("requestBody", {}).get("content", {})
+]
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +113,7 @@ def test_the_server_publishes_the_committed_operations(api_schema: Any) -> None:
     assert live == set(OPERATIONS)
 
 
-@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+@pytest.mark.parametrize(("method", "path"), FUZZED, ids=[f"{m} {p}" for m, p in FUZZED])
 def test_every_operation_answers_as_documented(
     api_schema: Any,
     world: tuple[dict[str, Actor], dict[str, Any], dict[str, Any]],

@@ -129,7 +129,12 @@ def test_json_holds_what_the_room_holds(interview: Interview) -> None:
         ("Olga Owner", "owner"),
         ("Cole Co", "co-interviewer"),
     ]
-    assert report["code"] == {"language": "python", "text": CODE}
+    assert report["code"] == {
+        "language": "python",
+        "text": CODE,
+        "entry": "main.py",
+        "files": [{"path": "main.py", "text": CODE}],
+    }
     assert [(m["author"]["name"], m["text"]) for m in report["chat"]] == [
         ("Rita Report", "Should I handle negative numbers?"),
         ("Olga Owner", "Good question: assume n >= 0."),

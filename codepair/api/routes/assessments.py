@@ -102,7 +102,7 @@ async def _out(db: DbSession, settings: SettingsDep, room_id: str, *, candidate:
     return TakeHomeOut.model_validate(view)
 
 
-@router.get("/api/rooms/{room_id}/take-home", responses=errors(404, 410))
+@router.get("/api/rooms/{room_id}/take-home", responses=errors(401, 404, 410))
 async def read_take_home(
     room_id: str, request: Request, db: DbSession, settings: SettingsDep
 ) -> TakeHomeOut:
@@ -113,7 +113,7 @@ async def read_take_home(
     return out
 
 
-@router.post("/api/rooms/{room_id}/take-home/question", responses=errors(404, 409, 410, 503))
+@router.post("/api/rooms/{room_id}/take-home/question", responses=errors(401, 404, 409, 410, 503))
 async def open_question(
     room_id: str, body: QuestionOpenIn, request: Request, db: DbSession, settings: SettingsDep
 ) -> TakeHomeOut:
@@ -145,7 +145,7 @@ async def open_question(
     return out
 
 
-@router.post("/api/rooms/{room_id}/submit", responses=errors(403, 404, 409, 410))
+@router.post("/api/rooms/{room_id}/submit", responses=errors(401, 403, 404, 409, 410))
 async def submit(
     room_id: str, request: Request, db: DbSession, settings: SettingsDep
 ) -> TakeHomeOut:

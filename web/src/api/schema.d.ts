@@ -8149,6 +8149,15 @@ export interface operations {
                     "application/json": components["schemas"]["TakeHomeOut"];
                 };
             };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such thing, or not visible to the caller */
             404: {
                 headers: {
@@ -8204,6 +8213,15 @@ export interface operations {
             };
             /** @description Bad request */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8285,6 +8303,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TakeHomeOut"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Authenticated, but not allowed (role, room or token scope) */
