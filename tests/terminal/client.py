@@ -77,12 +77,12 @@ class TermClient:
     ) -> dict[str, Any]:
         """Wait for a status with ``state`` among the messages from index ``since`` on."""
 
-        def seen() -> bool:
-            return any(m.get("type") == "status" and m.get("state") == state
-                       for m in self.messages[since:])
+        def found() -> list[dict[str, Any]]:
+            return [m for m in self.messages[since:]
+                    if m.get("type") == "status" and m.get("state") == state]
 
-        await self.wait(seen, timeout)
-        return [m for m in self.messages if m.get("type") == "status"][-1]
+        await self.wait(lambda: bool(found()), timeout)
+        return found()[-1]
 
     async def run(self, command: str, marker: str, timeout: float = 15.0) -> str:
         """Type ``command``, then wait until ``marker`` is printed after it; the output since."""
