@@ -53,6 +53,8 @@ async def test_a_new_socket_gets_the_recent_output_first(
         try:
             await late.wait_output("line-200")
             await late.wait_output("D42")
+            # The recent output comes first, then the status (a JSON frame of its own).
+            await late.wait_status("running")
             assert late.messages[0]["type"] == "status"
             assert late.messages[0]["state"] == "running"
         finally:
