@@ -113,7 +113,9 @@ async def read_take_home(
     return out
 
 
-@router.post("/api/rooms/{room_id}/take-home/question", responses=errors(401, 404, 409, 410, 503))
+@router.post(
+    "/api/rooms/{room_id}/take-home/question", responses=errors(401, 403, 404, 409, 410, 503)
+)
 async def open_question(
     room_id: str, body: QuestionOpenIn, request: Request, db: DbSession, settings: SettingsDep
 ) -> TakeHomeOut:
