@@ -87,6 +87,9 @@ def test_paste_and_tab_switch_reach_the_interviewer_timeline_and_replay(
     host.wait_for_url(re.compile(rf"/rooms/{room['id']}/replay"))
     replay_editor = host.get_by_test_id("replay-editor")
     expect(replay_editor).to_contain_text("print(helper([1, 2]))")  # opens at the end
+    # The URL follows the playhead once it rests (250 ms): first to the end it opened at.
+    host.wait_for_url(re.compile(r"[?&]t=\d"))
+    at_end = host.url
     host.get_by_test_id("marker-paste").click()
 
     # At the paste: the pasted code is there, what was typed later is not.
@@ -95,8 +98,8 @@ def test_paste_and_tab_switch_reach_the_interviewer_timeline_and_replay(
         return "return [x * 2" in text and "print(helper" not in text
 
     wait_for(at_paste, "the code of the paste's moment at the marker")
-    # The URL follows the playhead once it rests (250 ms), so a copied address opens there.
-    host.wait_for_url(re.compile(r"[?&]t=\d"))
+    # Then to the paste's moment, so a copied address opens there.
+    host.wait_for_url(lambda url: url != at_end and re.search(r"[?&]t=\d", url) is not None)
     screenshot(host, "record-replay-at-paste")
 
     # The link with ?t= opens the replay at that moment.

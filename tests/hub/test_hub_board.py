@@ -64,6 +64,11 @@ async def test_board_survives_a_restart(server_factory: Callable[..., Server]) -
         drawn = [element(f"e{i}", x=i) for i in range(20)]
         for el in drawn:
             await node.call("setElements", client="a", elements=[el])
+        # Every element reached the server (another client sees all 20) before it stops: what
+        # the restart must keep is what the server had, not what was still on the wire.
+        assert (await node.connect("b", srv.ws_url, room["id"], "board", lead.token))["synced"]
+        seen = await node.call("waitElements", client="b", count=20)
+        assert seen["ok"], seen
     finally:
         await node.close()
     srv.restart()
