@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 # Language servers: stopped before the hub (docs/intellisense.md).
                 app.state.intellisense = language_services(settings)
                 stack.push_async_callback(app.state.intellisense.stop)
+                app.state.lsp_sockets = lsp_socket.track_sockets(app.state.hub)
                 # The rooms' shells; stopped before the hub, so their last bytes are written.
                 app.state.terminals = Terminals(settings, app.state.hub, app.state.db)
                 await app.state.terminals.start()

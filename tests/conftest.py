@@ -18,6 +18,43 @@ from tests.support.server import (
 
 ServerFactory = Callable[..., Server]
 
+# What the PostgreSQL run (make test-postgres) leaves out: modules whose subject does not go
+# through the database, so running them twice tests the same code twice. The SQLite run
+# takes every module; the PostgreSQL run takes what stores, reads, migrates, locks or spans
+# instances. On 2 cores the suites are CPU-bound: every module run twice is time CI pays.
+DB_AGNOSTIC = (
+    # The Yjs and events sockets' protocol, caps and fuzzing (persistence has its own tests).
+    "tests/hub/test_hub_wire.py", "tests/hub/test_hub_limits.py", "tests/hub/test_hub_fuzz.py",
+    "tests/hub/test_hub_doccaps.py", "tests/hub/test_hub_yjs.py",
+    "tests/hub/test_hub_metrics.py", "tests/hub/test_hub_units.py",
+    "tests/hub/test_hub_bridge.py", "tests/hub/test_hub_events.py",
+    "tests/hub/test_hub_board.py",
+    # The sandbox: runs, projects' trees, starters, previews, shells, language servers.
+    "tests/runner/test_local.py", "tests/runner/test_projects.py",
+    "tests/runner/test_testkit.py", "tests/runner/test_remote.py",
+    "tests/projects/test_tree.py", "tests/projects/test_tree_caps.py",
+    "tests/projects/test_junit.py", "tests/projects/test_preview_units.py",
+    "tests/projects/test_preview.py", "tests/projects/test_starter_projects.py",
+    "tests/projects/test_project_runs.py", "tests/projects/test_project_tests_runs.py",
+    "tests/projects/test_zip_import.py", "tests/projects/test_project_api.py",
+    "tests/questions/test_files.py", "tests/questions/test_suite_sandbox.py",
+    "tests/terminal/test_attacks.py", "tests/terminal/test_workspace.py",
+    "tests/intellisense/",
+    "tests/runs_off/",
+    # The model's protocol, caps and prompts (the stored conversation: test_ai_record.py).
+    "tests/ai/test_assistant.py", "tests/ai/test_caps_and_failures.py",
+    # The Redis bus alone, and pure units.
+    "tests/bus/", "tests/cluster/test_publish_many.py",
+    "tests/test_layers.py", "tests/test_config.py", "tests/test_web_assets.py",
+    "tests/test_board.py", "tests/test_ratelimit.py", "tests/test_openapi_schema.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.split("::", 1)[0].startswith(DB_AGNOSTIC):
+            item.add_marker(pytest.mark.db_agnostic)
+
 
 def _require_services() -> None:
     """Under CI a missing PostgreSQL must fail the run, never skip it."""

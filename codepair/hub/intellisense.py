@@ -140,6 +140,14 @@ async def _check(websocket: WebSocket, hub: Hub, room_id: str, language: str) ->
     return principal, role, assists
 
 
+def track_sockets(hub: Hub) -> set[Connection]:
+    """The open language sockets, for the hub's notices to close like its own: a user's
+    access revoked (4401), an invite link replaced (the candidate's, 4401)."""
+    sockets: set[Connection] = set()
+    hub.connection_sources.append(lambda: list(sockets))
+    return sockets
+
+
 async def lsp_socket(websocket: WebSocket) -> None:
     """The Language Server Protocol for one room and language (JSON-RPC text frames)."""
     room_id = websocket.path_params["room_id"]
@@ -155,6 +163,8 @@ async def lsp_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     conn = AsgiConnection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
     conn.start()
+    sockets: set[Connection] = websocket.app.state.lsp_sockets
+    sockets.add(conn)
     found = services.availability(language)
     session: LanguageSession | None = None
     try:
@@ -182,6 +192,7 @@ async def lsp_socket(websocket: WebSocket) -> None:
             raise
         await conn.finish()
     finally:
+        sockets.discard(conn)
         if session is not None:
             session.leave(conn)
         await conn.stop()

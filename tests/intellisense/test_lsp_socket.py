@@ -278,3 +278,38 @@ async def test_a_killed_language_server_comes_back_and_the_room_is_told(
         await asyncio.sleep(0.3)
         # A line above moves ``os.`` down: only a server fed the new text completes there.
         assert "path" in labels(await sock.completion("main.py", 2, 3))
+
+
+async def test_revoked_access_closes_the_language_socket(
+    lsp_server: Server, lead: Actor, node: NodeClients
+) -> None:
+    """A language socket is closed like the room's others: the invite link replaced closes
+    the candidate's, an interviewer signed out closes theirs (4401), on a room with a
+    running server and on a language without one."""
+    need(PYRIGHT)
+    room = await project(node, lsp_server, lead, "python", "import os\n")
+    candidate = join(lsp_server, room)
+    helper = create_user(lsp_server, lead)
+    with client(lsp_server) as c:
+        r = c.post(f"/api/rooms/{room['id']}/interviewers", headers=lead.headers,
+                   json={"user_id": helper.user_id})
+        assert r.status_code in (200, 201), r.text
+    async with (
+        lsp(lsp_server.ws_url, room["id"], "python", candidate.token) as cand_sock,
+        lsp(lsp_server.ws_url, room["id"], "java", candidate.token) as cand_java,
+        lsp(lsp_server.ws_url, room["id"], "python", helper.token) as helper_sock,
+        lsp(lsp_server.ws_url, room["id"], "python", lead.token) as lead_sock,
+    ):
+        for sock in (cand_sock, cand_java, helper_sock, lead_sock):
+            await sock.initialize()
+        with client(lsp_server) as c:
+            assert c.post(f"/api/rooms/{room['id']}/invite", headers=lead.headers).is_success
+        assert (await asyncio.wait_for(cand_sock.closed, 10))[0] == 4401
+        assert (await asyncio.wait_for(cand_java.closed, 10))[0] == 4401
+        with client(lsp_server) as c:
+            r = c.post("/api/auth/logout", json={"refresh_token": helper.refresh_token})
+            assert r.status_code == 204
+        assert (await asyncio.wait_for(helper_sock.closed, 10))[0] == 4401
+        # The lead's socket goes on: it still answers.
+        assert not lead_sock.closed.done()
+        assert "result" in await lead_sock.completion("main.py", 0, 9)
