@@ -240,7 +240,9 @@ def test_a_project_in_the_browser(run_server: Server, new_context: NewContext) -
         interviewer.locator("[data-testid=replay-tree-file][data-path='calc/ops_renamed.py']")
     ).to_be_visible()
     shot(interviewer, "05-replay-at-end")
-    moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t_starter)) + "Z"
+    # To the millisecond: a moment floored to its second may come before the starter arrived.
+    millis = int(t_starter * 1000) % 1000
+    moment = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t_starter)) + f".{millis:03d}Z"
     interviewer.goto(f"/rooms/{room['id']}/replay?t={moment}")
     tree = interviewer.get_by_test_id("replay-tree")
     expect(tree.locator("[data-path='tests/test_ops.py']")).to_be_visible()
