@@ -26,7 +26,7 @@ TOOLCHAINS := data/toolchains/.installed-$(shell echo '$(TOOLCHAIN_PACKAGES)' | 
 WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.* web/eslint.config.* web/package.json web/package-lock.json web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: run test lint test-py test-sqlite test-postgres web migrate system-deps node-deps toolchains clean
-.PHONY: api-types api-types-check run-deps report-deps
+.PHONY: api-types api-types-check run-deps report-deps ai
 
 # What code runs need, as command:Debian package: the sandbox and its timer first, then the
 # languages of the runner's table (docs/runner.md). `make run` installs what is missing when
@@ -46,6 +46,20 @@ run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate
 	@echo
 	$(BIN)/codepair serve --host $(HOST) --port $(PORT) --no-migrate
 
+# `make ai`: `make run` with the AI assistant on a small local model (docs/ai.md): Gemma 3
+# 270M served by llama-cpp-python on AI_PORT, which the app is pointed at. Production points
+# CODEPAIR_AI_BASE_URL at its own server (llama.cpp, Ollama, vLLM) and runs `make run`.
+AI_PORT ?= 8081
+ai: $(VENV)/.ai-installed run-deps report-deps web toolchains migrate
+	@model="$$($(BIN)/python -m codepair.domain.ai.local)" || exit 1; \
+	echo "Starting the model ($$model) on 127.0.0.1:$(AI_PORT)"; \
+	$(BIN)/python -m llama_cpp.server --model "$$model" --model_alias gemma3-270m --chat_format gemma \
+	  --host 127.0.0.1 --port $(AI_PORT) --n_ctx 4096 > data/ai-model.log 2>&1 & \
+	model_pid=$$!; trap 'kill $$model_pid' EXIT INT TERM; \
+	echo "CodePair with the AI assistant on http://$(HOST):$(PORT) (turn it on in a room)"; \
+	CODEPAIR_AI_BASE_URL=http://127.0.0.1:$(AI_PORT)/v1 CODEPAIR_AI_MODEL=gemma3-270m \
+	  $(BIN)/codepair serve --host $(HOST) --port $(PORT) --no-migrate
+
 test: $(VENV)/.dev-installed system-deps node-deps toolchains web lint test-py
 
 $(VENV)/bin/python:
@@ -57,7 +71,11 @@ $(VENV)/.run-installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ai]'
+	touch $@ $(VENV)/.run-installed $(VENV)/.ai-installed
+
+$(VENV)/.ai-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[ai]'
 	touch $@ $(VENV)/.run-installed
 
 migrate: $(VENV)/.run-installed

@@ -19,6 +19,7 @@ from codepair.api.errors import install_error_handlers
 from codepair.api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from codepair.api.notify import RoomNotices
 from codepair.api.openapi import install_openapi
+from codepair.api.routes import ai as ai_routes
 from codepair.api.routes import assessments as take_home_routes
 from codepair.api.routes import health, preview, projects
 from codepair.api.routes import questions as question_routes
@@ -38,6 +39,8 @@ from codepair.bus import create_bus
 from codepair.config import Settings, get_settings
 from codepair.db.engine import create_engine, session_factory
 from codepair.db.reads import Reads
+from codepair.domain.ai.assistant import Assistant
+from codepair.domain.ai.model import Model
 from codepair.domain.assessments.clock import TakeHomeClock
 from codepair.domain.assessments.grading import FinalCode, Grader
 from codepair.domain.integrations.outbox import OutboxWorker
@@ -115,6 +118,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.terminals = Terminals(settings, app.state.hub, app.state.db)
                 await app.state.terminals.start()
                 stack.push_async_callback(app.state.terminals.stop)
+                # The AI assistant answers in its own tasks, off the hub's paths (docs/ai.md).
+                assistant = Assistant(settings, app.state.db, app.state.hub)
+                app.state.hub.assistant = assistant
+                stack.push_async_callback(assistant.aclose)
             app.state.notices = RoomNotices(getattr(app.state, "hub", None), bus)
             if serve_core:
                 app.state.runner = create_executor(settings)
@@ -133,6 +140,10 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
                 app.state.take_home_clock = _take_home_clock(app, settings)
                 await app.state.take_home_clock.start()
                 stack.push_async_callback(app.state.take_home_clock.stop)
+                # The drafted summary's model (the assistant in the rooms has its own).
+                app.state.ai_model = Model(settings) if settings.ai_enabled else None
+                if app.state.ai_model is not None:
+                    stack.push_async_callback(app.state.ai_model.aclose)
             yield state
 
     app = FastAPI(
@@ -167,6 +178,7 @@ def create_app(settings: Settings | None = None, *, only: str | None = None) -> 
         app.include_router(mail_routes.router)
         app.include_router(sso_routes.router)
         app.include_router(take_home_routes.router)
+        app.include_router(ai_routes.router)
     if serve_peer:
         app.include_router(hub_routes.router)
         app.router.routes.append(

@@ -162,6 +162,33 @@ class Settings(BaseSettings):
     # shorten it so that a "two-minute" take-home ends in seconds).
     take_home_sweep_seconds: float = Field(default=1.0, gt=0, le=60)
     take_home_minute_seconds: float = Field(default=60.0, gt=0, le=60)
+    # The AI assistant (docs/ai.md): any OpenAI-compatible server (llama.cpp, Ollama, vLLM),
+    # its URL ending in /v1. Without a base URL and a model the assistant is off.
+    ai_base_url: str = ""
+    ai_model: str = ""
+    ai_api_key: SecretStr = SecretStr("")
+    # The lead's default system prompt; a room may add its own (rooms.ai_prompt).
+    ai_system_prompt: str = (
+        "You are the coding assistant in a live technical interview. The candidate may ask "
+        "you about programming languages, libraries, errors and ideas. Answer briefly and "
+        "clearly, with Markdown and fenced code blocks. The interviewers read this "
+        "conversation."
+    )
+    ai_max_tokens: int = Field(default=512, ge=1, le=32_768)  # one answer's length
+    ai_summary_max_tokens: int = Field(default=400, ge=1, le=32_768)  # the drafted summary's
+    ai_answer_seconds: float = Field(default=60.0, gt=0)  # one answer's whole time
+    ai_connect_seconds: float = Field(default=5.0, gt=0)
+    ai_prompt_max_chars: int = Field(default=4000, ge=1)
+    ai_code_max_chars: int = Field(default=24_000, ge=0)  # of the code sent with a question
+    ai_history_messages: int = Field(default=12, ge=0)  # earlier turns sent with a question
+    ai_prompts_per_person: int = Field(default=40, ge=0)  # in one room, over its life
+    ai_prompts_per_room: int = Field(default=120, ge=0)
+    ai_tokens_per_person: int = Field(default=40_000, ge=0)
+    ai_tokens_per_room: int = Field(default=120_000, ge=0)
+    ai_streams_per_person: int = Field(default=1, ge=1)  # answers streaming at once
+    ai_streams_per_room: int = Field(default=2, ge=1)
+    ai_streams_total: int = Field(default=8, ge=1)  # in this process, every room together
+    ai_summary_per_minute: int = Field(default=6, ge=1)  # drafts per interviewer
 
     log_json: bool | None = None
     log_level: str = "INFO"
@@ -189,6 +216,11 @@ class Settings(BaseSettings):
             self.__dict__["database_url"] = f"sqlite+aiosqlite:///{self.data_dir / 'codepair.db'}"
         self.__dict__["public_url"] = self.public_url.rstrip("/")
         return self
+
+    @property
+    def ai_enabled(self) -> bool:
+        """Whether a model is configured (rooms still turn the assistant on one by one)."""
+        return bool(self.ai_base_url and self.ai_model)
 
     @property
     def is_production(self) -> bool:

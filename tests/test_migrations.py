@@ -109,7 +109,7 @@ def test_first_wave_database_upgrades_with_its_data(settings: Settings) -> None:
     assert counts == {t: 1 for t, _ in FIRST_WAVE_ROWS}
     # The old snapshot is where history starts now: it became the first keyframe.
     assert keyframes == [("r1", "code", 1)]
-    assert heads == ["0015"]
+    assert heads == ["0016"]
 
 
 def schema_drift(conn: sa.Connection) -> list[object]:

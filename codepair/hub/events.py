@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from pydantic import ValidationError
@@ -27,6 +27,8 @@ from codepair.hub.protocol import (
     CLIENT_TYPES,
     ActivityOut,
     ActivitySend,
+    AiAsk,
+    AiInsert,
     ChatHistory,
     ChatMessageOut,
     ChatSend,
@@ -42,6 +44,7 @@ from codepair.hub.protocol import (
 )
 from codepair.hub.recorder import Recorder
 from codepair.hub.store import ChatStore
+from codepair.security.tokens import Principal
 
 log = structlog.get_logger("codepair.hub")
 
@@ -65,6 +68,32 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return "an array" if isinstance(value, list) else "a number"
+
+
+class Asker(Protocol):
+    """The AI assistant as the events socket uses it (codepair.domain.ai.assistant, wired in
+    by the app): it checks and answers on its own; ``tell`` sends an error to the asker."""
+
+    async def ask(
+        self,
+        room_id: str,
+        principal: Principal,
+        text: str,
+        *,
+        include_code: bool,
+        private: bool,
+        tell: Callable[[str, str], None],
+    ) -> None: ...
+
+    async def inserted(
+        self,
+        room_id: str,
+        principal: Principal,
+        message_id: str,
+        text: str,
+        *,
+        tell: Callable[[str, str], None],
+    ) -> None: ...
 
 
 # Instances announce their peers every keep-alive tick (10 s); a silent instance's peers are
@@ -108,6 +137,8 @@ class EventRoom:
         self._heard: dict[str, float] = {}  # instance -> when it last said anything here
         # Set by the hub: where joins, leaves and activity go on the room's timeline.
         self.recorder: Recorder | None = None
+        # Set by the hub: the AI assistant, when the app has one.
+        self.assistant: Asker | None = None
         self._chat_lock = asyncio.Lock()
 
     async def join(self, conn: Connection) -> EventPeer:
@@ -175,6 +206,8 @@ class EventRoom:
                 await self._chat(peer, message)
             elif isinstance(message, ActivitySend):
                 self._activity(peer, message)
+            elif isinstance(message, AiAsk | AiInsert):
+                await self._ai(peer, message)
             else:
                 self._signal(peer, message)
         except Exception:  # a bug: this message fails, the socket and the room go on
@@ -205,6 +238,28 @@ class EventRoom:
             out = ChatMessageOut(message=entry)
             self.broadcast(encode(out))
             self._share(out.model_dump(mode="json"))
+
+    async def _ai(self, peer: EventPeer, message: AiAsk | AiInsert) -> None:
+        if self.assistant is None:
+            peer.error(ErrorCode.AI_OFF, "The AI assistant is not available on this server")
+            return
+        principal = peer.conn.principal
+        if isinstance(message, AiInsert):
+            if not peer.activity.hit():
+                peer.error(ErrorCode.RATE_LIMITED, "Too many activity messages")
+                return
+            await self.assistant.inserted(
+                self.room_id, principal, message.id, message.text, tell=peer.error
+            )
+            return
+        await self.assistant.ask(
+            self.room_id,
+            principal,
+            message.text,
+            include_code=message.include_code,
+            private=message.private,
+            tell=peer.error,
+        )
 
     def _record(self, type: str, peer: EventPeer, data: dict[str, Any]) -> None:
         if self.recorder is not None:

@@ -35,7 +35,7 @@ from codepair.hub.connection import Connection
 from codepair.hub.deleted import DeletedRoomSweep
 from codepair.hub.doccaps import CodeGuard, DocGuard, NotesGuard
 from codepair.hub.docroom import DocRoom, replace_text
-from codepair.hub.events import EventPeer, EventRoom, wrap_for_interviewers
+from codepair.hub.events import Asker, EventPeer, EventRoom, wrap_for_interviewers
 from codepair.hub.notices import Notices
 from codepair.hub.protocol import CloseCode
 from codepair.hub.reconcile import LogReconciler
@@ -99,6 +99,7 @@ class Hub:
         self.admissions = AdmissionCache()
         self.docs: dict[tuple[str, str], DocRoom] = {}
         self.events: dict[str, EventRoom] = {}
+        self.assistant: Asker | None = None  # set by the app when a model is configured
         self._flush_lock = asyncio.Lock()
         # Rows written per document since its keyframes were last brought up to date.
         self._since_keyframe: dict[tuple[str, str], int] = {}
@@ -411,6 +412,7 @@ class Hub:
         if room is None:
             room = self.events[room_id] = EventRoom(room_id, self.settings, self.chat)
             room.recorder = self.recorder
+            room.assistant = self.assistant
             if self.bridge is not None:
                 bridge = self.bridge
                 room.publish = lambda event: bridge.publish_event(room_id, event)

@@ -4,10 +4,11 @@ Every JSON message on ``/ws/rooms/{room_id}/events`` is one of the models below,
 ``type``. The web client mirrors this module; a new message touches this file, its handler in
 :mod:`codepair.hub.events`, the TypeScript mirror and a test.
 
-Client to server: ``chat.send``, ``signal``. Server to client: ``welcome`` (always first),
-``chat.history`` (right after ``welcome``), ``peer.joined``, ``peer.left``, ``chat.message``,
-``signal``, ``room.ended``, ``error``, and any event another feature broadcasts through
-:meth:`codepair.hub.Hub.broadcast` (code runs, for example).
+Client to server: ``chat.send``, ``signal``, ``activity``, ``ai.ask``, ``ai.insert``.
+Server to client: ``welcome`` (always first), ``chat.history`` (right after ``welcome``),
+``peer.joined``, ``peer.left``, ``chat.message``, ``signal``, ``room.ended``, ``error``,
+``ai.message`` and ``ai.delta`` (the assistant's, docs/ai.md), and any event another feature
+broadcasts through :meth:`codepair.hub.Hub.broadcast` (code runs, for example).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class ErrorCode:
     RATE_LIMITED = "rate_limited"
     FORBIDDEN = "forbidden"
     INTERNAL = "internal_error"
+    AI_OFF = "ai_off"  # the assistant is not configured, or off in this room
+    AI_FAILED = "ai_failed"  # the model failed while answering (also in the ai.message)
 
 
 class _Message(BaseModel):
@@ -104,9 +107,29 @@ class ActivitySend(_Message):
     external: bool | None = None
 
 
-ClientMessage = Annotated[ChatSend | SignalSend | ActivitySend, Field(discriminator="type")]
-CLIENT_MESSAGE: TypeAdapter[ChatSend | SignalSend | ActivitySend] = TypeAdapter(ClientMessage)
-CLIENT_TYPES = frozenset({"chat.send", "signal", "activity"})
+class AiAsk(_Message):
+    """A question to the room's AI assistant (docs/ai.md). The answer streams back as
+    ``ai.delta`` pieces and one ``ai.message``; ``private`` (interviewers only) keeps the
+    question and its answer from the candidate."""
+
+    type: Literal["ai.ask"]
+    text: str = Field(min_length=1, max_length=100_000)  # the configured cap is checked too
+    include_code: bool = False
+    private: bool = False
+
+
+class AiInsert(_Message):
+    """Code taken from an answer into the editor ("insert at cursor"), for the record."""
+
+    type: Literal["ai.insert"]
+    id: str = Field(min_length=1, max_length=24)  # the answer's message id
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+ClientMessages = ChatSend | SignalSend | ActivitySend | AiAsk | AiInsert
+ClientMessage = Annotated[ClientMessages, Field(discriminator="type")]
+CLIENT_MESSAGE: TypeAdapter[ClientMessages] = TypeAdapter(ClientMessage)
+CLIENT_TYPES = frozenset({"chat.send", "signal", "activity", "ai.ask", "ai.insert"})
 
 
 # --- server to client -------------------------------------------------------------------

@@ -111,10 +111,12 @@ class Server:
             capture_output=True,
             text=True,
             check=check,
-            timeout=60,
+            timeout=max(60.0, float(os.environ.get("CODEPAIR_TEST_START_TIMEOUT", "60"))),
         )
 
-    def start(self, timeout: float = 30.0) -> Server:
+    def start(self, timeout: float | None = None) -> Server:
+        # A loaded machine (several suites at once on 2 cores) can take longer to start one.
+        timeout = timeout or float(os.environ.get("CODEPAIR_TEST_START_TIMEOUT", "30"))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.database_url and not self.database_url.startswith("sqlite"):
             self.cli("migrate")

@@ -22,6 +22,9 @@ from codepair.api.schemas.common import (
 )
 
 Autocomplete = Literal["on", "off"]
+# The AI assistant in a room (docs/ai.md), and the room's own instructions to the model.
+AiSetting = Literal["off", "on"]
+AiPrompt = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class RoomCreate(Strict):
@@ -42,6 +45,8 @@ class RoomCreate(Strict):
     time_limit_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
     # "sequence": one question after another; "all": every question at once.
     question_layout: Literal["sequence", "all"] = "sequence"
+    ai_assistant: AiSetting = "off"
+    ai_prompt: AiPrompt = ""
 
 
 class RoomUpdate(Strict):
@@ -55,6 +60,8 @@ class RoomUpdate(Strict):
     candidate_email: Email | None = None
     candidate_timezone: TimeZone | None = None
     question_ids: Annotated[list[QuestionId], Field(max_length=20)] | None = None
+    ai_assistant: AiSetting | None = None
+    ai_prompt: AiPrompt | None = None
 
 
 class CandidateRoomOut(BaseModel):
@@ -72,6 +79,7 @@ class CandidateRoomOut(BaseModel):
     autocomplete: Autocomplete = "on"
     started_at: datetime | None = None  # the room's clock runs from here
     kind: Literal["live", "take_home"] = "live"
+    ai_assistant: AiSetting = "off"  # docs/ai.md: the candidate is told when it is on
 
 
 class RoomOut(CandidateRoomOut):
@@ -86,6 +94,7 @@ class RoomOut(CandidateRoomOut):
     my_role: Literal["owner", "co", "lead"]
     candidate_email: str | None = None
     candidate_timezone: str | None = None
+    ai_prompt: str = ""  # the room's own instructions to the model
 
 
 class RoomList(BaseModel):
@@ -107,6 +116,7 @@ class JoinIn(Strict):
 class InviteStatusOut(BaseModel):
     status: Literal["open"] = "open"
     kind: Literal["live", "take_home"] = "live"
+    ai_assistant: AiSetting = "off"
 
 
 class JoinOut(BaseModel):

@@ -6,6 +6,7 @@ Importing this package imports every concept's module, which puts its tables in
 """
 
 from codepair.db.models import accounts as accounts
+from codepair.db.models import ai as ai
 from codepair.db.models import assessments as assessments
 from codepair.db.models import integrations as integrations
 from codepair.db.models import interviews as interviews

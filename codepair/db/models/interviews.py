@@ -37,6 +37,10 @@ class Room(Base):
     # Where the invitation goes (integrations, migration 0006); the zone shows its time.
     candidate_email: Mapped[str | None] = mapped_column(String(254), default=None)
     candidate_timezone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The AI assistant in this room (docs/ai.md, migration 0013): "on" or "off", and the
+    # room's own instructions to the model, after the lead's default system prompt.
+    ai_assistant: Mapped[str] = mapped_column(String(8), default="off")
+    ai_prompt: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

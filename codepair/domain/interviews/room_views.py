@@ -249,6 +249,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
             "autocomplete": m["autocomplete"],
             "started_at": m["started_at"],
             "kind": m["kind"],
+            "ai_assistant": m["ai_assistant"],
         }
     token = m["invite_token"] if ended_at is None else None
     return {
@@ -263,6 +264,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "autocomplete": m["autocomplete"],
         "started_at": m["started_at"],
         "kind": m["kind"],
+        "ai_assistant": m["ai_assistant"],
         # The database writes each co-interviewer as {id, name, email}: PersonOut's order.
         "owner": {"id": m["owner_id"], "name": m["owner_name"], "email": m["owner_email"]},
         "interviewers": json.loads(m["interviewers_json"] or "[]"),
@@ -273,6 +275,7 @@ def room_dict(row: Any, role: RoomRole, settings: Settings, now: datetime) -> di
         "my_role": role,
         "candidate_email": m["candidate_email"],
         "candidate_timezone": m["candidate_timezone"],
+        "ai_prompt": m["ai_prompt"],
     }
 
 

@@ -184,7 +184,10 @@ class CandidatePass:
 # The join path, as prebuilt statements (ADR 8): the live invite with its room in one
 # query, and the room's start stamped only the first time (no ORM entities loaded).
 _INVITE_ROOM = (
-    select(Invite.id.label("invite_id"), Room.id, Room.candidate_name, Room.ended_at, Room.kind)
+    select(
+        Invite.id.label("invite_id"), Room.id, Room.candidate_name, Room.ended_at, Room.kind,
+        Room.ai_assistant,
+    )
     .join(Room, Room.id == Invite.room_id)
     .where(Invite.token == bindparam("token"), Invite.revoked_at.is_(None))
 )

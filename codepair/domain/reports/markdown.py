@@ -159,6 +159,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         )
     out += ["", "## Interviewers' notes", ""]
     out += [report["notes"]["markdown"] or "No notes.", ""]
+    out += _md_ai(report.get("ai"))
     out += _md_timeline(report["timeline"])
     board = report["board"]
     if board is not None:
@@ -230,3 +231,34 @@ def _md_timeline(section: dict[str, Any] | None) -> list[str]:
 def _md_detail(kind: str, detail: dict[str, Any]) -> str:
     text = moment_detail(kind, detail)
     return (": " + _md(text)) if text else ""
+
+
+def _md_ai(section: dict[str, Any] | None) -> list[str]:
+    """The AI assistant's counts and transcript (answers fenced: they hold Markdown)."""
+    if section is None:
+        return []
+    c = section["counts"]
+    out = ["## AI assistant", ""]
+    if not section["messages"]:
+        on = "on" if section.get("enabled") else "off"
+        return [*out, f"The assistant was {on} and not used.", ""]
+    out += [
+        f"- Questions: {c['prompts']} ({c['prompts_by_candidate']} by the candidate, "
+        f"{c['prompts_by_interviewers']} by interviewers, {c['private_prompts']} private)",
+        f"- Tokens: {c['tokens']}; answers that failed: {c['answers_failed']}",
+        f"- Code inserted from answers: {plural(c['insertions'], 'insertion')}, "
+        f"{c['inserted_chars']} characters; {c['insertions_in_final_code']} still in the "
+        "final code",
+        "",
+        "### Transcript",
+        "",
+    ]
+    for m in section["messages"]:
+        who = f"{_md(m['author']['name'])} ({m['author']['role']})"
+        marks = [label for label, on in (("private", m["private"]),
+                                         ("with the code", m["include_code"]),
+                                         (m["status"], m["status"] != "ok")) if on]
+        head = f"**{when(m['at'], with_date=False)} {who}**" + (
+            f" _{', '.join(marks)}_" if marks else "")
+        out += [head, "", _fence(m["text"]), ""]
+    return out

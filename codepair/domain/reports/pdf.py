@@ -201,6 +201,7 @@ def to_html(report: dict[str, Any]) -> str:
         if report["notes"]["text"].strip()
         else "<p class='muted'>No notes.</p>"
     )
+    parts += _html_ai(report.get("ai"))
     parts += _html_timeline(report["timeline"])
     parts += _html_board(report["board"])
     terminal = report.get("terminal")
@@ -367,6 +368,31 @@ def _html_timeline(section: dict[str, Any] | None) -> list[str]:
         out.append("</div>")
     out.append(f"<p>Replay: <a href='{_h(section['replay'])}'>{_h(section['replay'])}</a></p>")
     return out
+
+
+def _html_ai(section: dict[str, Any] | None) -> list[str]:
+    """The AI assistant's counts and transcript."""
+    if section is None:
+        return []
+    parts = ["<h2>AI assistant</h2>"]
+    if not section["messages"]:
+        on = "on" if section.get("enabled") else "off"
+        return [*parts, f"<p class='muted'>The assistant was {on} and not used.</p>"]
+    c = section["counts"]
+    parts.append(
+        f"<p>Questions: {c['prompts']} ({c['prompts_by_candidate']} by the candidate, "
+        f"{c['prompts_by_interviewers']} by interviewers, {c['private_prompts']} private). "
+        f"Tokens: {c['tokens']}. Code inserted from answers: {c['insertions']} "
+        f"({c['inserted_chars']} characters), {c['insertions_in_final_code']} still in the "
+        "final code.</p>"
+    )
+    for m in section["messages"]:
+        marks = " (private)" if m["private"] else ""
+        parts.append(
+            f"<p class='line'><span class='time'>{when(m['at'], with_date=False)}</span>"
+            f" <b>{_h(m['author']['name'])}</b>{marks}</p><pre>{_h(m['text'])}</pre>"
+        )
+    return parts
 
 
 def _html_board(board: dict[str, Any] | None) -> list[str]:

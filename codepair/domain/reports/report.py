@@ -5,8 +5,9 @@ file of the project) and
 their test results, the runs, the chat, the notes (plain and rich text), the scorecards (with
 the same visibility as the scorecards endpoint: the reader's own, the others' once the reader
 has submitted, all for a lead), a summary of the timeline with links into the replay, and the
-final whiteboard. Sections that come from other areas' modules (questions, timeline, board)
-are built only when those modules are installed here.
+final whiteboard, and the AI assistant's transcript and counts (docs/ai.md). Sections that
+come from other areas' modules (questions, timeline, board) are built only when those modules
+are installed here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from codepair.db.models.interviews import ChatMessage, Room, Run
+from codepair.domain.ai.usage import ai_section
 from codepair.domain.interviews import rooms
 from codepair.domain.projects.tree import read_tree
 from codepair.domain.reports import scorecards
@@ -106,6 +108,9 @@ async def build_report(
     report["timeline"] = await _timeline(db, room.id, base_url)
     report["board"] = _board(docs.board)
     report["terminal"] = await terminal_section(db, room.id)
+    # The AI assistant's whole conversation (private questions marked) and its counts.
+    report["ai"] = await ai_section(db, room.id, read_tree(docs.code, room.language).files)
+    report["ai"]["enabled"] = room.ai_assistant == "on"
     return report
 
 

@@ -328,7 +328,8 @@ export interface paths {
          * @description Whether an invite link still opens its room, before the candidate types a name.
          *
          *     Answers 404 for an unknown or rotated link and 410 once the interview has ended, like
-         *     ``POST /api/join``; says nothing else about the room.
+         *     ``POST /api/join``; says nothing else about the room but whether its AI assistant is on
+         *     (the candidate is told before joining that interviewers see that conversation).
          */
         get: operations["check_invite_api_join__invite_token__get"];
         put?: never;
@@ -1256,6 +1257,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ai Status
+         * @description Whether this server has a model for the assistant, and which.
+         */
+        get: operations["ai_status_api_ai_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/ai/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ai Messages
+         * @description The room's conversation with the assistant, oldest first: for the candidate the shared
+         *     one, for interviewers every question and answer (private ones marked).
+         */
+        get: operations["ai_messages_api_rooms__room_id__ai_messages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/ai/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ai Summary
+         * @description A draft for the scorecard's summary from the record (final code, runs and test
+         *     results, activity, AI usage), with links into the replay. Nothing is saved.
+         */
+        post: operations["ai_summary_api_rooms__room_id__ai_summary_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1266,6 +1329,67 @@ export interface components {
             name: string;
             /** Role */
             role: string | null;
+        };
+        /** AiAuthor */
+        AiAuthor: {
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+        };
+        /** AiMessageList */
+        AiMessageList: {
+            /** Items */
+            items: components["schemas"]["AiMessageOut"][];
+        };
+        /**
+         * AiMessageOut
+         * @description A question or an answer, as the events socket's ``ai.message`` carries it.
+         */
+        AiMessageOut: {
+            /** Id */
+            id: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            author: components["schemas"]["AiAuthor"];
+            /** Text */
+            text: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Private */
+            private: boolean;
+            /** Status */
+            status: string;
+            /** Reply To */
+            reply_to: string | null;
+            /** Include Code */
+            include_code: boolean;
+            /** Tokens */
+            tokens: number;
+        };
+        /**
+         * AiStatusOut
+         * @description Whether the server has a model (rooms still turn the assistant on one by one).
+         */
+        AiStatusOut: {
+            /** Enabled */
+            enabled: boolean;
+            /** Model */
+            model: string | null;
+        };
+        /**
+         * AiSummaryOut
+         * @description A draft for the scorecard's summary; nothing is saved or submitted.
+         */
+        AiSummaryOut: {
+            /** Summary */
+            summary: string;
         };
         /** ApiTokenCreate */
         ApiTokenCreate: {
@@ -1459,6 +1583,12 @@ export interface components {
              * @enum {string}
              */
             kind: "live" | "take_home";
+            /**
+             * Ai Assistant
+             * @default off
+             * @enum {string}
+             */
+            ai_assistant: "off" | "on";
         };
         /** ChatEntry */
         ChatEntry: {
@@ -1687,6 +1817,12 @@ export interface components {
              * @enum {string}
              */
             kind: "live" | "take_home";
+            /**
+             * Ai Assistant
+             * @default off
+             * @enum {string}
+             */
+            ai_assistant: "off" | "on";
         };
         /** JoinIn */
         JoinIn: {
@@ -2306,6 +2442,17 @@ export interface components {
              * @enum {string}
              */
             question_layout: "sequence" | "all";
+            /**
+             * Ai Assistant
+             * @default off
+             * @enum {string}
+             */
+            ai_assistant: "off" | "on";
+            /**
+             * Ai Prompt
+             * @default
+             */
+            ai_prompt: string;
         };
         /** RoomList */
         RoomList: {
@@ -2359,6 +2506,12 @@ export interface components {
              * @enum {string}
              */
             kind: "live" | "take_home";
+            /**
+             * Ai Assistant
+             * @default off
+             * @enum {string}
+             */
+            ai_assistant: "off" | "on";
             owner: components["schemas"]["PersonOut"];
             /** Interviewers */
             interviewers: components["schemas"]["PersonOut"][];
@@ -2382,6 +2535,11 @@ export interface components {
             candidate_email?: string | null;
             /** Candidate Timezone */
             candidate_timezone?: string | null;
+            /**
+             * Ai Prompt
+             * @default
+             */
+            ai_prompt: string;
         };
         /** RoomQuestionAdd */
         RoomQuestionAdd: {
@@ -2498,6 +2656,10 @@ export interface components {
             candidate_timezone?: string | null;
             /** Question Ids */
             question_ids?: string[] | null;
+            /** Ai Assistant */
+            ai_assistant?: ("on" | "off") | null;
+            /** Ai Prompt */
+            ai_prompt?: string | null;
         };
         /** RubricItem */
         RubricItem: {
@@ -8366,6 +8528,178 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    ai_status_api_ai_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiStatusOut"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    ai_messages_api_rooms__room_id__ai_messages_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiMessageList"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+        };
+    };
+    ai_summary_api_rooms__room_id__ai_summary_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AiSummaryOut"];
+                };
+            };
+            /** @description No valid token (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Authenticated, but not allowed (role, room or token scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such thing, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorOut"];
+                };
+            };
+            /** @description Rate limited (Retry-After says when to try again) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unavailable for now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };

@@ -37,6 +37,7 @@ export function JoinPage() {
   const [error, setError] = useState<string | null>(null);
   const [dead, setDead] = useState<DeadLink | null>(null);
   const [choice, setChoice] = useState<MediaChoice>(readMediaChoice);
+  const [aiOn, setAiOn] = useState(false);
 
   // Say at once when the link is dead, before the candidate types a name.
   useEffect(() => {
@@ -44,6 +45,8 @@ export function JoinPage() {
     api<Schema<"InviteStatusOut">>(`/api/join/${encodeURIComponent(inviteToken)}`, {
       auth: false,
       signal: controller.signal,
+    }).then((status) => {
+      if (!controller.signal.aborted) setAiOn(status.ai_assistant === "on");
     }).catch((err: unknown) => {
       const page = deadLinkFor(err);
       if (page && !controller.signal.aborted) setDead(page);
@@ -115,6 +118,11 @@ export function JoinPage() {
               )}
             </Field>
             <RecordingNotice />
+            {aiOn && (
+              <p className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200" data-testid="join-ai-notice">
+                This interview has an AI assistant you may ask. Your interviewers see your conversation with it, and it is part of the interview record.
+              </p>
+            )}
             <Button type="submit" variant="primary" busy={busy} disabled={!name.trim()}>
               Join interview
             </Button>

@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 
 import { addInterviewer, createRoom, directoryQuery, removeInterviewer, roomKeys, updateRoom } from "../api/queries";
-import { LANGUAGES, type LanguageId, type Room, type RoomInput } from "../api/types";
+import { LANGUAGES, type LanguageId, type Room, type RoomInput, type Schema } from "../api/types";
+import { aiStatusQuery } from "../ai/api";
 import { Alert, Avatar, Button, Field, inputClass, Modal } from "../components/ui";
 import { personSeed } from "../lib/colors";
 import { RoomMailStatus } from "../integrations/RoomMailStatus";
@@ -42,6 +43,9 @@ export function RoomFormDialog({
   );
 }
 
+/** The AI assistant's fields of a room (docs/ai.md). */
+type AiFields = Pick<Schema<"RoomCreate">, "ai_assistant" | "ai_prompt">;
+
 function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () => void; onSaved: (room: Room) => void }) {
   const queryClient = useQueryClient();
   const [candidate, setCandidate] = useState(room?.candidate_name ?? "");
@@ -51,6 +55,9 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const [language, setLanguage] = useState<LanguageId>((room?.language as LanguageId | undefined) ?? "python");
   const [runsEnabled, setRunsEnabled] = useState(room?.runs_enabled ?? true);
   const [autocomplete, setAutocomplete] = useState(room?.autocomplete !== "off");
+  const [aiOn, setAiOn] = useState(room?.ai_assistant === "on");
+  const [aiPrompt, setAiPrompt] = useState(room?.ai_prompt ?? "");
+  const aiServer = useQuery(aiStatusQuery());
   const contact = room as (Room & CandidateContact) | null;
   const [email, setEmail] = useState(contact?.candidate_email ?? "");
   const [zone, setZone] = useState(contact?.candidate_timezone ?? "");
@@ -68,7 +75,7 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const [picked, setPicked] = useState<QuestionPick[] | null>(null);
   const picks = picked ?? planned;
   const save = useMutation({
-    mutationFn: (input: (RoomInput & CandidateContact) | { title: string }) =>
+    mutationFn: (input: (RoomInput & CandidateContact & AiFields) | { title: string }) =>
       room ? updateRoom(room.id, "candidate_name" in input ? { ...input, runs_enabled: runsEnabled, autocomplete: autocomplete ? ("on" as const) : ("off" as const) } : input) : createRoom(input as RoomInput),
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: roomKeys.all });
@@ -81,7 +88,7 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!candidate.trim()) return;
-    const input: RoomInput & CandidateContact = {
+    const input: RoomInput & CandidateContact & AiFields = {
       candidate_name: candidate.trim(),
       title: title.trim(),
       scheduled_at: fromLocalInput(scheduled),
@@ -91,6 +98,9 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
       candidate_email: email.trim() || null,
       candidate_timezone: zone.trim() || null,
       question_ids: planIds(picks, planned),
+      // The AI assistant (docs/ai.md): on for the candidate, and the room's own instructions.
+      ai_assistant: aiOn ? "on" : "off",
+      ai_prompt: aiPrompt.trim(),
     };
     if (ended && room) {
       // Only the title of an ended interview can change.
@@ -239,6 +249,32 @@ function RoomForm({ room, onClose, onSaved }: { room: Room | null; onClose: () =
           />
           Autocomplete for the candidate (errors stay underlined either way)
         </label>
+      )}
+      {!ended && aiServer.data?.enabled && (
+        <fieldset className="space-y-2 rounded-md border border-slate-200 p-3">
+          <label className="flex items-center gap-2 text-sm text-slate-700">
+            <input
+              type="checkbox"
+              name="ai_assistant"
+              className="h-4 w-4 rounded border-slate-300 text-indigo-600 focus:ring-indigo-500"
+              checked={aiOn}
+              onChange={(e) => setAiOn(e.target.checked)}
+            />
+            Let the candidate use the AI assistant ({aiServer.data.model}); you see the conversation
+          </label>
+          {aiOn && (
+            <textarea
+              name="ai_prompt"
+              aria-label="Instructions to the assistant for this room"
+              placeholder="Instructions for this room, e.g. Explain, don't hand over full solutions."
+              maxLength={2000}
+              rows={2}
+              className={inputClass}
+              value={aiPrompt}
+              onChange={(e) => setAiPrompt(e.target.value)}
+            />
+          )}
+        </fieldset>
       )}
       {room && (room.my_role === "owner" || room.my_role === "lead") && !ended && <CoInterviewers room={room} />}
       {room && <RoomMailStatus roomId={room.id} />}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { roomReducer, type RoomLive } from "../room/useRoomRealtime";
+import { initialAi } from "../ai/aiState";
 import { parseServerMessage, socketBase, type ServerMessage } from "./protocol";
 
 const empty: RoomLive = {
@@ -10,6 +11,7 @@ const empty: RoomLive = {
   peers: [],
   messages: [],
   runs: {},
+  ai: initialAi,
   ended: false,
   remotes: [],
   lastError: null,

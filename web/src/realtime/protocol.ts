@@ -1,6 +1,7 @@
 /** The room events socket's messages, mirroring DESIGN.md's public contract. */
 import type { ChatMessage, PeerRole, Run } from "../api/types";
 import type { PresentedQuestion } from "../questions/api";
+import type { AiMessage } from "../ai/types";
 
 export interface Peer {
   peer_id: string;
@@ -23,6 +24,9 @@ export type ServerMessage =
   | { type: "run.tests"; run: Run }
   | { type: "question.presented"; question: PresentedQuestion }
   | { type: "error"; code: string; message: string }
+  /** The AI assistant (docs/ai.md): a piece of an answer being written, then each message. */
+  | { type: "ai.delta"; id: string; reply_to: string; text: string }
+  | { type: "ai.message"; message: AiMessage }
   | ActivityMessage;
 
 /** A candidate's browser signal as interviewers get it (stamped by the server). */
@@ -42,7 +46,9 @@ export type ActivityKind = "paste" | "focus_lost" | "focus_returned";
 export type ClientMessage =
   | { type: "chat.send"; text: string }
   | { type: "signal"; to: string; data: SignalData }
-  | { type: "activity"; kind: ActivityKind; chars?: number; external?: boolean };
+  | { type: "activity"; kind: ActivityKind; chars?: number; external?: boolean }
+  | { type: "ai.ask"; text: string; include_code?: boolean; private?: boolean }
+  | { type: "ai.insert"; id: string; text: string };
 
 /**
  * What peers send each other through `signal`: SDP and ICE as the browser makes them, and the
@@ -73,6 +79,8 @@ const SERVER_TYPES = new Set([
   "question.presented",
   "error",
   "activity",
+  "ai.delta",
+  "ai.message",
 ]);
 
 /** Parses one text frame; unknown or malformed frames give null and are ignored. */

@@ -17,6 +17,7 @@ import { monaco } from "../room/monaco";
 import { ReplayTree } from "../projects/ReplayTree";
 import { describeEvent } from "./eventText";
 import { ChatList, EventsList, NotesView, RunOutput } from "./ReplayPanels";
+import { AiList } from "../ai/AiReplay";
 import type { Loaded } from "./replayLoad";
 import { lastAtOrBefore, MARKER_KINDS, nextActivity, replaySpan, type ReplayData } from "./replayModel";
 
@@ -51,7 +52,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(4);
   const [skipIdle, setSkipIdle] = useState(true);
-  const [side, setSide] = useState<"chat" | "events" | "notes">("chat");
+  const [side, setSide] = useState<"chat" | "ai" | "events" | "notes">("chat");
   const [view, setView] = useState<"code" | "board" | "terminal">("code");
   // A project's file other than the entry, chosen in the tree: its text at the playhead.
   const [file, setFile] = useState<{ path: string | null; text: string | null }>({ path: null, text: null });
@@ -245,6 +246,10 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const eventTimes = useMemo(() => events.map((e) => Date.parse(e.at)), [events]);
   const chat = useMemo(() => events.filter((e) => e.type === "chat"), [events]);
   const chatTimes = useMemo(() => chat.map((e) => Date.parse(e.at)), [chat]);
+  // The AI assistant's conversation at the playhead (docs/ai.md): its tab shows when there was one.
+  const aiEvents = useMemo(() => events.filter((e) => e.type === "ai"), [events]);
+  const aiTimes = useMemo(() => aiEvents.map((e) => Date.parse(e.at)), [aiEvents]);
+  const pastAi = lastAtOrBefore(aiTimes, t) + 1;
   const runTimes = useMemo(() => data.runs.map((r) => Date.parse(r.created_at)), [data.runs]);
   const step = (direction: 1 | -1) => {
     const target = direction > 0 ? eventTimes.find((x) => x > t + 1) : [...eventTimes].reverse().find((x) => x < t - 1);
@@ -343,7 +348,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
         </main>
         <aside className="flex w-[360px] shrink-0 flex-col border-l border-slate-800 bg-white text-slate-900">
           <div role="tablist" className="flex border-b border-slate-200 px-2">
-            {(["chat", "events", "notes"] as const).map((s) => (
+            {(aiEvents.length ? (["chat", "ai", "events", "notes"] as const) : (["chat", "events", "notes"] as const)).map((s) => (
               <button
                 key={s}
                 type="button"
@@ -352,12 +357,13 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
                 onClick={() => setSide(s)}
                 className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium capitalize ${side === s ? "border-indigo-500 text-indigo-700" : "border-transparent text-slate-500"}`}
               >
-                {s}
+                {s === "ai" ? "AI" : s}
               </button>
             ))}
           </div>
           <div className="min-h-0 flex-1 overflow-auto p-3 text-sm" data-testid={`replay-${side}`}>
             {side === "chat" && <ChatList chat={chat} count={pastChat} start={span.start} />}
+            {side === "ai" && <AiList events={aiEvents} count={pastAi} start={span.start} />}
             {side === "events" && <EventsList events={events} times={eventTimes} count={pastEvents} start={span.start} onSeek={seekTo} />}
             {side === "notes" && <NotesView notes={notes} index={notesIndex} />}
           </div>

@@ -63,6 +63,12 @@ export function describeEvent(e: ReplayEvent): string {
       return `${who} imported ${plural(typeof e.files === "number" ? e.files : 0, "file")}`;
     case "files_changed":
       return `${who} changed ${plural((Number(e.created) || 0) + (Number(e.deleted) || 0) + (Number(e.renamed) || 0), "file")}`;
+    case "ai":
+      return e.role === "user"
+        ? `${who} asked the AI${e.private ? " (private)" : ""}: ${String(e.text ?? "").slice(0, 80)}`
+        : `AI answered${e.status && e.status !== "ok" ? ` (${String(e.status)})` : ""}: ${String(e.text ?? "").slice(0, 80)}`;
+    case "ai_insert":
+      return `${who} inserted ${typeof e.chars === "number" ? e.chars : 0} characters from an AI answer`;
     default:
       return e.type;
   }

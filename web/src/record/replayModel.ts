@@ -273,6 +273,8 @@ export const MARKER_KINDS: Record<string, { label: string; color: string }> = {
   file_deleted: { label: "Files", color: "#eab308" },
   files_imported: { label: "Files", color: "#eab308" },
   files_changed: { label: "Files", color: "#eab308" },
+  ai: { label: "AI assistant", color: "#eab308" },
+  ai_insert: { label: "Code from the AI", color: "#ca8a04" },
 };
 
 /** The span the replay covers, in epoch milliseconds: from the first thing that happened to

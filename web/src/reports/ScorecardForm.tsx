@@ -19,6 +19,7 @@ import {
   type ScorecardList,
 } from "./api";
 import { ScorecardCard } from "./ScorecardCard";
+import { DraftSummary } from "../ai/DraftSummary";
 
 const SAVE_AFTER_MS = 600;
 
@@ -253,6 +254,13 @@ export function ScorecardForm({ roomId, compact = false }: { roomId: string; com
               className="w-full resize-y rounded-md border-0 px-2 py-1.5 text-sm ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-500"
             />
           </label>
+          <DraftSummary
+            roomId={roomId}
+            onUse={(text) => {
+              setSummary(text);
+              schedule({ summary: text });
+            }}
+          />
 
           {error && <Alert>{error}</Alert>}
           <div className="flex items-center gap-3">

@@ -31,6 +31,8 @@ import { watchFocus, watchPastes } from "../record/activity";
 import { ActivityIndicator } from "../record/ActivityIndicator";
 import { RecordingNotice } from "../record/RecordingNotice";
 import type { monaco } from "./monaco";
+import { AiPane } from "../ai/AiPane";
+import { aiStatusQuery } from "../ai/api";
 
 // TipTap is only for interviewers: a candidate's browser never downloads the notes editor.
 const NotesPanel = lazy(() => import("./NotesPanel").then((m) => ({ default: m.NotesPanel })));
@@ -114,9 +116,9 @@ function RoomScreen({ roomId, identity, storage }: { roomId: string; identity: I
   return <Workspace room={room.data} identity={identity} storage={storage} />;
 }
 
-type Tab = "chat" | "questions" | "notes" | "scorecard" | "people";
+type Tab = "chat" | "questions" | "ai" | "notes" | "scorecard" | "people";
 
-function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at"> & Partial<Room>; identity: Identity; storage: Storage }) {
+function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner" | "interviewers" | "invite_token" | "invite_url" | "my_role" | "created_at" | "started_at" | "ended_at" | "ai_prompt"> & Partial<Room>; identity: Identity; storage: Storage }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const tracks = useRef<Record<TrackKind, MediaStreamTrack | null>>({ audio: null, video: null });
@@ -142,6 +144,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
   // Language servers (web/src/intellisense): the candidate gets diagnostics only when the room has autocomplete off.
   const autocompleteOff = identity.role === "candidate" && room.autocomplete === "off";
   const intellisense = useMemo(() => (ended ? undefined : { roomId: room.id, assists: !autocompleteOff }), [ended, room.id, autocompleteOff]);
+  // The AI pane: the candidate's when the room has the assistant on; interviewers' whenever the
+  // server has a model (they see the candidate's conversation and may ask privately).
+  const aiServer = useQuery(aiStatusQuery());
+  const aiOn = room.ai_assistant === "on";
+  const showAi = (aiServer.data?.enabled ?? false) && (aiOn || identity.interviewer);
   useTitle(ended ? "Interview ended" : `Interview with ${room.candidate_name}`);
 
   const messages = useMemo(() => {
@@ -318,7 +325,7 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
           <div className={view === "code" ? "flex min-h-0 flex-1" : "hidden"}>
             <div className="min-h-0 min-w-0 flex-1">
               {code.doc ? (
-                <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={identity.interviewer ? undefined : setEditor} readOnly={ended} runRef={runRef} intellisense={intellisense} />
+                <CodeEditor roomDoc={code.doc} defaultLanguage={room.language} seedLanguage={identity.interviewer} onLanguage={onLanguage} onEditor={setEditor} readOnly={ended} runRef={runRef} intellisense={intellisense} />
               ) : (
                 <FullPageSpinner label="Loading the editor…" />
               )}
@@ -352,6 +359,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             <TabButton id="questions" tab={tab} setTab={setTab}>
               Questions
             </TabButton>
+            {showAi && (
+              <TabButton id="ai" tab={tab} setTab={setTab}>
+                AI
+              </TabButton>
+            )}
             {identity.interviewer && (
               <TabButton id="notes" tab={tab} setTab={setTab}>
                 Notes
@@ -373,6 +385,11 @@ function Workspace({ room, identity, storage }: { room: Room | Omit<Room, "owner
             <div className={tab === "questions" ? "h-full" : "hidden"} role="tabpanel" aria-label="Questions">
               <QuestionsPanel roomId={room.id} interviewer={identity.interviewer} presented={live.presented ?? null} liveRuns={live.runs} language={language} runsEnabled={room.runs_enabled} ended={ended} />
             </div>
+            {showAi && (
+              <div className={tab === "ai" ? "h-full" : "hidden"} role="tabpanel" aria-label="AI assistant">
+                <AiPane roomId={room.id} interviewer={identity.interviewer} on={aiOn} ai={live.ai} send={send} editor={editor} error={live.lastError} disabled={ended || live.status !== "connected"} />
+              </div>
+            )}
             {identity.interviewer && notes.doc && (
               <div className={tab === "notes" ? "h-full" : "hidden"} role="tabpanel" aria-label="Notes" data-testid="notes-panel">
                 <Suspense fallback={<FullPageSpinner label="Loading notes…" />}>

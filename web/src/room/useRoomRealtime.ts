@@ -10,6 +10,7 @@ import { EventsSocket, type EventsStatus } from "../realtime/events";
 import { PeerMesh, type RemotePeer, type TrackKind } from "../realtime/mesh";
 import type { ActivityMessage, ClientMessage, Peer, ServerMessage } from "../realtime/protocol";
 import type { PresentedQuestion } from "../questions/api";
+import { aiDelta, aiMessage, initialAi, type AiState } from "../ai/aiState";
 
 export interface LiveRun extends Run {
   live?: boolean;
@@ -30,6 +31,8 @@ export interface RoomLive {
   activity: ActivityMessage[];
   /** The question presented last (`question.presented`), as everyone in the room may see it. */
   presented?: PresentedQuestion | null;
+  /** The AI assistant's conversation as it arrives (docs/ai.md). */
+  ai: AiState;
 }
 
 type Action =
@@ -49,6 +52,7 @@ const initial: RoomLive = {
   lastError: null,
   activity: [],
   presented: null,
+  ai: initialAi,
 };
 
 export function roomReducer(state: RoomLive, action: Action): RoomLive {
@@ -116,6 +120,10 @@ function applyMessage(state: RoomLive, message: ServerMessage): RoomLive {
       return state;
     case "activity":
       return { ...state, activity: [...state.activity.slice(-49), message] };
+    case "ai.delta":
+      return { ...state, ai: aiDelta(state.ai, message.id, message.reply_to, message.text) };
+    case "ai.message":
+      return { ...state, ai: aiMessage(state.ai, message.message) };
   }
 }
 

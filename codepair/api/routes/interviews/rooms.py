@@ -63,6 +63,7 @@ def _candidate_view(room: Room) -> CandidateRoomOut:
         autocomplete=room.autocomplete,
         started_at=room.started_at,
         kind="take_home" if room.kind == take_homes.KIND else "live",
+        ai_assistant="on" if room.ai_assistant == "on" else "off",
     )
 
 
@@ -81,6 +82,7 @@ def room_out(room: Room, role: RoomRole, settings: Settings) -> RoomOut:
         my_role=role,
         candidate_email=room.candidate_email,
         candidate_timezone=room.candidate_timezone,
+        ai_prompt=room.ai_prompt,
     )
 
 
@@ -130,7 +132,8 @@ async def create_room(
     )
     if body.autocomplete != "on":  # language servers' setting (docs/intellisense.md)
         room.autocomplete = body.autocomplete
-        await db.flush()
+    room.ai_assistant, room.ai_prompt = body.ai_assistant, body.ai_prompt
+    await db.flush()
     await audit.record(
         db,
         "room.created",
@@ -180,8 +183,10 @@ async def update_room(
     changes = body.model_dump(exclude_unset=True)
     if room.ended_at is not None and set(changes) - {"title"}:
         raise Conflict("This interview has ended; only its title can change")
-    for field in ("candidate_name", "title", "duration_minutes", "language", "runs_enabled",
-                  "autocomplete"):
+    for field in (
+        "candidate_name", "title", "duration_minutes", "language", "runs_enabled",
+        "autocomplete", "ai_assistant", "ai_prompt",
+    ):
         if changes.get(field) is not None:
             setattr(room, field, changes[field])
     if "scheduled_at" in changes:
@@ -275,11 +280,16 @@ async def check_invite(
     """Whether an invite link still opens its room, before the candidate types a name.
 
     Answers 404 for an unknown or rotated link and 410 once the interview has ended, like
-    ``POST /api/join``; says nothing else about the room.
+    ``POST /api/join``; says nothing else about the room but whether its AI assistant is on
+    (the candidate is told before joining that interviewers see that conversation).
     """
     request.app.state.limits.join_ip.hit(client_ip(request))
     found = await rooms.check_invite(db, invite_token)
-    return InviteStatusOut(kind="take_home" if found.kind == take_homes.KIND else "live")
+    # The candidate is told before joining that the AI assistant's conversation is seen.
+    return InviteStatusOut(
+        kind="take_home" if found.kind == take_homes.KIND else "live",
+        ai_assistant="on" if found.ai_assistant == "on" else "off",
+    )
 
 
 @router.post("/api/join", responses=errors(404, 409, 410, 429))

@@ -1,0 +1,228 @@
+"""The AI assistant's speed: time to first token through CodePair against the model called
+directly, and keystroke latency in other rooms while answers stream.
+
+    .venv/bin/python bench/ai_latency.py [--model-url http://127.0.0.1:8081] [--asks 20]
+
+Without ``--model-url`` it starts ``python -m llama_cpp.server`` with the local Gemma 3 270M
+(the ``ai`` extra). It starts ``codepair serve`` pointed at the model and measures:
+
+1. time to first token (p50, p95) of the same question, asked of the model directly (a
+   streamed ``/v1/chat/completions`` with the system prompt CodePair sends) and through
+   CodePair (``ai.ask`` on the events socket to the first ``ai.delta``), interleaved so that
+   both see the same model load; the difference is what CodePair adds;
+2. keystroke latency (p50, p99) between two Yjs clients of one room, alone, then while five
+   candidates in five other rooms each have an answer streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from pycrdt import Doc, Text, create_sync_message, create_update_message
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from codepair.config import Settings
+from tests.support.api import bootstrap_lead, create_room, join
+from tests.support.events import EventsClient, events
+from tests.support.server import Server, free_port
+
+QUESTION = "What does Python's enumerate() return? Answer in one sentence."
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def start_model() -> tuple[str, subprocess.Popen[bytes]]:
+    from codepair.domain.ai.local import model_path
+
+    path = model_path()
+    if path is None:
+        raise SystemExit("pip install -e '.[ai]' first, or pass --model-url")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--port", str(port),
+         "--model_alias", "gemma3-270m", "--chat_format", "gemma", "--n_ctx", "4096"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
+                return url, proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the model server did not start")
+
+
+async def ttft_direct(model_url: str, model: str, max_tokens: int) -> float:
+    body = {
+        "model": model, "max_tokens": max_tokens, "stream": True,
+        "messages": [{"role": "system", "content": Settings().ai_system_prompt},
+                     {"role": "user", "content": QUESTION}],
+    }
+    async with httpx.AsyncClient(timeout=120) as client:
+        started = time.perf_counter()
+        async with client.stream("POST", f"{model_url}/v1/chat/completions", json=body) as r:
+            async for line in r.aiter_lines():
+                if line.startswith("data: ") and line != "data: [DONE]":
+                    delta = json.loads(line[6:])["choices"][0].get("delta", {})
+                    if delta.get("content"):
+                        took = time.perf_counter() - started
+                        break
+            async for _ in r.aiter_lines():  # let the answer finish, as CodePair's does
+                pass
+    return took
+
+
+async def ttft_codepair(ev: EventsClient) -> float:
+    started = time.perf_counter()
+    await ev.send({"type": "ai.ask", "text": QUESTION})
+    await ev.next("ai.delta", timeout=120)
+    took = time.perf_counter() - started
+    while True:  # wait for the whole answer: one stream a person at a time
+        msg = await ev.next("ai.message", timeout=120)
+        if msg["message"]["role"] == "assistant":
+            return took
+
+
+class Typist:
+    """Two Yjs clients of one room's code: one types, the other times each keystroke."""
+
+    def __init__(self, srv: Server, room_id: str, token: str) -> None:
+        self.url = f"{srv.ws_url}/ws/rooms/{room_id}/yjs/code?token={token}"
+        self.doc: Doc[Any] = Doc()
+
+    async def __aenter__(self) -> Typist:
+        self.writer = await websockets.connect(self.url, max_size=None)
+        self.reader = await websockets.connect(self.url, max_size=None)
+        for ws in (self.writer, self.reader):
+            await ws.send(create_sync_message(Doc()))
+        await asyncio.sleep(0.5)
+        for ws in (self.writer, self.reader):  # drain the handshake
+            while True:
+                try:
+                    await asyncio.wait_for(ws.recv(), 0.2)
+                except TimeoutError:
+                    break
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.writer.close()
+        await self.reader.close()
+
+    async def keystrokes(self, n: int, pause: float = 0.02) -> list[float]:
+        text = self.doc.get("code", type=Text)
+        out = []
+        for i in range(n):
+            before = self.doc.get_state()
+            text.insert(len(text), "x" if i % 40 else "\n")
+            frame = create_update_message(self.doc.get_update(before))
+            started = time.perf_counter()
+            await self.writer.send(frame)
+            while True:
+                got = await asyncio.wait_for(self.reader.recv(), 10)
+                if isinstance(got, bytes) and got[:2] == b"\x00\x02":
+                    break
+            out.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(pause)
+        return out
+
+
+async def streaming(srv: Server, lead: Any, stop: asyncio.Event) -> int:
+    """A candidate in a room of its own asking again and again until ``stop``."""
+    room = create_room(srv, lead, ai_assistant="on")
+    cand = join(srv, room)
+    answers = 0
+    async with events(srv, room["id"], cand.token) as ev:
+        await ev.next("welcome")
+        while not stop.is_set():
+            await ev.send({"type": "ai.ask", "text": "Explain Python generators in detail."})
+            while True:
+                msg = await ev.next("ai.message", timeout=300)
+                if msg["message"]["role"] == "assistant":
+                    answers += 1
+                    break
+    return answers
+
+
+async def run(args: argparse.Namespace) -> None:
+    proc = None
+    model_url = args.model_url
+    if not model_url:
+        model_url, proc = start_model()
+    data = Path(tempfile.mkdtemp(prefix="ai-bench-"))
+    srv = Server(data_dir=data, env_overrides={
+        "CODEPAIR_AI_BASE_URL": f"{model_url}/v1", "CODEPAIR_AI_MODEL": args.model,
+        "CODEPAIR_AI_MAX_TOKENS": str(args.max_tokens), "CODEPAIR_AI_PROMPTS_PER_PERSON": "1000",
+        "CODEPAIR_AI_PROMPTS_PER_ROOM": "1000", "CODEPAIR_AI_TOKENS_PER_PERSON": "10000000",
+        "CODEPAIR_AI_TOKENS_PER_ROOM": "10000000", "CODEPAIR_AI_STREAMS_TOTAL": "16",
+    })
+    try:
+        srv.start(timeout=300)
+        lead = bootstrap_lead(srv)
+        room = create_room(srv, lead, ai_assistant="on")
+        cand = join(srv, room)
+        direct: list[float] = []
+        through: list[float] = []
+        async with events(srv, room["id"], cand.token) as ev:
+            await ev.next("welcome")
+            await ttft_codepair(ev)  # warm: the model's first load, the server's statements
+            await ttft_direct(model_url, args.model, args.max_tokens)
+            for _ in range(args.asks):
+                direct.append(await ttft_direct(model_url, args.model, args.max_tokens))
+                through.append(await ttft_codepair(ev))
+        ms = [x * 1000 for x in direct], [x * 1000 for x in through]
+        print(f"time to first token, {args.asks} questions each (ms):")
+        for name, values in (("model directly", ms[0]), ("through CodePair", ms[1])):
+            print(f"  {name:17s} p50 {pct(values, 50):7.1f}  p95 {pct(values, 95):7.1f}")
+        added = [b - a for a, b in zip(*ms, strict=True)]
+        print(f"  added by CodePair p50 {pct(added, 50):7.1f}  p95 {pct(added, 95):7.1f}"
+              f"  (p95 of CodePair minus p95 direct: {pct(ms[1], 95) - pct(ms[0], 95):.1f})")
+
+        typing_room = create_room(srv, lead)
+        async with Typist(srv, typing_room["id"], lead.token) as typist:
+            await typist.keystrokes(50)  # warm
+            quiet = await typist.keystrokes(args.keystrokes)
+            stop = asyncio.Event()
+            streams = [asyncio.create_task(streaming(srv, lead, stop)) for _ in range(5)]
+            await asyncio.sleep(3)  # the five answers are streaming
+            busy = await typist.keystrokes(args.keystrokes)
+            stop.set()
+            answered = sum(await asyncio.gather(*streams))
+        print(f"keystrokes in another room, {args.keystrokes} each (ms):")
+        print(f"  alone                    p50 {pct(quiet, 50):6.2f}  p99 {pct(quiet, 99):6.2f}")
+        print(f"  while 5 answers stream   p50 {pct(busy, 50):6.2f}  p99 {pct(busy, 99):6.2f}"
+              f"  ({answered} answers written meanwhile)")
+        print(f"  p99 difference: {pct(busy, 99) - pct(quiet, 99):+.2f} ms")
+    finally:
+        srv.kill()
+        if proc is not None:
+            proc.terminate()
+            proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-url", default="", help="an OpenAI-compatible server, no /v1")
+    parser.add_argument("--model", default="gemma3-270m")
+    parser.add_argument("--asks", type=int, default=20)
+    parser.add_argument("--keystrokes", type=int, default=500)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

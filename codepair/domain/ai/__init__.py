@@ -1,0 +1,2 @@
+"""The AI assistant (docs/ai.md): what the model is sent, the streaming client, the room's
+conversation, the caps, and the drafted summary."""
