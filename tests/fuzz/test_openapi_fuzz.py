@@ -28,7 +28,6 @@ from tests.support.api import Actor, bootstrap_lead, client, create_room, create
 from tests.support.server import ROOT, Server
 
 
-
 def no_crash(ctx: Any, response: Any, case: Any) -> bool | None:
     """``not_a_server_error``, but a 503 that the operation documents (a feature this server
     has not configured, e.g. the AI summary without a model) is an answer, not a crash."""
