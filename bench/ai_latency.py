@@ -75,15 +75,16 @@ async def ttft_direct(model_url: str, model: str, max_tokens: int) -> float:
     }
     async with httpx.AsyncClient(timeout=120) as client:
         started = time.perf_counter()
+        took: float | None = None
         async with client.stream("POST", f"{model_url}/v1/chat/completions", json=body) as r:
+            # Read to the end (as CodePair does): the first piece of text is the first token.
             async for line in r.aiter_lines():
-                if line.startswith("data: ") and line != "data: [DONE]":
+                if took is None and line.startswith("data: ") and line != "data: [DONE]":
                     delta = json.loads(line[6:])["choices"][0].get("delta", {})
                     if delta.get("content"):
                         took = time.perf_counter() - started
-                        break
-            async for _ in r.aiter_lines():  # let the answer finish, as CodePair's does
-                pass
+    if took is None:
+        raise SystemExit("the model answered no text")
     return took
 
 
@@ -173,17 +174,20 @@ async def run(args: argparse.Namespace) -> None:
     try:
         srv.start(timeout=300)
         lead = bootstrap_lead(srv)
-        room = create_room(srv, lead, ai_assistant="on")
-        cand = join(srv, room)
         direct: list[float] = []
         through: list[float] = []
-        async with events(srv, room["id"], cand.token) as ev:
-            await ev.next("welcome")
-            await ttft_codepair(ev)  # warm: the model's first load, the server's statements
-            await ttft_direct(model_url, args.model, args.max_tokens)
-            for _ in range(args.asks):
-                direct.append(await ttft_direct(model_url, args.model, args.max_tokens))
-                through.append(await ttft_codepair(ev))
+        # Each question in a room of its own: CodePair sends the room's earlier turns with a
+        # question, so in one room the prompts would grow while the direct one stays the same.
+        for i in range(args.asks + 1):
+            room = create_room(srv, lead, ai_assistant="on")
+            cand = join(srv, room)
+            async with events(srv, room["id"], cand.token) as ev:
+                await ev.next("welcome")
+                d = await ttft_direct(model_url, args.model, args.max_tokens)
+                t = await ttft_codepair(ev)
+            if i:  # the first pair warms up: the model's first load, the server's statements
+                direct.append(d)
+                through.append(t)
         ms = [x * 1000 for x in direct], [x * 1000 for x in through]
         print(f"time to first token, {args.asks} questions each (ms):")
         for name, values in (("model directly", ms[0]), ("through CodePair", ms[1])):
