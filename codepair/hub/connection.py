@@ -17,10 +17,11 @@ import itertools
 import secrets
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any, Protocol
 
 import structlog
+from starlette.websockets import WebSocketDisconnect
 
 from codepair import metrics
 from codepair.hub.protocol import CloseCode
@@ -141,6 +142,25 @@ class AsgiConnection(Connection):
         """Start the writer; the calling task is the reader, cancelled if the socket is dropped."""
         self._reader = asyncio.current_task()
         self._writer = asyncio.create_task(self._write_loop(), name=f"hub-writer-{self.id}")
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[None]:
+        """The frame around a socket handler's receive loop (the handler's task is the
+        reader): the writer starts; the client gone, or the socket closed under the server
+        (Starlette raises RuntimeError), ends the loop quietly; a close this side asked for
+        (:meth:`close`, :meth:`abort`) is sent with its code (:meth:`finish`); the writer
+        always stops. The handler's own cleanup (leaving its room) runs inside, first."""
+        self.start()
+        try:
+            yield
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        except asyncio.CancelledError:
+            if not self.reader_cancelled:
+                raise
+            await self.finish()
+        finally:
+            await self.stop()
 
     def send(self, message: bytes | str) -> None:
         """Queue a message; a client that is too far behind is disconnected."""

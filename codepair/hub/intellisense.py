@@ -11,12 +11,10 @@ room however many people type, and costs the keystroke path one method call.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import structlog
 from fastapi import WebSocket
-from starlette.websockets import WebSocketDisconnect
 
 from codepair.config import Settings
 from codepair.domain.intellisense import messages as m
@@ -162,40 +160,33 @@ async def lsp_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     conn = AsgiConnection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
-    conn.start()
     sockets: set[Connection] = websocket.app.state.lsp_sockets
-    sockets.add(conn)
     found = services.availability(language)
     session: LanguageSession | None = None
-    try:
-        if found.spec is not None:
-            session = await _session(hub, services, room_id, found, principal, role)
-            session.join(conn, assists=assists)
-        max_bytes = settings.lsp_max_frame_bytes
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            if text is None:
-                conn.abort(CloseCode.UNSUPPORTED_DATA, "text frames only")
-            elif len(text) > max_bytes:
-                conn.abort(CloseCode.TOO_BIG, "frame too large")
-            elif session is not None:
-                await session.receive(conn, text)
-            else:
-                _without_server(conn, found, text)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    except asyncio.CancelledError:
-        if not conn.reader_cancelled:
-            raise
-        await conn.finish()
-    finally:
-        sockets.discard(conn)
-        if session is not None:
-            session.leave(conn)
-        await conn.stop()
+    async with conn.serving():
+        sockets.add(conn)
+        try:
+            if found.spec is not None:
+                session = await _session(hub, services, room_id, found, principal, role)
+                session.join(conn, assists=assists)
+            max_bytes = settings.lsp_max_frame_bytes
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    conn.abort(CloseCode.UNSUPPORTED_DATA, "text frames only")
+                elif len(text) > max_bytes:
+                    conn.abort(CloseCode.TOO_BIG, "frame too large")
+                elif session is not None:
+                    await session.receive(conn, text)
+                else:
+                    _without_server(conn, found, text)
+        finally:
+            sockets.discard(conn)
+            if session is not None:
+                session.leave(conn)
 
 
 async def _session(

@@ -13,7 +13,6 @@ import structlog
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocketDisconnect
 
 from codepair.config import Settings
 from codepair.hub.admission import Refused, check_socket
@@ -73,43 +72,36 @@ async def yjs_socket(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.hub
     settings: Settings = websocket.app.state.settings
     room: DocRoom | None = None
-    conn.start()
-    try:
+    async with conn.serving():
         try:
-            room = await hub.join_doc(room_id, doc, conn)
-        except RoomFull:
-            conn.abort(CloseCode.ROOM_FULL, "too many sockets on this document")
-            await asyncio.sleep(CLOSE_TIMEOUT)  # cancelled at once by the abort
-            return
-        except Exception as exc:  # the database is down: say so, do not crash the handler
-            log.error("room_join_failed", room=room_id, doc=doc, error=type(exc).__name__)
-            conn.abort(CloseCode.INTERNAL_ERROR, "document could not be loaded")
-            await asyncio.sleep(CLOSE_TIMEOUT)
-            return
-        bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
-        max_bytes = settings.max_frame_bytes
-        receive = websocket.receive
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            frame = message.get("bytes")
-            if frame is None:
-                conn.abort(CloseCode.UNSUPPORTED_DATA, "binary frames only")
-            elif len(frame) > max_bytes:
-                conn.abort(CloseCode.TOO_BIG, "frame too large")
-            else:
-                room.receive_limited(conn, frame, bucket)
-    except (WebSocketDisconnect, RuntimeError):
-        pass  # Starlette raises RuntimeError after the socket was closed under it
-    except asyncio.CancelledError:
-        if not conn.reader_cancelled:
-            raise
-        await conn.finish()
-    finally:
-        if room is not None:
-            hub.leave_doc(room, conn)
-        await conn.stop()
+            try:
+                room = await hub.join_doc(room_id, doc, conn)
+            except RoomFull:
+                conn.abort(CloseCode.ROOM_FULL, "too many sockets on this document")
+                await asyncio.sleep(CLOSE_TIMEOUT)  # cancelled at once by the abort
+                return
+            except Exception as exc:  # the database is down: say so, do not crash the handler
+                log.error("room_join_failed", room=room_id, doc=doc, error=type(exc).__name__)
+                conn.abort(CloseCode.INTERNAL_ERROR, "document could not be loaded")
+                await asyncio.sleep(CLOSE_TIMEOUT)
+                return
+            bucket = TokenBucket(settings.yjs_messages_per_second, settings.yjs_message_burst)
+            max_bytes = settings.max_frame_bytes
+            receive = websocket.receive
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                frame = message.get("bytes")
+                if frame is None:
+                    conn.abort(CloseCode.UNSUPPORTED_DATA, "binary frames only")
+                elif len(frame) > max_bytes:
+                    conn.abort(CloseCode.TOO_BIG, "frame too large")
+                else:
+                    room.receive_limited(conn, frame, bucket)
+        finally:
+            if room is not None:
+                hub.leave_doc(room, conn)
 
 
 # --- /ws/rooms/{room_id}/events ---------------------------------------------------------
@@ -124,40 +116,33 @@ async def events_socket(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.hub
     settings: Settings = websocket.app.state.settings
     joined: tuple[EventRoom, EventPeer] | None = None
-    conn.start()
-    try:
+    async with conn.serving():
         try:
-            joined = await hub.join_events(room_id, conn)
-        except Exception as exc:
-            log.error("room_join_failed", room=room_id, error=type(exc).__name__)
-            conn.abort(CloseCode.INTERNAL_ERROR, "room could not be opened")
-            await asyncio.sleep(CLOSE_TIMEOUT)
-            return
-        room, peer = joined
-        max_bytes = settings.max_event_frame_bytes
-        receive = websocket.receive
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            if text is None:
-                peer.error(ErrorCode.INVALID_MESSAGE, "Text frames only")
-            elif len(text) > max_bytes:
-                # Big frames are a client bug or an attack; the socket goes, the room stays.
-                conn.abort(CloseCode.TOO_BIG, "frame too large")
-            else:
-                await room.receive(peer, text)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    except asyncio.CancelledError:
-        if not conn.reader_cancelled:
-            raise
-        await conn.finish()
-    finally:
-        if joined is not None:
-            hub.leave_events(*joined)
-        await conn.stop()
+            try:
+                joined = await hub.join_events(room_id, conn)
+            except Exception as exc:
+                log.error("room_join_failed", room=room_id, error=type(exc).__name__)
+                conn.abort(CloseCode.INTERNAL_ERROR, "room could not be opened")
+                await asyncio.sleep(CLOSE_TIMEOUT)
+                return
+            room, peer = joined
+            max_bytes = settings.max_event_frame_bytes
+            receive = websocket.receive
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    peer.error(ErrorCode.INVALID_MESSAGE, "Text frames only")
+                elif len(text) > max_bytes:
+                    # Big frames are a client bug or an attack; the socket goes, the room stays.
+                    conn.abort(CloseCode.TOO_BIG, "frame too large")
+                else:
+                    await room.receive(peer, text)
+        finally:
+            if joined is not None:
+                hub.leave_events(*joined)
 
 
 # Plain Starlette routes: FastAPI's dependency solving (it parses cookies) on every handshake

@@ -8,14 +8,11 @@ closes the socket (1009), a flood past the rate is dropped with an error, the sh
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 from fastapi import WebSocket
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocketDisconnect
 
 from codepair.config import Settings
 from codepair.db.models.interviews import Room
@@ -64,53 +61,46 @@ async def terminal_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     conn = AsgiConnection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
-    conn.start()
     session: TerminalSession | None = None
-    try:
-        if room_id not in terminals.sessions and await _room_ended(websocket, room_id):
-            terminals.session(room_id).ended = True
-        session = terminals.session(room_id)
-        session.attach(conn)
-        bucket = TokenBucket(settings.terminal_input_per_second, settings.terminal_input_burst)
-        max_bytes = session.config.input_frame_bytes
-        receive = websocket.receive
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            frame = message.get("bytes")
-            text = message.get("text")
-            size = len(frame) if frame is not None else len(text or "")
-            if size > max_bytes:
-                conn.abort(CloseCode.TOO_BIG, "frame too large")
-                continue
-            if not bucket.take():
-                conn.send(protocol.error("rate_limited", "Too many messages; slow down"))
-                continue
-            if frame is not None:
-                session.keystrokes(conn, frame)
-                continue
-            try:
-                parsed = protocol.parse(text or "")
-            except protocol.BadMessage as exc:
-                conn.send(protocol.error("invalid_message", str(exc)))
-                continue
-            if isinstance(parsed, protocol.Resize):
-                session.resize(conn, parsed.cols, parsed.rows)
-            elif isinstance(parsed, protocol.Restart):
-                await session.restart(conn)
-            else:
-                session.set_readonly(conn, parsed.on)
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    except asyncio.CancelledError:
-        if not conn.reader_cancelled:
-            raise
-        await conn.finish()
-    finally:
-        if session is not None:
-            session.detach(conn)
-        await conn.stop()
+    async with conn.serving():
+        try:
+            if room_id not in terminals.sessions and await _room_ended(websocket, room_id):
+                terminals.session(room_id).ended = True
+            session = terminals.session(room_id)
+            session.attach(conn)
+            bucket = TokenBucket(settings.terminal_input_per_second, settings.terminal_input_burst)
+            max_bytes = session.config.input_frame_bytes
+            receive = websocket.receive
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                frame = message.get("bytes")
+                text = message.get("text")
+                size = len(frame) if frame is not None else len(text or "")
+                if size > max_bytes:
+                    conn.abort(CloseCode.TOO_BIG, "frame too large")
+                    continue
+                if not bucket.take():
+                    conn.send(protocol.error("rate_limited", "Too many messages; slow down"))
+                    continue
+                if frame is not None:
+                    session.keystrokes(conn, frame)
+                    continue
+                try:
+                    parsed = protocol.parse(text or "")
+                except protocol.BadMessage as exc:
+                    conn.send(protocol.error("invalid_message", str(exc)))
+                    continue
+                if isinstance(parsed, protocol.Resize):
+                    session.resize(conn, parsed.cols, parsed.rows)
+                elif isinstance(parsed, protocol.Restart):
+                    await session.restart(conn)
+                else:
+                    session.set_readonly(conn, parsed.on)
+        finally:
+            if session is not None:
+                session.detach(conn)
 
 
 ROUTES = [WebSocketRoute("/ws/rooms/{room_id}/terminal", terminal_socket)]
