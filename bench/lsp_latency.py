@@ -8,7 +8,10 @@ y-websocket client types, and prints for each language:
 - completion latency in the warm room, request to answer, p50 and p95, each request right
   after a keystroke (so every answer waits for the server-side sync of that keystroke), and
   the same request again with no edit between;
-- the resident memory of the language server's sandbox (every process in it).
+- the resident memory of the language server's sandbox (every process in it);
+- the hub's keystroke latency (p50, p99) in a room of its own, alone, then while
+  ``--busy-rooms`` (10) Python rooms each type and ask for completions without pause, each
+  room's pyright working (the servers run at nice 10, the hub at 0).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from pathlib import Path
 from codepair.runner.langservers import tree_rss_kb
 from tests.hub.nodeclients import NodeClients
 from tests.intellisense.lspclient import labels, lsp, server_processes
-from tests.support.api import bootstrap_lead, create_room
+from tests.support.api import Actor, bootstrap_lead, create_room
 from tests.support.server import Server
+from tests.support.typist import Typist
 
 CASES = {
     # language: (the entry file, its text, the completion position, a label that must come,
@@ -78,9 +82,52 @@ async def bench(srv: Server, requests: int) -> None:
         await node.close()
 
 
+async def busy_room(srv: Server, lead: Actor, node: NodeClients, name: str,
+                    stop: asyncio.Event) -> int:
+    """A Python room whose client types a line and asks for a completion, again and again."""
+    room = create_room(srv, lead, language="python")
+    await node.connect(name, srv.ws_url, room["id"], "code", lead.token)
+    await node.call("setMeta", client=name, key="language", value="python")
+    await node.call("insert", client=name, index=0, text="import os\nos.")
+    answers = 0
+    async with lsp(srv.ws_url, room["id"], "python", lead.token) as sock:
+        await sock.initialize()
+        while not stop.is_set():
+            await node.call("insert", client=name, index=0, text="x = 1\n")
+            await sock.completion("main.py", answers + 2, 3)
+            answers += 1
+    return answers
+
+
+async def keystrokes_beside_busy_servers(srv: Server, rooms: int, keys: int) -> None:
+    lead = bootstrap_lead(srv)
+    node = await NodeClients.start()
+    try:
+        typing_room = create_room(srv, lead)
+        async with Typist(srv, typing_room["id"], lead.token) as typist:
+            await typist.keystrokes(50)  # warm
+            quiet = await typist.keystrokes(keys)
+            stop = asyncio.Event()
+            busy = [asyncio.create_task(busy_room(srv, lead, node, f"busy{i}", stop))
+                    for i in range(rooms)]
+            await asyncio.sleep(20)  # every room's pyright started and answering
+            during = await typist.keystrokes(keys)
+            stop.set()
+            answered = sum(await asyncio.gather(*busy))
+        print(f"\nthe hub's keystrokes in another room, {keys} each (ms):")
+        print(f"| | p50 | p99 |\n|---|---|---|\n| alone | {pct(quiet, 0.5):.2f} | "
+              f"{pct(quiet, 0.99):.2f} |")
+        print(f"| {rooms} rooms' pyright busy ({answered} completions) | {pct(during, 0.5):.2f} "
+              f"| {pct(during, 0.99):.2f} |")
+    finally:
+        await node.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--busy-rooms", type=int, default=10)
+    parser.add_argument("--keys", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         srv = Server(data_dir=Path(tmp)).start()
@@ -90,6 +137,8 @@ def main() -> None:
                   "| no edit between p50 | p95 | server memory |")
             print("|---|---|---|---|---|---|---|")
             asyncio.run(bench(srv, args.requests))
+            if args.busy_rooms:
+                asyncio.run(keystrokes_beside_busy_servers(srv, args.busy_rooms, args.keys))
         finally:
             srv.kill()
 
