@@ -161,7 +161,7 @@ async def lsp_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     conn = AsgiConnection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
     sockets: set[Connection] = websocket.app.state.lsp_sockets
-    found = services.availability(language)
+    found = services.admit(room_id, services.availability(language))
     session: LanguageSession | None = None
     async with conn.serving():
         sockets.add(conn)

@@ -4,16 +4,17 @@ clangd) in the sandbox, fed from the room's code document by real y-websocket cl
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 import websockets
 
 from tests.hub.nodeclients import NodeClients
-from tests.intellisense.conftest import need
+from tests.intellisense.conftest import need, start_server
 from tests.intellisense.lspclient import kill, labels, lsp, server_processes
 from tests.support.api import Actor, bootstrap_lead, client, create_room, create_user, join
-from tests.support.server import Server
+from tests.support.server import Server, drop_pg_database
 
 # Language servers start in seconds alone, in a minute beside other builds on two cores.
 pytestmark = pytest.mark.timeout(400)
@@ -313,3 +314,35 @@ async def test_revoked_access_closes_the_language_socket(
         # The lead's socket goes on: it still answers.
         assert not lead_sock.closed.done()
         assert "result" in await lead_sock.completion("main.py", 0, 9)
+
+
+async def test_language_servers_are_capped_per_instance(
+    tmp_path: Path, node: NodeClients
+) -> None:
+    """Past ``CODEPAIR_LSP_MAX_SERVERS`` a room gets no new server: it is told why, quietly,
+    and the rooms that have one keep it."""
+    need(PYRIGHT)
+    srv = start_server(tmp_path, {"CODEPAIR_LSP_MAX_SERVERS": "1"})
+    try:
+        lead = bootstrap_lead(srv)
+        first = await project(node, srv, lead, "python", "import os\nos.pa\n", name="one")
+        second = await project(node, srv, lead, "python", "import os\n", name="two")
+        async with lsp(srv.ws_url, first["id"], "python", lead.token) as running:
+            await running.initialize()
+            assert "path" in labels(await running.completion("main.py", 1, 5))
+            async with lsp(srv.ws_url, second["id"], "python", lead.token) as refused:
+                init = await refused.initialize()
+                assert init["result"]["capabilities"] == {"textDocumentSync": 0}
+                status = await refused.wait_for(
+                    lambda n: n.get("method") == "$/codepair/status")
+                assert status["params"]["state"] == "unavailable"
+                assert "most language servers" in status["params"]["message"]
+                assert "error" in await refused.completion("main.py", 0, 0)
+            # A second socket of the room that has a server shares it.
+            async with lsp(srv.ws_url, first["id"], "python", lead.token) as again:
+                await again.initialize()
+                assert "path" in labels(await again.completion("main.py", 1, 5))
+    finally:
+        srv.kill()
+        if srv.database_url:
+            drop_pg_database(srv.database_url)

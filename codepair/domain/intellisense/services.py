@@ -43,9 +43,11 @@ class Availability:
 class LanguageServices:
     """The registry of :class:`LanguageSession` by ``(room, server)``."""
 
-    def __init__(self, config: SessionConfig, search: Sequence[Path], *, enabled: bool) -> None:
+    def __init__(self, config: SessionConfig, search: Sequence[Path], *, enabled: bool,
+                 max_servers: int = 32) -> None:
         self.config = config
         self.enabled = enabled
+        self.max_servers = max_servers
         self.sessions: dict[tuple[str, str], LanguageSession] = {}
         self._found: dict[str, tuple[ServerSpec, Path | None] | None] = {}
         for spec in SERVERS:
@@ -76,6 +78,20 @@ class LanguageServices:
 
     def get(self, room_id: str, spec: ServerSpec) -> LanguageSession | None:
         return self.sessions.get((room_id, spec.name))
+
+    def admit(self, room_id: str, found: Availability) -> Availability:
+        """``found``, or why not when it would start a server past ``max_servers`` on this
+        instance (each may take ``lsp_memory_mb``): the room is told, and asks again later."""
+        if found.spec is None or self.get(room_id, found.spec) is not None:
+            return found
+        if len(self.sessions) < self.max_servers:
+            return found
+        log.warning("lsp_servers_full", room=room_id, server=found.spec.name,
+                    running=len(self.sessions))
+        return Availability(found.language, None, None,
+                            f"This CodePair server already runs its most language servers "
+                            f"at once ({self.max_servers}); reopen the room later to try "
+                            "again.")
 
     def start(
         self, room_id: str, found: Availability, source: TreeSource
@@ -139,4 +155,5 @@ def language_services(settings: Settings) -> LanguageServices:
         message_burst=settings.lsp_message_burst,
         max_pending=settings.lsp_max_pending,
     )
-    return LanguageServices(config, search, enabled=settings.lsp_enabled)
+    return LanguageServices(config, search, enabled=settings.lsp_enabled,
+                            max_servers=settings.lsp_max_servers)
