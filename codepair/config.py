@@ -126,6 +126,7 @@ class Settings(BaseSettings):
     terminal_output_burst_bytes: int = 2 * 1024 * 1024
     terminal_max_processes: int = 64
     terminal_memory_limit_mb: int = 1536  # address space of each process in the shell
+    terminal_shell_memory_mb: int = Field(default=2048, ge=64)  # all of them (a cgroup)
     terminal_cpu_seconds: int = 600  # CPU time of each process in the shell
     terminal_disk_bytes: int = 128 * 1024 * 1024  # the shell's /workspace (a tmpfs)
     terminal_record_max_bytes: int = 32 * 1024 * 1024  # output kept in the record per room

@@ -34,6 +34,7 @@ import subprocess
 import termios
 from dataclasses import dataclass
 
+from codepair.runner.cgroups import MemoryGroup, MemoryGroups
 from codepair.runner.languages import SANDBOX_PATH
 from codepair.runner.processes import kill_pid, kill_tree, memfd
 from codepair.runner.sandbox import ETC_FILES
@@ -58,6 +59,7 @@ class ShellLimits:
     file_size_bytes: int = 16 * 1024 * 1024
     open_files: int = 256
     processes: int = 64
+    shell_memory_mb: int = 2048  # every process of the shell together (a memory cgroup)
     workspace_bytes: int = 128 * 1024 * 1024
     tmp_bytes: int = 64 * 1024 * 1024
     home_bytes: int = 16 * 1024 * 1024
@@ -74,6 +76,7 @@ class Shell:
     sandboxed: bool
     uid: int
     block_fd: int | None = None  # bubblewrap waits on it before it starts bash
+    memory: MemoryGroup | None = None  # the cap on the whole shell, where cgroups work
 
     def release(self) -> None:
         """Let bash start (the caller has put the tree into ``/workspace`` meanwhile)."""
@@ -108,15 +111,19 @@ class Shell:
         if self.inner_pid is not None:
             kill_pid(self.inner_pid)
         kill_tree(self.proc.pid)
+        if self.memory is not None:
+            self.memory.remove()
 
 
 class ShellSandbox:
     """Starts room shells in bubblewrap as ``uid_base + slot``, one slot per live shell."""
 
-    def __init__(self, *, bwrap: str | None, uid_base: int, limits: ShellLimits) -> None:
+    def __init__(self, *, bwrap: str | None, uid_base: int, limits: ShellLimits,
+                 memory: MemoryGroups | None = None) -> None:
         self.bwrap = bwrap
         self.uid_base = uid_base
         self.limits = limits
+        self.memory = memory
 
     async def start(self, slot: int, *, cols: int, rows: int) -> Shell:
         """Start a shell on a new terminal of ``cols`` x ``rows``; the caller reads
@@ -166,7 +173,25 @@ class ShellSandbox:
             shell.kill()
             os.close(master)
             raise RuntimeError("the sandbox did not start")
+        try:
+            self._cap_memory(shell, slot)
+        except OSError:
+            shell.kill()
+            os.close(master)
+            raise
         return shell
+
+    def _cap_memory(self, shell: Shell, slot: int) -> None:
+        """Put the sandbox into its memory group before bash starts (it waits on
+        ``block_fd``): every process the shell makes is born in the group."""
+        if self.memory is None or shell.inner_pid is None:
+            return
+        group = self.memory.create(slot, self.limits.shell_memory_mb * 1024 * 1024)
+        if group is None:
+            return
+        shell.memory = group
+        group.add(shell.proc.pid)
+        group.add(shell.inner_pid)
 
     def _command(
         self, uid: int, file_fds: dict[str, int], info_fd: int, block_fd: int

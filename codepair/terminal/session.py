@@ -50,6 +50,8 @@ log = structlog.get_logger("codepair.terminal")
 
 READ_CHUNK = 65536
 MAX_PENDING_INPUT = 64 * 1024
+# How often a running shell's memory group is read for the kernel's kills (one small file).
+MEMORY_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,8 @@ class TerminalSession:
         self._last_refill = time.monotonic()
         self._paused: asyncio.TimerHandle | None = None
         self._throttle_told = 0.0
+        self._memory_watch: asyncio.TimerHandle | None = None
+        self._oom_kills = 0
         self._exited: asyncio.Event = asyncio.Event()
         self._exited.set()
 
@@ -416,6 +420,26 @@ class TerminalSession:
         self._pidfd = os.pidfd_open(shell.pid)
         loop.add_reader(self._pidfd, self._on_exit)
         loop.add_reader(shell.master_fd, self._readable)
+        if shell.memory is not None:
+            self._oom_kills = shell.memory.oom_kills()
+            self._memory_watch = loop.call_later(MEMORY_CHECK_SECONDS, self._check_memory)
+
+    def _check_memory(self) -> None:
+        """Say in the terminal when the kernel killed a process for the shell's memory cap
+        (bash itself prints only "Killed")."""
+        shell = self.shell
+        if shell is None or shell.memory is None:
+            self._memory_watch = None
+            return
+        kills = shell.memory.oom_kills()
+        if kills > self._oom_kills:
+            self._oom_kills = kills
+            mib = shell.memory.limit_bytes // (1024 * 1024)
+            self.notice(f"A process was stopped: the shell's processes together reached their "
+                        f"memory cap ({mib} MiB).")
+            self.record.add(self.room_id, "m", b"memory cap")
+        self._memory_watch = asyncio.get_running_loop().call_later(
+            MEMORY_CHECK_SECONDS, self._check_memory)
 
     def _on_exit(self) -> None:
         shell = self.shell
@@ -454,6 +478,9 @@ class TerminalSession:
         if self._paused is not None:
             self._paused.cancel()
             self._paused = None
+        if self._memory_watch is not None:
+            self._memory_watch.cancel()
+            self._memory_watch = None
         shell.kill()
         with contextlib.suppress(OSError):
             os.close(shell.master_fd)

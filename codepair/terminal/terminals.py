@@ -24,6 +24,7 @@ from codepair.hub.connection import Connection
 from codepair.hub.docroom import DocRoom
 from codepair.hub.hub import Hub
 from codepair.hub.protocol import CloseCode
+from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.shell import ShellLimits, ShellSandbox
 from codepair.security.tokens import Principal
 from codepair.terminal.session import TerminalConfig, TerminalSession
@@ -91,15 +92,20 @@ class Terminals:
         self.hub = hub
         self.host = HubHost(hub)
         self.config = config_from(settings)
+        bwrap = shutil.which("bwrap")
         self.sandbox = ShellSandbox(
-            bwrap=shutil.which("bwrap"),
+            bwrap=bwrap,
             uid_base=settings.terminal_uid_base,
             limits=ShellLimits(
                 processes=settings.terminal_max_processes,
                 address_space_mb=settings.terminal_memory_limit_mb,
+                shell_memory_mb=settings.terminal_shell_memory_mb,
                 cpu_seconds=settings.terminal_cpu_seconds,
                 workspace_bytes=settings.terminal_disk_bytes,
             ),
+            # Named after the uid range: two servers on a machine have ranges of their own.
+            memory=MemoryGroups(f"codepair-terminal-{settings.terminal_uid_base}")
+            if bwrap and settings.terminal_enabled else None,
         )
         self.record = TerminalRecord(
             db, settings.group_commit_ms / 1000, max_bytes=settings.terminal_record_max_bytes
@@ -126,6 +132,8 @@ class Terminals:
             await session.stop("The server is stopping.")
         self.sessions.clear()
         await self.record.stop()
+        if self.sandbox.memory is not None:
+            self.sandbox.memory.close()
 
     def session(self, room_id: str) -> TerminalSession:
         session = self.sessions.get(room_id)

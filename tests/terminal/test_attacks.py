@@ -8,12 +8,13 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.support.api import Actor, bootstrap_lead, create_room, join
-from tests.support.server import Server
+from tests.support.server import UID_OFFSET, Server
 from tests.terminal.client import TermClient, prompt
 from tests.terminal.test_terminal import _uid_of
 
@@ -172,3 +173,38 @@ async def test_an_idle_terminal_stops_its_shell(server_factory: Callable[..., Se
             break
         await asyncio.sleep(0.1)
     assert _uid_of("sleep 779") is None
+
+
+async def test_memory_is_capped_for_the_whole_shell(
+    server_factory: Callable[..., Server], server: Server, lead: Actor
+) -> None:
+    """Five processes of 100 MiB each stay under their own address-space cap; together they
+    pass the shell's 256 MiB, and the kernel stops one inside the shell, never outside it. The
+    terminal says why; the server and another room go on."""
+    base = 60000 + UID_OFFSET + 300  # a uid range and memory groups of its own
+    srv = server_factory({"CODEPAIR_TERMINAL_SHELL_MEMORY_MB": "256",
+                          "CODEPAIR_TERMINAL_UID_BASE": str(base),
+                          "CODEPAIR_TERMINAL_MAX_SHELLS": "4"})
+    owner = bootstrap_lead(srv)
+    room = create_room(srv, owner)
+    shell = await _shell(srv, room, join(srv, room).token)
+    other = create_room(server, lead)
+    bystander = await _shell(server, other, lead.token)
+    try:
+        groups = [p for p in (Path(f"/sys/fs/cgroup/memory/codepair-terminal-{base}"),
+                              Path(f"/sys/fs/cgroup/codepair-terminal-{base}")) if p.exists()]
+        assert groups, "no memory cgroup for the shells (docs/terminal.md)"
+        limits = [p.read_text().strip() for p in groups[0].glob("shell-*/memory.*")
+                  if p.name in ("memory.limit_in_bytes", "memory.max")]
+        assert limits == [str(256 * 1024 * 1024)]
+        start = len(shell.output)
+        hog = "import time; b = b'x' * (100 * 1024 * 1024); time.sleep(60)"
+        await shell.type(f'for i in 1 2 3 4 5; do python3 -c "{hog}" & done; wait\r')
+        await shell.wait_output("memory cap \\(256 MiB\\)", start=start, timeout=60)
+        assert httpx.get(f"{srv.url}/healthz").status_code == 200
+        assert await _echo_seconds(bystander, 30) < 3.0
+        await shell.type(b"\x03")
+        await shell.run("pkill -f time.sleep; echo MEM$((1+1))", "MEM2", timeout=30)
+    finally:
+        await shell.close()
+        await bystander.close()

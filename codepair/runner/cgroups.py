@@ -1,0 +1,121 @@
+"""A memory cap on a whole process tree (a room's shell), from the kernel's memory cgroup.
+
+rlimits cap each process of a shell (``RLIMIT_AS``), so 64 processes of 1.5 GiB could still
+take 96 GiB together; a memory cgroup caps their sum. Its limit counts what the tree touches,
+its tmpfs files included; past it the kernel's OOM killer kills a process inside the group
+(the largest), never one outside it.
+
+cgroup v2 (``memory.max``, ``memory.events``) where the memory controller is on the unified
+hierarchy, v1 (``memory.limit_in_bytes`` and swap's ``memory.memsw.limit_in_bytes``,
+``memory.oom_control``) where it is on its own. Creating groups needs root, as the shell's
+``setpriv`` does; where neither is writable the shells run with their rlimits alone and the
+server's log says so once (docs/terminal.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+
+log = structlog.get_logger("codepair.terminal")
+
+ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True, slots=True)
+class _Files:
+    limit: str
+    swap_limit: str | None
+    oom_file: str  # a line "oom_kill N" counts the kernel's kills in the group
+
+
+_V2 = _Files("memory.max", "memory.swap.max", "memory.events")
+_V1 = _Files("memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "memory.oom_control")
+
+
+@dataclass(slots=True)
+class MemoryGroup:
+    """One capped group: processes join it, their children are born in it."""
+
+    path: Path
+    files: _Files
+    limit_bytes: int
+
+    def add(self, pid: int) -> None:
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def oom_kills(self) -> int:
+        """How many processes the kernel killed in the group for its cap (0 if unknown)."""
+        with contextlib.suppress(OSError, ValueError):
+            for line in (self.path / self.files.oom_file).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        return 0
+
+    def remove(self) -> None:
+        """Delete the group once its processes are gone; a group still busy (its last
+        processes being reaped) is left, and taken again by the next shell of its slot."""
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+
+
+class MemoryGroups:
+    """The server's groups for its shells, under ``<hierarchy>/<name>/``."""
+
+    def __init__(self, name: str) -> None:
+        self.base: Path | None = None
+        self.files = _V1
+        v2 = ROOT / "cgroup.controllers"
+        try:
+            if v2.exists() and "memory" in v2.read_text().split():
+                base = ROOT / name
+                base.mkdir(exist_ok=True)
+                (base / "cgroup.subtree_control").write_text("+memory")
+                self.base, self.files = base, _V2
+            elif (ROOT / "memory" / "memory.limit_in_bytes").exists():
+                base = ROOT / "memory" / name
+                base.mkdir(exist_ok=True)
+                self.base, self.files = base, _V1
+        except OSError as exc:
+            log.warning("terminal_memory_cgroup_unavailable", error=str(exc))
+            self.base = None
+        if self.base is None:
+            log.warning("terminal_memory_cgroup_missing",
+                        detail="shells are capped per process only (docs/terminal.md)")
+
+    @property
+    def available(self) -> bool:
+        return self.base is not None
+
+    def create(self, slot: int, limit_bytes: int) -> MemoryGroup | None:
+        """The group of shell ``slot`` with its cap (None where groups are unavailable)."""
+        if self.base is None:
+            return None
+        group = MemoryGroup(self.base / f"shell-{slot}", self.files, limit_bytes)
+        try:
+            group.path.mkdir(exist_ok=True)
+            (group.path / self.files.limit).write_text(str(limit_bytes))
+            if self.files.swap_limit is not None:
+                # v1: memory and swap together (not below the memory limit); v2: swap alone.
+                swap = limit_bytes if self.files is _V1 else 0
+                with contextlib.suppress(OSError):  # without swap accounting there is none
+                    (group.path / self.files.swap_limit).write_text(str(swap))
+        except OSError as exc:
+            log.warning("terminal_memory_cgroup_failed", slot=slot, error=str(exc))
+            return None
+        return group
+
+    def close(self) -> None:
+        """Delete the groups that are empty, then the server's own (at shutdown)."""
+        if self.base is None:
+            return
+        for child in self.base.glob("shell-*"):
+            with contextlib.suppress(OSError):
+                child.rmdir()
+        with contextlib.suppress(OSError):
+            self.base.rmdir()
+
