@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     runner_allow_unsandboxed: bool = False
     runner_time_limit_seconds: float = 5.0
     runner_memory_limit_mb: int = 512
+    # Every process of a run (or a compile) together, in a memory cgroup where the kernel
+    # offers one: 64 processes of 512 MiB would otherwise add up to 32 GiB.
+    runner_tree_memory_mb: int = Field(default=3072, ge=64)
     runner_output_limit_bytes: int = 64 * 1024
     runner_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
     runner_queue_size: int = 16

@@ -1,9 +1,10 @@
-"""A memory cap on a whole process tree (a room's shell), from the kernel's memory cgroup.
+"""A memory cap on a whole process tree (a room's shell, a run), from the kernel's memory
+cgroup.
 
-rlimits cap each process of a shell (``RLIMIT_AS``), so 64 processes of 1.5 GiB could still
-take 96 GiB together; a memory cgroup caps their sum. Its limit counts what the tree touches,
-its tmpfs files included; past it the kernel's OOM killer kills a process inside the group
-(the largest), never one outside it.
+rlimits cap each process (``RLIMIT_AS``), so a shell's 64 processes of 1.5 GiB could still take
+96 GiB together, a run's 64 of 512 MiB 32 GiB; a memory cgroup caps their sum. Its limit
+counts what the tree touches, its tmpfs files included; past it the kernel's OOM killer kills
+a process inside the group (the largest), never one outside it.
 
 cgroup v2 (``memory.max``, ``memory.events``) where the memory controller is on the unified
 hierarchy, v1 (``memory.limit_in_bytes`` and swap's ``memory.memsw.limit_in_bytes``,
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import structlog
 
-log = structlog.get_logger("codepair.terminal")
+log = structlog.get_logger("codepair.runner")
 
 ROOT = Path("/sys/fs/cgroup")
 
@@ -44,8 +45,11 @@ class MemoryGroup:
     files: _Files
     limit_bytes: int
 
-    def add(self, pid: int) -> None:
-        (self.path / "cgroup.procs").write_text(str(pid))
+    def command(self, argv: list[str]) -> list[str]:
+        """``argv`` started inside the group: a shell writes its own pid into the group, then
+        becomes ``argv`` (the same process), so every process it makes is born in it."""
+        procs = str(self.path / "cgroup.procs")
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', procs, *argv]
 
     def oom_kills(self) -> int:
         """How many processes the kernel killed in the group for its cap (0 if unknown)."""
@@ -64,7 +68,7 @@ class MemoryGroup:
 
 
 class MemoryGroups:
-    """The server's groups for its shells, under ``<hierarchy>/<name>/``."""
+    """A server's groups (for its shells, for its runs), under ``<hierarchy>/<name>/``."""
 
     def __init__(self, name: str) -> None:
         self.base: Path | None = None
@@ -81,23 +85,25 @@ class MemoryGroups:
                 base.mkdir(exist_ok=True)
                 self.base, self.files = base, _V1
         except OSError as exc:
-            log.warning("terminal_memory_cgroup_unavailable", error=str(exc))
+            log.warning("memory_cgroup_unavailable", name=name, error=str(exc))
             self.base = None
         if self.base is None:
-            log.warning("terminal_memory_cgroup_missing",
-                        detail="shells are capped per process only (docs/terminal.md)")
+            log.warning("memory_cgroup_missing", name=name,
+                        detail="processes are capped one by one only (docs/runner.md)")
 
     @property
     def available(self) -> bool:
         return self.base is not None
 
-    def create(self, slot: int, limit_bytes: int) -> MemoryGroup | None:
-        """The group of shell ``slot`` with its cap (None where groups are unavailable)."""
+    def create(self, key: str, limit_bytes: int) -> MemoryGroup | None:
+        """The group ``key`` (one a slot: made once, its cap set again each time) with its
+        cap; None where groups are unavailable."""
         if self.base is None:
             return None
-        group = MemoryGroup(self.base / f"shell-{slot}", self.files, limit_bytes)
+        group = MemoryGroup(self.base / key, self.files, limit_bytes)
         try:
-            group.path.mkdir(exist_ok=True)
+            # parents: another server of the same name may have removed the base meanwhile
+            group.path.mkdir(parents=True, exist_ok=True)
             (group.path / self.files.limit).write_text(str(limit_bytes))
             if self.files.swap_limit is not None:
                 # v1: memory and swap together (not below the memory limit); v2: swap alone.
@@ -105,7 +111,7 @@ class MemoryGroups:
                 with contextlib.suppress(OSError):  # without swap accounting there is none
                     (group.path / self.files.swap_limit).write_text(str(swap))
         except OSError as exc:
-            log.warning("terminal_memory_cgroup_failed", slot=slot, error=str(exc))
+            log.warning("memory_cgroup_failed", group=str(group.path), error=str(exc))
             return None
         return group
 
@@ -113,9 +119,10 @@ class MemoryGroups:
         """Delete the groups that are empty, then the server's own (at shutdown)."""
         if self.base is None:
             return
-        for child in self.base.glob("shell-*"):
-            with contextlib.suppress(OSError):
-                child.rmdir()
         with contextlib.suppress(OSError):
+            for child in self.base.iterdir():
+                if child.is_dir():
+                    with contextlib.suppress(OSError):
+                        child.rmdir()
             self.base.rmdir()
 

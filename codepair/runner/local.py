@@ -20,6 +20,7 @@ from pathlib import Path
 import structlog
 
 from codepair.config import Settings
+from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.executor import (
     Executor,
     LanguageInfo,
@@ -87,7 +88,10 @@ class LocalExecutor(Executor):
         if bwrap == "auto":
             bwrap = shutil.which("bwrap")
         timer = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
-        self.sandbox = Sandbox(bwrap=bwrap, uid_base=settings.runner_uid_base, timer=timer)
+        # Named after the uid range: two servers on a machine have ranges of their own.
+        memory = MemoryGroups(f"codepair-runner-{settings.runner_uid_base}") if bwrap else None
+        self.sandbox = Sandbox(bwrap=bwrap, uid_base=settings.runner_uid_base, timer=timer,
+                               memory=memory)
         self.specs: dict[str, LanguageSpec] = {}
         self._languages: list[LanguageInfo] = []
         self._unavailable: list[tuple[str, str, str]] = []  # id, name, why
@@ -158,6 +162,8 @@ class LocalExecutor(Executor):
         self.sandbox.kill_all()
         if self._cleanups:
             await asyncio.gather(*self._cleanups, return_exceptions=True)
+        if self.sandbox.memory is not None:
+            self.sandbox.memory.close()
 
     # --- one run ------------------------------------------------------------------------
 
@@ -352,6 +358,7 @@ class LocalExecutor(Executor):
             address_space_mb=s.runner_memory_limit_mb + spec.memory_headroom_mb,
             output_bytes=s.runner_output_limit_bytes,
             processes=s.runner_max_processes,
+            tree_memory_mb=s.runner_tree_memory_mb,
         )
 
     def _compile_limits(self, spec: LanguageSpec) -> Limits:
@@ -363,6 +370,7 @@ class LocalExecutor(Executor):
             output_bytes=s.runner_output_limit_bytes,
             processes=s.runner_max_processes,
             file_size_bytes=128 * 1024 * 1024,
+            tree_memory_mb=s.runner_tree_memory_mb,
         )
 
 
@@ -401,6 +409,8 @@ def compile_failure(outcome: Outcome, time_limit: float) -> str | None:
         return f"Compilation took longer than {time_limit:g} s"
     if outcome.output_exceeded:
         return "The compiler wrote too much output"
+    if outcome.memory_capped:
+        return "The compiler ran out of memory (the run's memory cap)"
     if outcome.signal is not None:
         return f"The compiler was killed by signal {outcome.signal}"
     if outcome.exit_code:
@@ -430,6 +440,10 @@ def classify(outcome: Outcome, limits: Limits, *, memory_limit_mb: int) -> RunRe
         message = f"File size limit exceeded ({limits.file_size_bytes} bytes)"
     elif outcome.exit_code == 0 and outcome.signal is None:
         status = "ok"
+    elif outcome.memory_capped:
+        status = "memory_limit"
+        message = (f"Memory limit exceeded ({limits.tree_memory_mb} MiB for all the "
+                   "program's processes together)")
     elif _out_of_memory(outcome, stderr, memory_limit_mb):
         status = "memory_limit"
         message = f"Memory limit exceeded ({memory_limit_mb} MiB)"

@@ -27,6 +27,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.executor import OutputListener
 from codepair.runner.languages import SANDBOX_PATH
 from codepair.runner.processes import PipeReader, RunningSandbox, memfd, open_path
@@ -56,6 +57,7 @@ class Limits:
     open_files: int = 256
     processes: int = 64
     tmpfs_bytes: int = 64 * 1024 * 1024
+    tree_memory_mb: int | None = None  # every process together (a memory cgroup, if any)
 
 
 @dataclass(slots=True)
@@ -73,6 +75,7 @@ class Outcome:
     wall_timeout: bool = False
     output_exceeded: bool = False
     stopped: bool = False  # killed because the server is stopping
+    memory_capped: bool = False  # the kernel stopped a process for the tree's memory cap
 
 
 @dataclass(slots=True)
@@ -91,9 +94,17 @@ class Job:
 class Sandbox:
     """Starts jobs in bubblewrap (or, when ``bwrap`` is None, directly: see ``unsandboxed``)."""
 
-    def __init__(self, *, bwrap: str | None, uid_base: int, timer: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        bwrap: str | None,
+        uid_base: int,
+        timer: str | None = None,
+        memory: MemoryGroups | None = None,
+    ) -> None:
         self.bwrap = bwrap
         self.uid_base = uid_base
+        self.memory = memory  # a memory group a slot, for limits.tree_memory_mb
         # GNU time waits for the program inside the sandbox and reports its CPU time and peak
         # memory: bubblewrap's pid 1 reaps the program, so our own wait4 cannot see them.
         self.timer = timer
@@ -138,6 +149,13 @@ class Sandbox:
             # The sandbox's uid reopens this pipe by name (/dev/fd/N) to write the stats.
             os.fchmod(stats_w, 0o622)
             argv = self._command(job, file_fds, mount_fds, stats_w, info_w, slot, limits)
+            group = None
+            if self.memory is not None and limits.tree_memory_mb is not None:
+                group = self.memory.create(f"run-{slot}", limits.tree_memory_mb * 1024 * 1024)
+            kills = 0
+            if group is not None:
+                kills = group.oom_kills()
+                argv = group.command(argv)
             inherited = [
                 *file_fds.values(),
                 *(fd for fd, _, _ in mount_fds.values()),
@@ -164,9 +182,12 @@ class Sandbox:
             if self.stopping:
                 target.kill()
             try:
-                return await self._supervise(
+                outcome = await self._supervise(
                     proc, target, out_r, err_r, stats_r, limits, started, on_output
                 )
+                if group is not None and group.oom_kills() > kills:
+                    outcome.memory_capped = True
+                return outcome
             finally:
                 target.cancel_fallback()
                 del self._running[proc.pid]

@@ -147,6 +147,11 @@ class ShellSandbox:
                 file_fds[path] = memfd("shell", content)
                 fds.append(file_fds[path])
             argv = self._command(uid, file_fds, info_w, block_r)
+            # The whole shell in its memory group, from its first process on.
+            group = None if self.memory is None else self.memory.create(
+                f"shell-{slot}", self.limits.shell_memory_mb * 1024 * 1024)
+            if group is not None:
+                argv = group.command(argv)
             proc = await asyncio.to_thread(
                 subprocess.Popen,
                 argv,
@@ -173,25 +178,8 @@ class ShellSandbox:
             shell.kill()
             os.close(master)
             raise RuntimeError("the sandbox did not start")
-        try:
-            self._cap_memory(shell, slot)
-        except OSError:
-            shell.kill()
-            os.close(master)
-            raise
-        return shell
-
-    def _cap_memory(self, shell: Shell, slot: int) -> None:
-        """Put the sandbox into its memory group before bash starts (it waits on
-        ``block_fd``): every process the shell makes is born in the group."""
-        if self.memory is None or shell.inner_pid is None:
-            return
-        group = self.memory.create(slot, self.limits.shell_memory_mb * 1024 * 1024)
-        if group is None:
-            return
         shell.memory = group
-        group.add(shell.proc.pid)
-        group.add(shell.inner_pid)
+        return shell
 
     def _command(
         self, uid: int, file_fds: dict[str, int], info_fd: int, block_fd: int

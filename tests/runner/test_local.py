@@ -146,6 +146,43 @@ async def test_memory_hog_ends_at_the_memory_limit(
     assert result.status == "memory_limit", result
 
 
+async def test_many_processes_together_end_at_the_runs_memory_cap(
+    tmp_path: Path,
+) -> None:
+    """Six processes of 100 MiB each stay under the 256 MiB a process; together they pass the
+    run's 384 MiB cap (a memory cgroup), and the run ends as a memory limit that says so."""
+    require_bwrap()
+    ex = LocalExecutor(runner_settings(tmp_path, runner_tree_memory_mb=384,
+                                       runner_time_limit_seconds=10.0,
+                                       runner_uid_base=TEST_UID_BASE + 10))
+    await ex.start()
+    try:
+        code = textwrap.dedent("""
+            import os, time
+            children = []
+            for _ in range(6):
+                pid = os.fork()
+                if pid == 0:
+                    block = b"x" * (100 * 1024 * 1024)
+                    time.sleep(3)
+                    os._exit(0)
+                children.append(pid)
+            failed = 0
+            for pid in children:
+                _, status = os.waitpid(pid, 0)
+                failed += status != 0
+            raise SystemExit(1 if failed else 0)
+        """)
+        result = await ex.run(RunRequest("python", code))
+        assert result.status == "memory_limit", result
+        assert "384 MiB for all the program's processes" in result.message
+        # The next run of the slot has its memory again.
+        again = await ex.run(RunRequest("python", "print(len(b'y' * (50 * 1024 * 1024)))"))
+        assert again.status == "ok" and again.stdout == "52428800\n", again
+    finally:
+        await ex.close()
+
+
 async def test_fork_bomb_is_contained_and_the_machine_stays_responsive(
     executor: LocalExecutor,
 ) -> None:
