@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     lsp_enabled: bool = True
     lsp_idle_seconds: float = 120.0  # stopped this long after the room's last socket left
     lsp_memory_mb: int = 1024  # RLIMIT_DATA of one language server
+    lsp_tree_memory_mb: int = Field(default=2048, ge=64)  # all its processes (a cgroup)
     lsp_max_servers: int = Field(default=32, ge=0)  # running at once on this instance
     lsp_max_frame_bytes: int = 64 * 1024
     lsp_messages_per_second: float = 30.0  # per socket, with bursts of lsp_message_burst

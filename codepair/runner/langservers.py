@@ -30,6 +30,7 @@ from typing import Any
 
 import structlog
 
+from codepair.runner.cgroups import MemoryGroup
 from codepair.runner.processes import open_path
 from codepair.runner.sandbox import ETC_FILES
 
@@ -144,6 +145,7 @@ class ServerLimits:
     """What one language server may use."""
 
     memory_mb: int = 1024
+    tree_memory_mb: int = 2048  # every process of the server together (a memory cgroup)
     tmpfs_bytes: int = 128 * 1024 * 1024
     open_files: int = 1024
     # Counted per uid across every room's servers (all run as nobody), threads included.
@@ -229,8 +231,10 @@ class LanguageServerProcess:
         limits: ServerLimits,
         on_message: MessageHandler,
         label: str,
+        memory: MemoryGroup | None = None,
     ) -> None:
         self.spec = spec
+        self.memory = memory  # the whole sandbox's cap, joined by its first process
         self.workspace = workspace
         self.toolchains = toolchains
         self.bwrap = bwrap
@@ -259,6 +263,8 @@ class LanguageServerProcess:
                 tc = open_path(str(self.toolchains), fds) if self.toolchains else None
                 argv = sandbox_argv(self.spec, bwrap=self.bwrap, limits=self.limits,
                                     workspace_fd=ws, toolchains_fd=tc)
+                if self.memory is not None:
+                    argv = self.memory.command(argv)
                 pass_fds = list(fds)
                 cwd = "/"
             self.proc = await asyncio.create_subprocess_exec(

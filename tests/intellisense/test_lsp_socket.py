@@ -14,7 +14,7 @@ from tests.hub.nodeclients import NodeClients
 from tests.intellisense.conftest import need, start_server
 from tests.intellisense.lspclient import kill, labels, lsp, server_processes
 from tests.support.api import Actor, bootstrap_lead, client, create_room, create_user, join
-from tests.support.server import Server, drop_pg_database
+from tests.support.server import UID_OFFSET, Server, drop_pg_database
 
 # Language servers start in seconds alone, in a minute beside other builds on two cores.
 pytestmark = pytest.mark.timeout(400)
@@ -264,7 +264,14 @@ async def test_a_killed_language_server_comes_back_and_the_room_is_told(
         assert lsp_server.proc is not None
         pids = server_processes(lsp_server.proc.pid, "langserver.index.js")
         assert pids
-        kill(pids)
+        # Every process of the server is in its room's memory group, capped together.
+        group = Path(f"/sys/fs/cgroup/memory/codepair-lsp-{61000 + UID_OFFSET}"
+                     f"/lsp-{room['id']}-pyright")
+        assert int((group / "memory.limit_in_bytes").read_text()) == 2048 << 20
+        members = {int(p) for p in (group / "cgroup.procs").read_text().split()}
+        mine = sorted(set(pids) & members)  # other rooms' servers may still be idling out
+        assert mine
+        kill(mine)
         told = await sock.wait_for(lambda n: n.get("method") == "$/codepair/status"
                                    and n["params"]["state"] == "restarting", timeout=20)
         assert "starting it again" in told["params"]["message"]

@@ -14,6 +14,7 @@ import structlog
 
 from codepair.config import Settings
 from codepair.domain.intellisense.session import LanguageSession, SessionConfig, TreeSource
+from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.langservers import (
     BY_LANGUAGE,
     SERVERS,
@@ -149,7 +150,11 @@ def language_services(settings: Settings) -> LanguageServices:
     config = SessionConfig(
         bwrap=bubblewrap(),
         workspace_root=Path(tempfile.gettempdir()) / "codepair-lsp",
-        limits=ServerLimits(memory_mb=settings.lsp_memory_mb),
+        limits=ServerLimits(memory_mb=settings.lsp_memory_mb,
+                            tree_memory_mb=settings.lsp_tree_memory_mb),
+        # Named after the runs' uid range, as the runs' groups: a server's own.
+        memory=MemoryGroups(f"codepair-lsp-{settings.runner_uid_base}")
+        if settings.lsp_enabled and bubblewrap() else None,
         idle_seconds=settings.lsp_idle_seconds,
         messages_per_second=settings.lsp_messages_per_second,
         message_burst=settings.lsp_message_burst,

@@ -29,6 +29,7 @@ import structlog
 
 from codepair.domain.intellisense import messages as m
 from codepair.domain.projects.tree import Tree
+from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.langservers import LanguageServerProcess, ServerLimits, ServerSpec
 
 log = structlog.get_logger("codepair.lsp")
@@ -62,6 +63,7 @@ class SessionConfig:
     bwrap: str | None
     workspace_root: Path
     limits: ServerLimits = field(default_factory=ServerLimits)
+    memory: MemoryGroups | None = None  # where each server's processes are capped together
     idle_seconds: float = 120.0
     start_timeout: float = 60.0
     request_timeout: float = 60.0  # a cold TypeScript project on a busy machine: tens of s
@@ -190,6 +192,8 @@ class LanguageSession:
         self.ready = asyncio.get_running_loop().create_future()
         self._opened.clear()
         self.stats.starts += 1
+        memory = None if self.config.memory is None else self.config.memory.create(
+            f"lsp-{self.room_id}-{self.spec.name}", self.config.limits.tree_memory_mb << 20)
         process = LanguageServerProcess(
             self.spec,
             workspace=self._workspace,
@@ -198,6 +202,7 @@ class LanguageSession:
             limits=self.config.limits,
             on_message=self._from_server,
             label=self.room_id,
+            memory=memory,
         )
         self.process = process
         self._write_tree(self.source.read())
@@ -237,6 +242,8 @@ class LanguageSession:
                 await self._task
         self.source.close()
         shutil.rmtree(self._workspace, ignore_errors=True)
+        if self.process is not None and self.process.memory is not None:
+            self.process.memory.remove()
         if not self.ready.done():
             self.ready.set_exception(ConnectionError("closed"))
             self.ready.exception()
