@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -50,6 +51,9 @@ log = structlog.get_logger("codepair.terminal")
 
 READ_CHUNK = 65536
 MAX_PENDING_INPUT = 64 * 1024
+# What a terminal sends by itself when a program asks, as xterm.js sends it (one frame):
+# the cursor position (CSI row;col R), device attributes (CSI ? ... c, CSI > ... c), status.
+_TERMINAL_REPLY = re.compile(rb"\x1b\[(?:\d+;\d+R|[?>][\d;]*c|0n)")
 # How often a running shell's memory group is read for the kernel's kills (one small file).
 MEMORY_CHECK_SECONDS = 1.0
 
@@ -230,6 +234,17 @@ class TerminalSession:
     # --- input ------------------------------------------------------------------------------
 
     def keystrokes(self, conn: Connection, data: bytes) -> None:
+        if _TERMINAL_REPLY.fullmatch(data):
+            # Every open browser's terminal answers a program's query (where is the cursor,
+            # what terminal is this); the shell is one terminal and gets one answer: the
+            # last typist's, or the first socket's while nobody has typed.
+            answerer = self._typist if self._typist in self.clients else next(
+                iter(self.clients), None)
+            if conn is not answerer or self.state != "running":
+                return
+            self.record.add(self.room_id, "i", data)
+            self._write(data)
+            return
         if self.readonly and conn.is_candidate:
             conn.send(protocol.error("read_only", "The interviewer made the terminal read-only"))
             return

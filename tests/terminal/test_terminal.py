@@ -305,3 +305,29 @@ def _uid_of(command: str) -> int | None:
         if args.strip() == command:
             return int(uid)
     return None
+
+
+async def test_a_program_that_asks_the_terminal_gets_one_answer(
+    server: Server, lead: Actor, room: dict[str, Any]
+) -> None:
+    """Each open browser's xterm.js answers a cursor-position query; the shell gets the
+    last typist's answer only (here both sockets answer, as two browsers would)."""
+    cand = join(server, room)
+    a = await TermClient.open(server, room["id"], lead.token)
+    b = await TermClient.open(server, room["id"], cand.token)
+    try:
+        await prompt(a)
+        await prompt(b)
+        start = len(a.output)
+        # Ask for the cursor position, then read up to two answers.
+        await b.type("printf '\\033[6n'; read -rs -t 3 -d R x; read -rs -t 2 -d R y; "
+                     "echo \"ONE=${x#*[} TWO=${y#*[} Q$((6*7))\"\r")
+        await a.wait_output(r"\x1b\[6n", start=start)
+        await a.type(b"\x1b[7;1R")  # not the typist: dropped
+        await b.type(b"\x1b[5;3R")  # the typist's answer
+        await a.wait_output("Q42", start=start, timeout=15)
+        line = a.output[start:].decode(errors="replace")
+        assert "ONE=5;3 TWO= Q42" in line, line
+    finally:
+        await a.close()
+        await b.close()
