@@ -45,7 +45,11 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
   const { replay: data, code, notes } = loaded;
   useTitle(`Replay: ${data.room.title || data.room.candidate_name}`);
   const [params, setParams] = useSearchParams();
-  const span = useMemo(() => replaySpan(data, code, boardEnd), [data, code, boardEnd]);
+  // The terminal's record is loaded with its tab; its last output may come after everything
+  // else of a live room, and the span then reaches it.
+  const [terminalEnd, setTerminalEnd] = useState<number | null>(null);
+  const lastOther = boardEnd === null || terminalEnd === null ? (boardEnd ?? terminalEnd) : Math.max(boardEnd, terminalEnd);
+  const span = useMemo(() => replaySpan(data, code, lastOther), [data, code, lastOther]);
   const events = data.events;
   const markerCount = useMemo(() => events.filter((e) => e.type !== "file_opened").length, [events]);
   const [t, setT] = useState(() => (loaded.atEnd ? span.end : loaded.opening));
@@ -340,7 +344,7 @@ export function Replay({ loaded, boardEnd }: { loaded: Loaded; boardEnd: number 
           {view === "terminal" && (
             <div className="min-h-0 flex-1">
               <Suspense fallback={<FullPageSpinner label="Loading the terminal…" />}>
-                <TerminalReplay roomId={data.room.id} at={t} />
+                <TerminalReplay roomId={data.room.id} at={t} onEnd={setTerminalEnd} />
               </Suspense>
             </div>
           )}

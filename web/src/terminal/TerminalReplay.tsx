@@ -11,7 +11,8 @@ import { api } from "../api/client";
 import { castAt, parseCast, type Cast } from "./protocol";
 import { paintOnlyTerminal } from "./TerminalPanel";
 
-export function TerminalReplay({ roomId, at }: { roomId: string; at: number }) {
+/** `onEnd`: the moment of the record's last event (epoch ms), once loaded, for the span. */
+export function TerminalReplay({ roomId, at, onEnd }: { roomId: string; at: number; onEnd?: (ms: number | null) => void }) {
   const host = useRef<HTMLDivElement | null>(null);
   const term = useRef<ReturnType<typeof paintOnlyTerminal> | null>(null);
   const shown = useRef("");
@@ -24,14 +25,19 @@ export function TerminalReplay({ roomId, at }: { roomId: string; at: number }) {
       .then((body) => {
         if (gone) return;
         const parsed = parseCast(typeof body === "string" ? body : JSON.stringify(body));
-        if (parsed) setCast(parsed);
-        else setError("The terminal's record could not be read.");
+        if (!parsed) {
+          setError("The terminal's record could not be read.");
+          return;
+        }
+        setCast(parsed);
+        const last = parsed.events.at(-1);
+        onEnd?.(last ? (parsed.timestamp + last[0]) * 1000 : null);
       })
       .catch(() => !gone && setError("The terminal's record could not be loaded."));
     return () => {
       gone = true;
     };
-  }, [roomId]);
+  }, [roomId, onEnd]);
 
   useEffect(() => {
     if (!host.current) return;
