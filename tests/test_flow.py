@@ -17,7 +17,7 @@ def test_lead_to_candidate(server: Server, lead: Actor) -> None:
 
     with client(server) as c:
         invite = c.get(f"/api/join/{room['invite_token']}").json()
-        assert invite == {"status": "open", "kind": "live"}
+        assert invite == {"status": "open", "kind": "live", "ai_assistant": "off"}
         assert c.get("/api/join/not-a-real-invite").status_code == 404
     candidate = join(server, room, name="Ada L.")
     assert candidate.room_id == room["id"]

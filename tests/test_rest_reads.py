@@ -165,6 +165,7 @@ def test_candidate_reads_only_its_room(server: Server, lead: Actor) -> None:
         "started_at",
         "kind",
         "autocomplete",
+        "ai_assistant",  # the candidate is told when the assistant is on (docs/ai.md)
     }
     assert view.json()["started_at"] is not None  # the join started the interview
     assert _get(server, cand, f"/api/rooms/{other['id']}").status_code == 404
