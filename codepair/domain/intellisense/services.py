@@ -24,6 +24,7 @@ from codepair.runner.langservers import (
     bubblewrap,
     find_toolchains,
 )
+from codepair.runner.languages import reachable_copy, world_traversable
 
 log = structlog.get_logger("codepair.lsp")
 
@@ -51,8 +52,15 @@ class LanguageServices:
         self.max_servers = max_servers
         self.sessions: dict[tuple[str, str], LanguageSession] = {}
         self._found: dict[str, tuple[ServerSpec, Path | None] | None] = {}
+        mirrors: dict[Path, Path | None] = {}
         for spec in SERVERS:
             where = find_toolchains(spec, search)
+            if isinstance(where, Path) and config.bwrap is not None:
+                # bubblewrap opens the mount as the servers' uid: a checkout under a private
+                # directory (as CI makes) is reached through a hard-linked mirror, once.
+                if where not in mirrors:
+                    mirrors[where] = reachable_copy(where, _mirror_root(where))
+                where = mirrors[where]
             self._found[spec.name] = None if where is None else (
                 spec, where if isinstance(where, Path) else None)
         log.info("lsp_servers", found=sorted(k for k, v in self._found.items() if v),
@@ -132,6 +140,15 @@ class LanguageServices:
         for task in list(self._closing):
             with contextlib.suppress(Exception):
                 await task
+
+
+def _mirror_root(toolchains: Path) -> Path:
+    """Where a mirror of ``toolchains`` goes: beside it when every uid can reach that, else
+    the system temp dir (the runner's mirrors' place, docs/runner.md)."""
+    parent = toolchains.resolve().parent
+    if world_traversable(parent):
+        return parent / "mirrors"
+    return Path(tempfile.gettempdir()) / "codepair-toolchains"
 
 
 def language_services(settings: Settings) -> LanguageServices:
