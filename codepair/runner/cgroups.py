@@ -104,16 +104,30 @@ class MemoryGroups:
         try:
             # parents: another server of the same name may have removed the base meanwhile
             group.path.mkdir(parents=True, exist_ok=True)
-            (group.path / self.files.limit).write_text(str(limit_bytes))
-            if self.files.swap_limit is not None:
-                # v1: memory and swap together (not below the memory limit); v2: swap alone.
-                swap = limit_bytes if self.files is _V1 else 0
-                with contextlib.suppress(OSError):  # without swap accounting there is none
-                    (group.path / self.files.swap_limit).write_text(str(swap))
+            self._set_limit(group.path, limit_bytes)
         except OSError as exc:
             log.warning("memory_cgroup_failed", group=str(group.path), error=str(exc))
             return None
         return group
+
+    def _set_limit(self, path: Path, limit: int) -> None:
+        """The group's cap, swap included; OSError when the kernel did not take it."""
+        memory, swap = path / self.files.limit, self.files.swap_limit
+        if self.files is _V2:
+            memory.write_text(str(limit))
+            if swap is not None:
+                with contextlib.suppress(OSError):  # no swap controller: no swap to count
+                    (path / swap).write_text("0")
+            return
+        # v1 counts memory and swap together in memsw, which may never be below the memory
+        # limit: raising, memsw goes first; lowering, last. Without swap accounting there is
+        # no memsw file, and no swap to count.
+        assert swap is not None
+        for name in (swap, self.files.limit, swap):
+            with contextlib.suppress(OSError):
+                (path / name).write_text(str(limit))
+        if int(memory.read_text()) != limit:
+            raise OSError(f"{memory} did not take {limit}")
 
     def close(self) -> None:
         """Delete the groups that are empty, then the server's own (at shutdown)."""
