@@ -9,10 +9,10 @@ one of them for as long as a room needs it, in the primitives of :mod:`codepair.
 - it lives for minutes, so there is no CPU-time or wall limit (the room's idle timer stops it);
   its memory is capped with ``RLIMIT_DATA``, not ``RLIMIT_AS``: Node and Go reserve gigabytes
   of address space they never touch, and only writable private memory counts against DATA;
-- it runs at ``nice`` 10, below the hub, as ``nobody`` (uid 65534) with no network
-  (``--unshare-all``), ``/usr`` read-only, a size-capped ``/tmp`` as its home, the npm
-  toolchains read-only at ``/opt/toolchains`` and the room's files read-only at
-  ``/workspace`` (a host directory the session writes);
+- it runs at ``nice`` 10 and ``SCHED_IDLE`` (only on a CPU nothing else wants), below the
+  hub, as ``nobody`` (uid 65534) with no network (``--unshare-all``), ``/usr`` read-only, a
+  size-capped ``/tmp`` as its home, the npm toolchains read-only at ``/opt/toolchains`` and
+  the room's files read-only at ``/workspace`` (a host directory the session writes);
 - its stdin and stdout carry LSP's ``Content-Length`` frames; its stderr is only logged.
 """
 
