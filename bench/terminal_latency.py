@@ -171,7 +171,8 @@ async def run(srv: Server, args: argparse.Namespace, bare: list[float]) -> None:
         await prompt(client)
         idle.append(client)
     await asyncio.sleep(1.0)
-    kib = rss_kib_of_uids(range(62000, 62000 + 64))
+    base = int(srv.env()["CODEPAIR_TERMINAL_UID_BASE"])  # the shells' uids: base + slot
+    kib = rss_kib_of_uids(range(base, base + 64))
     server_kib = int(Path(f"/proc/{srv.proc.pid}/status").read_text().split("VmRSS:")[1]
                      .split()[0]) if srv.proc else 0
     print(f"| {args.idle} idle shells | {kib / 1024:.1f} MiB resident in the sandboxes "
