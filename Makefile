@@ -49,11 +49,14 @@ run: $(VENV)/.run-installed run-deps report-deps web toolchains migrate
 # `make ai`: `make run` with the AI assistant on a small local model (docs/ai.md): Gemma 3
 # 270M served by llama-cpp-python on AI_PORT, which the app is pointed at. Production points
 # CODEPAIR_AI_BASE_URL at its own server (llama.cpp, Ollama, vLLM) and runs `make run`.
+# The model's server reads PORT and HOST from its environment before its flags, and make
+# puts `make ai PORT=...` there: it is started without them.
 AI_PORT ?= 8081
 ai: $(VENV)/.ai-installed run-deps report-deps web toolchains migrate
 	@model="$$($(BIN)/python -m codepair.domain.ai.local)" || exit 1; \
 	echo "Starting the model ($$model) on 127.0.0.1:$(AI_PORT)"; \
-	$(BIN)/python -m llama_cpp.server --model "$$model" --model_alias gemma3-270m --chat_format gemma \
+	env -u PORT -u HOST $(BIN)/python -m llama_cpp.server --model "$$model" \
+	  --model_alias gemma3-270m --chat_format gemma \
 	  --host 127.0.0.1 --port $(AI_PORT) --n_ctx 4096 > data/ai-model.log 2>&1 & \
 	model_pid=$$!; trap 'kill $$model_pid' EXIT INT TERM; \
 	echo "CodePair with the AI assistant on http://$(HOST):$(PORT) (turn it on in a room)"; \
