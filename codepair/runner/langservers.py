@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -221,6 +222,14 @@ def sandbox_argv(
 
 
 MessageHandler = Callable[[dict[str, Any]], None]
+#: An answer's id and its ``result`` as the server wrote it (JSON text, not parsed).
+RawAnswerHandler = Callable[[int, bytes], None]
+
+# A large answer (a completion list is tens to hundreds of KiB) is passed on without being
+# parsed, when it has the shape vscode-jsonrpc writes (pyright, typescript-language-server):
+# parsing and re-encoding it on the event loop cost the hub's keystrokes milliseconds.
+RAW_ANSWER_BYTES = 16 * 1024
+_ANSWER_HEAD = re.compile(rb'\{"jsonrpc":"2\.0","id":(\d{1,15}),"result":')
 
 
 class LanguageServerProcess:
@@ -237,8 +246,10 @@ class LanguageServerProcess:
         on_message: MessageHandler,
         label: str,
         memory: MemoryGroup | None = None,
+        on_raw_answer: RawAnswerHandler | None = None,
     ) -> None:
         self.spec = spec
+        self.on_raw_answer = on_raw_answer
         self.memory = memory  # the whole sandbox's cap, joined by its first process
         self.workspace = workspace
         self.toolchains = toolchains
@@ -321,6 +332,11 @@ class LanguageServerProcess:
                     self.kill()
                     return
                 body = await out.readexactly(length)
+                if self.on_raw_answer is not None and len(body) >= RAW_ANSWER_BYTES:
+                    head = _ANSWER_HEAD.match(body)
+                    if head is not None and body.endswith(b"}"):
+                        self.on_raw_answer(int(head.group(1)), body[head.end():-1])
+                        continue
                 try:
                     message = json.loads(body)
                 except ValueError:

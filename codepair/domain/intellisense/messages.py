@@ -115,6 +115,18 @@ def reply(msg_id: int | str | None, result: Any) -> str:
     return json.dumps({"jsonrpc": "2.0", "id": msg_id, "result": result}, separators=(",", ":"))
 
 
+def reply_raw(msg_id: int | str | None, result: str) -> str:
+    """:func:`reply` with ``result`` already JSON text (a language server's, passed on)."""
+    return f'{{"jsonrpc":"2.0","id":{json.dumps(msg_id)},"result":{result}}}'
+
+
+#: Answers that name files: kept to the workspace (:func:`within_workspace`).
+LOCATION_METHODS = frozenset({
+    "textDocument/definition", "textDocument/declaration", "textDocument/typeDefinition",
+    "textDocument/implementation", "textDocument/references",
+})
+
+
 def error(msg_id: int | str | None, code: int, message: str) -> str:
     return json.dumps(
         {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}},

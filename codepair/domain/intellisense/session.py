@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import shutil
 import tempfile
@@ -108,6 +109,7 @@ class SessionStats:
     starts: int = 0
     crashes: int = 0
     syncs: int = 0
+    raw_answers: int = 0  # large answers passed on unparsed (runner/langservers.py)
     latencies: dict[str, deque[float]] = field(default_factory=dict)
 
 
@@ -203,6 +205,7 @@ class LanguageSession:
             on_message=self._from_server,
             label=self.room_id,
             memory=memory,
+            on_raw_answer=self._raw_answer,
         )
         self.process = process
         self._write_tree(self.source.read())
@@ -417,11 +420,32 @@ class LanguageSession:
                                         str(err.get("message", "failed"))[:500]))
             return
         result = message.get("result")
-        if pending.method in ("textDocument/definition", "textDocument/declaration",
-                              "textDocument/typeDefinition", "textDocument/implementation",
-                              "textDocument/references"):
+        if pending.method in m.LOCATION_METHODS:
             result = m.within_workspace(result)
         pending.client.send(m.reply(pending.client_id, result))
+
+    def _raw_answer(self, server_id: int, result: bytes) -> None:
+        """A large answer passed on as the server wrote it: only its id is replaced with the
+        asking socket's. Answers the session asked for itself, and locations (which are kept
+        to the workspace), are parsed as any other message."""
+        pending = self._pending.get(server_id)
+        if (server_id in self._own or pending is None
+                or pending.method in m.LOCATION_METHODS):
+            with contextlib.suppress(ValueError):
+                self._answer(server_id, {"jsonrpc": "2.0", "id": server_id,
+                                         "result": json.loads(result)})
+            return
+        del self._pending[server_id]
+        if pending.timer is not None:
+            pending.timer.cancel()
+        state = self.clients.get(pending.client)
+        if state is None:
+            return
+        state.pending -= 1
+        elapsed = time.monotonic() - pending.started
+        self.stats.latencies.setdefault(pending.method, deque(maxlen=10_000)).append(elapsed)
+        self.stats.raw_answers += 1
+        pending.client.send(m.reply_raw(pending.client_id, result.decode("utf-8", "replace")))
 
     def _server_request(self, msg_id: Any, method: str, params: Any) -> None:
         result: Any = None
