@@ -403,17 +403,9 @@ class LanguageSession:
                 else:
                     own.set_result(message.get("result"))
             return
-        pending = self._pending.pop(server_id, None)
+        pending = self._settle(server_id)
         if pending is None:
-            return  # the socket went away, or the request timed out
-        if pending.timer is not None:
-            pending.timer.cancel()
-        state = self.clients.get(pending.client)
-        if state is None:
             return
-        state.pending -= 1
-        elapsed = time.monotonic() - pending.started
-        self.stats.latencies.setdefault(pending.method, deque(maxlen=10_000)).append(elapsed)
         if "error" in message:
             err = message["error"] if isinstance(message["error"], dict) else {}
             pending.client.send(m.error(pending.client_id, int(err.get("code", -32603)),
@@ -423,6 +415,23 @@ class LanguageSession:
         if pending.method in m.LOCATION_METHODS:
             result = m.within_workspace(result)
         pending.client.send(m.reply(pending.client_id, result))
+
+    def _settle(self, server_id: int) -> _Pending | None:
+        """The socket's request that ``server_id`` answers, taken off the books (its timer,
+        its socket's count in flight, the latency kept); None when the socket went away or
+        the request timed out."""
+        pending = self._pending.pop(server_id, None)
+        if pending is None:
+            return None
+        if pending.timer is not None:
+            pending.timer.cancel()
+        state = self.clients.get(pending.client)
+        if state is None:
+            return None
+        state.pending -= 1
+        elapsed = time.monotonic() - pending.started
+        self.stats.latencies.setdefault(pending.method, deque(maxlen=10_000)).append(elapsed)
+        return pending
 
     def _raw_answer(self, server_id: int, result: bytes) -> None:
         """A large answer passed on as the server wrote it: only its id is replaced with the
@@ -435,15 +444,8 @@ class LanguageSession:
                 self._answer(server_id, {"jsonrpc": "2.0", "id": server_id,
                                          "result": json.loads(result)})
             return
-        del self._pending[server_id]
-        if pending.timer is not None:
-            pending.timer.cancel()
-        state = self.clients.get(pending.client)
-        if state is None:
+        if self._settle(server_id) is None:
             return
-        state.pending -= 1
-        elapsed = time.monotonic() - pending.started
-        self.stats.latencies.setdefault(pending.method, deque(maxlen=10_000)).append(elapsed)
         self.stats.raw_answers += 1
         pending.client.send(m.reply_raw(pending.client_id, result.decode("utf-8", "replace")))
 
