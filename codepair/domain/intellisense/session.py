@@ -576,14 +576,32 @@ class LanguageSession:
             folder = target.parent
             if not folder.is_dir():
                 folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8", errors="surrogatepass")
-            target.chmod(0o644)
+            _overwrite(target, text.encode("utf-8", errors="surrogatepass"))
         except OSError as exc:  # a file where a folder is wanted, mid-rename: next sync fixes
             log.info("lsp_write_failed", room=self.room_id, error=type(exc).__name__)
 
     def _remove_file(self, path: str) -> None:
         with contextlib.suppress(OSError):
             (self._workspace / path).unlink()
+
+
+def _overwrite(target: Path, data: bytes) -> None:
+    """Write ``data`` over ``target`` in place, then cut it to length.
+
+    Not ``open(..., "w")``: on ext4 a file truncated to zero and written again has its
+    blocks allocated and its writeback started at close (``auto_da_alloc``), 1 to 2.5 ms on
+    these machines against about 0.1 ms in place, and the session writes on the event loop,
+    once per edited file per sync (bench/lsp_latency.py). The workspace is read-only inside
+    the sandbox, so nothing but the session makes a link there."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.ftruncate(fd, len(data))
+        os.fchmod(fd, 0o644)  # readable by the server's sandbox uid whatever the umask
+    finally:
+        os.close(fd)
 
 
 def _made(root: Path) -> Path:
