@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ from codepair.terminal import routes as terminal_routes
 from codepair.terminal.terminals import Terminals
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+
+# The interview room's page: served as room.html, which preloads the room's chunks.
+ROOM_PAGE = re.compile(r"rooms/[^/]+/?")
 
 
 @dataclass
@@ -247,6 +251,8 @@ def _mount_web(app: FastAPI, settings: Settings) -> None:
         if path and candidate.is_file() and candidate.is_relative_to(dist):
             return FileResponse(candidate)
         index = dist / "index.html"
+        if ROOM_PAGE.fullmatch(path) and (dist / "room.html").is_file():
+            index = dist / "room.html"  # the room's chunks preloaded (web/vite.config.ts)
         if index.is_file():
             return FileResponse(index, headers={"cache-control": "no-cache"})
         return JSONResponse(

@@ -101,3 +101,18 @@ def test_accept_encoding_is_read_as_http_says() -> None:
     assert accepted_encodings("GZIP;q=0.5, br;q=0") == {"gzip"}
     assert accepted_encodings("br;q=nonsense") == set()
     assert accepted_encodings("") == set()
+
+
+def test_a_room_page_preloads_the_rooms_chunks_and_other_pages_do_not(server: Server) -> None:
+    """The room's page names its chunks (Monaco among them) in its head, so the browser fetches
+    them beside the entry script instead of after it has run; other pages stay lean."""
+    room = httpx.get(f"{server.url}/rooms/abc123", timeout=10)
+    assert room.status_code == 200 and room.headers["cache-control"] == "no-cache"
+    preloaded = re.findall(r'rel="modulepreload" crossorigin href="/(assets/[\w.-]+\.js)"', room.text)
+    assert any(name.startswith("assets/RoomPage-") for name in preloaded), preloaded
+    assert entry_script() in room.text
+    for name in preloaded:  # each one is served
+        assert httpx.get(f"{server.url}/{name}", timeout=10).status_code == 200
+    for other in ("/", "/questions", "/rooms/abc123/replay", "/login"):
+        page = httpx.get(f"{server.url}{other}", timeout=10).text
+        assert "RoomPage-" not in page, other

@@ -24,6 +24,43 @@ function excalidrawFonts(): Plugin {
   };
 }
 
+/**
+ * `dist/room.html`: index.html with the room page's chunks as `modulepreload` links (Monaco
+ * among them, 3 MB), which the server sends for `/rooms/...` (codepair/app.py). Without it the
+ * browser learns of them only once the entry script has run and imports the room page, and
+ * the largest download of the room starts a few hundred milliseconds late (bench/project_tree.py).
+ */
+function roomPreload(): Plugin {
+  return {
+    name: "codepair-room-preload",
+    apply: "build",
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? "dist";
+      const chunks = Object.values(bundle).filter((item) => item.type === "chunk");
+      const byName = new Map(chunks.map((chunk) => [chunk.fileName, chunk]));
+      const room = chunks.find((chunk) => chunk.facadeModuleId?.endsWith("/src/room/RoomPage.tsx"));
+      if (!room) throw new Error("room-preload: the RoomPage chunk is missing");
+      const scripts = new Set<string>();
+      const styles = new Set<string>();
+      const visit = (fileName: string) => {
+        const chunk = byName.get(fileName);
+        if (!chunk || scripts.has(fileName)) return;
+        scripts.add(fileName);
+        for (const css of chunk.viteMetadata?.importedCss ?? []) styles.add(css);
+        chunk.imports.forEach(visit);
+      };
+      visit(room.fileName);
+      const index = readFileSync(join(dir, "index.html"), "utf8");
+      const already = (file: string) => index.includes(`/${file}"`);
+      const links = [
+        ...[...scripts].filter((f) => !already(f)).map((f) => `<link rel="modulepreload" crossorigin href="/${f}">`),
+        ...[...styles].filter((f) => !already(f)).map((f) => `<link rel="stylesheet" crossorigin href="/${f}">`),
+      ];
+      writeFileSync(join(dir, "room.html"), index.replace("  </head>", `    ${links.join("\n    ")}\n  </head>`));
+    },
+  };
+}
+
 /** Text files worth compressing (fonts and images are compressed already). */
 const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|txt|wasm)$/;
 
@@ -67,7 +104,7 @@ function precompress(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), tailwindcss(), excalidrawFonts(), precompress()],
+  plugins: [react(), tailwindcss(), excalidrawFonts(), roomPreload(), precompress()],
   resolve: {
     alias: [
       // Monaco >= 0.56 only exports a few entry points; y-monaco and our lean editor import
