@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router";
 
 import { ApiError } from "./api/client";
+import { roomQuery } from "./api/queries";
 import { session } from "./api/session";
 import "./index.css";
 import { router } from "./router";
@@ -20,9 +21,14 @@ const queryClient = new QueryClient({
   },
 });
 
-// Fetch the room chunk alongside the sign-in check rather than after it.
+// Fetch the room chunk alongside the sign-in check rather than after it, and the room itself
+// while the chunk (Monaco) loads: the room page then renders with it at once.
 if (window.location.pathname.startsWith("/rooms/")) prefetchRoomPage();
-void session.restore();
+const roomPageId = /^\/rooms\/([^/]+)\/?$/.exec(window.location.pathname)?.[1];
+void session.restore().then(() => {
+  const kind = session.current.kind;
+  if (roomPageId && (kind === "candidate" || kind === "user")) void queryClient.prefetchQuery(roomQuery(roomPageId));
+});
 
 const root = document.getElementById("root");
 if (root) {
