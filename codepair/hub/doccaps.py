@@ -59,6 +59,7 @@ class DocGuard:
         if self._estimate + update_bytes > self.max_bytes and (
             self._unmeasured < self.slack or self.measure(doc) + update_bytes > self.max_bytes
         ):
+            self.not_admitted()
             return False
         self._estimate += update_bytes
         self._unmeasured += update_bytes
@@ -73,6 +74,9 @@ class DocGuard:
     def refuse(self, doc: Doc[Any], update: bytes) -> str | None:
         """Why ``update`` breaks a rule of this kind before it is applied, or None."""
         return None
+
+    def not_admitted(self) -> None:
+        """The update that :meth:`refuse` passed is refused by :meth:`admit` after all."""
 
     def before_apply(self) -> None:
         """Called just before an admitted update is applied (kinds that observe it)."""
@@ -116,11 +120,8 @@ class CodeGuard(DocGuard):
         super().grew(update)
         self.files.grew(update)
 
-    def admit(self, doc: Doc[Any], update_bytes: int) -> bool:
-        if super().admit(doc, update_bytes):
-            return True
+    def not_admitted(self) -> None:
         self.files.drop_copy()  # it was fed the update the document will not take
-        return False
 
     def refuse(self, doc: Doc[Any], update: bytes) -> str | None:
         if _FILES_ROOT_NAME in update:

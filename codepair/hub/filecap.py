@@ -75,8 +75,9 @@ class FileCap:
         """Why ``update`` would take a file past the cap, or None. When None, the caller
         applies it (or calls :meth:`drop_copy` when it refuses it for another reason)."""
         n = len(update)
-        if self._top + self._since + n <= self.max_bytes:  # far from the cap
-            self._since += n
+        since = self._since + n
+        if self._top + since <= self.max_bytes:  # far from the cap
+            self._since = since
             if self._shadow is not None:
                 self._feed(self._shadow, update)
             return None

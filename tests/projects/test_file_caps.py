@@ -15,6 +15,7 @@ import websockets
 from pycrdt import Doc, Map, Text, create_update_message
 from websockets.exceptions import ConnectionClosed
 
+from codepair.hub.doccaps import CodeGuard
 from codepair.hub.filecap import FileCap
 from tests.hub.nodeclients import NodeClients
 from tests.hub.test_hub_doccaps import closed_with
@@ -170,3 +171,17 @@ def test_the_cap_measures_only_near_it_and_keeps_a_copy_only_then() -> None:
     for _ in range(200):
         assert send(lambda: files["b.py"].insert(0, "b")) is None
     assert not cap.near
+
+
+def test_an_update_the_document_cap_refuses_is_not_kept_in_the_copy() -> None:
+    room: Doc[Any] = Doc()
+    client: Doc[Any] = Doc()
+    guard = CodeGuard(room, max_bytes=100_000, max_file_bytes=1600)
+    files = client.get("files", type=Map)
+    update = _edit(client, lambda: files.__setitem__("a.py", Text("a" * 1590)))
+    assert guard.refuse(room, update) is None and guard.admit(room, len(update))
+    room.apply_update(update)
+    update = _edit(client, lambda: files["a.py"].insert(0, "a" * 5))
+    assert guard.refuse(room, update) is None and guard.files.near  # checked on the copy
+    assert not guard.admit(room, 200_000)  # as if over the document's cap: not applied
+    assert not guard.files.near  # the copy held it: gone, made again at the next check
