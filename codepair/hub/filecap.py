@@ -17,8 +17,7 @@ whose bound could pass the cap (usually one) are measured in the copy after it, 
 update that grew one of them past the cap (longer than in the room's document) is refused,
 never applied to the room's document. A refusal spoils the copy (it holds what the room does
 not) and it is made again at the next check; the copy is dropped once no file is near the
-cap. The entry file (``Y.Text``
-``code``) is a file of the tree, bound by the same cap.
+cap. The entry file (``Y.Text`` ``code``) is a file of the tree, bound by the same cap.
 
 A file already over the cap (grown on two instances at once, or an older room) may shrink;
 only an update that grows a file past the cap is refused.
