@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     # document's cap is refused (4413). The code's is DESIGN.md's cap of a project's tree.
     code_max_bytes: int = 8 * 1024 * 1024
     project_max_files: int = 500  # files in a room's project tree (docs/projects.md)
+    project_max_file_bytes: int = 1024 * 1024  # one file of the tree, the entry too
     notes_max_bytes: int = 2 * 1024 * 1024
     # The board document (codepair/hub/boardcap.py): its encoded state and its elements.
     board_max_bytes: int = 8 * 1024 * 1024

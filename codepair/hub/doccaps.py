@@ -3,8 +3,8 @@
 Every document has a size cap: an update that would take the document's encoded state over
 it is refused before it is applied (never relayed, never logged) and its socket closed with
 4413. Kinds add caps of their own by overriding two hooks (the board's element cap,
-boardcap.py; the per-file and file-count caps of the code's ``files`` map, not yet refused
-by the hub, the same way). The hub picks the class (``guard_for`` in hub.py); the room
+boardcap.py; the path rules, the file count and the per-file size of the code's tree,
+below and filecap.py). The hub picks the class (``guard_for`` in hub.py); the room
 calls the same three methods for every kind, so the keystroke path has no branch per kind.
 
 **Size, cheaply.** Encoding the state to measure it costs about 2 ms a MiB, far too much per
@@ -28,6 +28,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from codepair.domain.projects.tree import TreeError, check_path
+from codepair.hub.filecap import FileCap
 from codepair.hub.yupdate import scan_update
 
 # Measure again only once this fraction of the cap was applied since the last measurement.
@@ -58,20 +59,24 @@ class DocGuard:
         if self._estimate + update_bytes > self.max_bytes and (
             self._unmeasured < self.slack or self.measure(doc) + update_bytes > self.max_bytes
         ):
+            self.not_admitted()
             return False
         self._estimate += update_bytes
         self._unmeasured += update_bytes
         return True
 
-    def grew(self, update_bytes: int) -> None:
+    def grew(self, update: bytes) -> None:
         """An update applied without :meth:`admit`: from another instance (which capped it),
         or made by the server."""
-        self._estimate += update_bytes
-        self._unmeasured += update_bytes
+        self._estimate += len(update)
+        self._unmeasured += len(update)
 
     def refuse(self, doc: Doc[Any], update: bytes) -> str | None:
         """Why ``update`` breaks a rule of this kind before it is applied, or None."""
         return None
+
+    def not_admitted(self) -> None:
+        """The update that :meth:`refuse` passed is refused by :meth:`admit` after all."""
 
     def before_apply(self) -> None:
         """Called just before an admitted update is applied (kinds that observe it)."""
@@ -95,22 +100,37 @@ class CodeGuard(DocGuard):
     path rules of its ``files`` map and how many files it holds (docs/projects.md).
 
     An update that sets a path in ``files`` is read before it is applied (yupdate.py): a path
-    that breaks the rules, or one new file too many, refuses the whole update. A file's own
-    size is bounded by the document's (a keystroke into a file does not say which file it
-    is without applying it).
+    that breaks the rules, or one new file too many, refuses the whole update. An update that
+    would take a file (the entry too) past its own cap is refused as well (filecap.py).
     """
 
-    __slots__ = ("max_files",)
+    __slots__ = ("files", "max_files")
 
     refusal = "the code is over its size cap"
 
-    def __init__(self, doc: Doc[Any], *, max_bytes: int, max_files: int = 500) -> None:
+    def __init__(
+        self, doc: Doc[Any], *, max_bytes: int, max_files: int = 500,
+        max_file_bytes: int = 1024 * 1024,
+    ) -> None:
         super().__init__(doc, max_bytes=max_bytes)
         self.max_files = max_files
+        self.files = FileCap(max_file_bytes)
+
+    def grew(self, update: bytes) -> None:
+        super().grew(update)
+        self.files.grew(update)
+
+    def not_admitted(self) -> None:
+        self.files.drop_copy()  # it was fed the update the document will not take
 
     def refuse(self, doc: Doc[Any], update: bytes) -> str | None:
-        if _FILES_ROOT_NAME not in update:
-            return None
+        if _FILES_ROOT_NAME in update:
+            refusal = self._refuse_paths(doc, update)
+            if refusal is not None:
+                return refusal
+        return self.files.refuse(doc, update)
+
+    def _refuse_paths(self, doc: Doc[Any], update: bytes) -> str | None:
         files = doc.get("files", type=Map)
         new: set[str] = set()
         for raw in scan_update(update, keys_of=FILES_ROOT):

@@ -182,7 +182,7 @@ class DocRoom:
             meta["language"] = language
         self.language = language
         update = self.doc.get_update()
-        self.guard.grew(len(update))
+        self.guard.grew(update)
         self._log(update, SYSTEM_AUTHOR)
 
     # --- sockets --------------------------------------------------------------------------
@@ -274,7 +274,7 @@ class DocRoom:
                 return
         guard = self.guard
         refusal = guard.refuse(self.doc, payload)
-        if refusal is not None:  # a path or a file too many (the code's files map)
+        if refusal is not None:  # a path, a file too many, a file too big (the code's tree)
             conn.abort(CloseCode.DOC_FULL, refusal)
             return
         if not guard.admit(self.doc, len(payload)):
@@ -351,7 +351,7 @@ class DocRoom:
     def _server_update(self, update: bytes, author: str) -> None:
         """An update the server made and applied: to every socket (the sender's too), to the
         log under ``author`` and to the other instances, like a client's."""
-        self.guard.grew(len(update))
+        self.guard.grew(update)
         frame = create_update_message(update)
         self._relay(frame, None)
         self._log(update, author)
@@ -392,7 +392,7 @@ class DocRoom:
                 return
             check_counts(payload, 3)
             self.doc.apply_update(payload)
-            self.guard.grew(len(payload))  # grown on another instance: the cap is the doc's
+            self.guard.grew(payload)  # grown on another instance: the cap is the doc's
             self._applied()
             self.remote_unchecked = True
             if sub != YSyncMessageType.SYNC_UPDATE:

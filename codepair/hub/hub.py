@@ -66,7 +66,8 @@ def guard_for(doc_name: str, doc: Doc[Any], settings: Settings) -> DocGuard:
         )
     if doc_name == "code":
         return CodeGuard(
-            doc, max_bytes=settings.code_max_bytes, max_files=settings.project_max_files
+            doc, max_bytes=settings.code_max_bytes, max_files=settings.project_max_files,
+            max_file_bytes=settings.project_max_file_bytes,
         )
     return NotesGuard(doc, max_bytes=settings.notes_max_bytes)
 

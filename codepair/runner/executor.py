@@ -46,10 +46,11 @@ class RunRequest:
     entry: str | None = None
     files: Mapping[str, str] = field(default_factory=dict)
     command: str | None = None
-    # For a project's tests run: variables the command gets (CODEPAIR_JUNIT_XML), and a file
-    # of the project (its path in the tree) read back after the run, into ``collected``.
+    # For a project's tests run and a preview's build: variables the command gets
+    # (CODEPAIR_JUNIT_XML), and files of the project (paths in the tree) read back after the
+    # run, into ``collected``.
     env: Mapping[str, str] = field(default_factory=dict)
-    collect: str | None = None
+    collect: tuple[str, ...] = ()
 
     @property
     def is_project(self) -> bool:
@@ -76,7 +77,9 @@ class RunResult:
     truncated: bool = False
     message: str = ""
     sandboxed: bool = True
-    collected: str | None = None  # the request's ``collect`` file, when the run wrote one
+    # The request's ``collect`` files that the run wrote (path -> text); a file it did not
+    # write, or that could not be read back safely, is missing.
+    collected: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -320,10 +320,10 @@ class LocalExecutor(Executor):
                 slot=slot, limits=limits, on_output=on_output,
             )
             result = classify(outcome, limits, memory_limit_mb=s.runner_compile_memory_limit_mb)
-            if request.collect is not None:
-                result.collected = await asyncio.to_thread(
-                    read_back, Path(project), request.collect
-                )
+            for path in request.collect:
+                text = await asyncio.to_thread(read_back, Path(project), path)
+                if text is not None:
+                    result.collected[path] = text
             return result
         compile_output = ""
         if spec.compiled:

@@ -78,7 +78,8 @@ def config_from(settings: Settings) -> TerminalConfig:
         output_bytes_per_second=settings.terminal_output_bytes_per_second,
         output_burst_bytes=settings.terminal_output_burst_bytes,
         idle_seconds=settings.terminal_idle_seconds,
-        caps=TreeCaps(max_files=settings.project_max_files),
+        caps=TreeCaps(max_files=settings.project_max_files,
+                      max_file_bytes=settings.project_max_file_bytes),
     )
 
 

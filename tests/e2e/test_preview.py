@@ -15,7 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.conftest import ServerFactory
 from tests.hub.nodeclients import NodeClients
-from tests.projects.preview_support import PAGE, PROBE, preview_room
+from tests.projects.preview_support import PAGE, PROBE, STYLED, preview_room
 from tests.projects.test_project_tests_runs import call
 from tests.projects.test_starter_projects import ESBUILD, PROJECTS, require_tools, solution
 from tests.runner.runner_support import require_bwrap
@@ -125,6 +125,25 @@ def test_the_react_preview_updates_on_edit_and_cannot_reach_the_app(
     # Blocked before it left the browser: the server never saw the page's request.
     assert PROBE not in server.log_path.read_text()
     shot(tab, "preview-opened-in-a-tab")
+
+
+@pytest.mark.timeout(120)
+def test_css_a_component_imports_styles_the_page(
+    server: Server, new_context: Callable[[], BrowserContext]
+) -> None:
+    lead = bootstrap_lead(server)
+    room = preview_room(server, lead, files=STYLED)
+    built = call(server, lead, "POST", f"/api/rooms/{room['id']}/preview").json()
+    assert built["status"] == "ok", built
+    page = new_context().new_page()
+    page.goto(built["url"])
+    greeting = page.locator("#greeting")
+    expect(greeting).to_have_text("Hello, preview v1")
+    # The component's imported rule, from the bundle's stylesheet...
+    expect(greeting).to_have_css("border-bottom-width", "5px")
+    expect(greeting).to_have_css("border-bottom-color", "rgb(0, 128, 0)")
+    # ...beside the page's own stylesheet (rebeccapurple).
+    expect(greeting).to_have_css("color", "rgb(102, 51, 153)")
 
 
 @pytest.mark.timeout(300)

@@ -33,12 +33,12 @@ def test_guard_measures_again_only_after_its_slack() -> None:
     guard = DocGuard(doc, max_bytes=6400)  # slack: 100 bytes
     assert guard.slack == 100
     guard.measure(doc)  # an empty document: 2 bytes
-    guard.grew(50)  # counted as applied (the document stays empty here)
+    guard.grew(bytes(50))  # counted as applied (the document stays empty here)
     # Under the slack since the last measure, an update over the cap is refused on the
     # estimate, without encoding the state again...
     assert not guard.admit(doc, 6400)
     # ...and once the slack has been applied, the state is measured: it is nearly empty.
-    guard.grew(60)
+    guard.grew(bytes(60))
     assert guard.admit(doc, 6300)
     assert not guard.admit(doc, 7000)  # over the cap by itself, whatever the document holds
 

@@ -40,6 +40,14 @@ PAGE = {
     ),
 }
 
+#: The page with a component that imports its own CSS, as a Vite project's does (esbuild
+#: bundles it into ``bundle.css``); the page's own ``style.css`` still colours the text.
+STYLED = {
+    **PAGE,
+    "src/Greeting.tsx": 'import "./greeting.css";\n\n' + GREETING,
+    "src/greeting.css": "#greeting {\n  border-bottom: 5px solid rgb(0, 128, 0);\n}\n",
+}
+
 
 def preview_room(
     server: Server, lead: Actor, files: dict[str, str] | None = None

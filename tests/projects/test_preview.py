@@ -7,10 +7,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from codepair.domain.projects.preview import BUNDLE, CSP
+from codepair.domain.projects.preview import BUNDLE, BUNDLE_CSS, CSP
 from tests.conftest import ServerFactory
 from tests.hub.nodeclients import NodeClients
-from tests.projects.preview_support import PAGE, preview_room
+from tests.projects.preview_support import PAGE, STYLED, preview_room
 from tests.projects.test_project_tests_runs import call
 from tests.projects.test_starter_projects import ESBUILD, require_tools
 from tests.runner.runner_support import require_bwrap
@@ -65,6 +65,26 @@ def test_a_page_is_bundled_and_served_sandboxed(preview_server: Server) -> None:
     token = url.split("/preview/")[1].split("/")[0]
     log = preview_server.log_path.read_text()
     assert token not in log and "/preview/[token]/index.html" in log
+
+
+@pytest.mark.timeout(120)
+def test_css_imported_from_typescript_is_served_and_linked(preview_server: Server) -> None:
+    lead = bootstrap_lead(preview_server)
+    room = preview_room(preview_server, lead, files=STYLED)
+    built = call(preview_server, lead, "POST", f"/api/rooms/{room['id']}/preview").json()
+    assert built["status"] == "ok", built
+    page = get(preview_server, built["url"])
+    # Linked at the end of the head, after the page's own stylesheet.
+    linked = f'href="style.css" />\n<link rel="stylesheet" href="{BUNDLE_CSS}"></head>'
+    assert linked in page.text, page.text
+    css = get(preview_server, built["url"].replace("index.html", BUNDLE_CSS))
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert css.headers["content-security-policy"] == CSP
+    assert "#greeting" in css.text and "rgb(0, 128, 0)" in css.text, css.text
+    # Without an imported stylesheet, nothing is linked (the page of the first test).
+    plain = preview_room(preview_server, lead)
+    other = call(preview_server, lead, "POST", f"/api/rooms/{plain['id']}/preview").json()
+    assert BUNDLE_CSS not in get(preview_server, other["url"]).text
 
 
 @pytest.mark.timeout(120)

@@ -8,6 +8,7 @@ import pytest
 from codepair.domain.errors import NotFound
 from codepair.domain.projects.preview import (
     BUNDLE,
+    BUNDLE_CSS,
     PreviewTokens,
     content_type,
     rewrite_page,
@@ -35,6 +36,20 @@ def test_the_page_loads_the_bundle_as_a_deferred_classic_script() -> None:
     assert out == f'<body><script defer src="{BUNDLE}" id="m"></script></body>'
     other = '<script src="other.tsx"></script>'
     assert rewrite_page(other, "src/main.tsx") == other
+
+
+def test_css_the_bundle_imported_is_linked_from_the_page() -> None:
+    link = f'<link rel="stylesheet" href="{BUNDLE_CSS}">'
+    script = f'<script defer src="{BUNDLE}"></script>'
+    page = ('<html><head><link rel="stylesheet" href="a.css"></HEAD>'
+            '<body><script src="src/main.tsx"></script></body></html>')
+    out = rewrite_page(page, "src/main.tsx", css=True)
+    # After the page's own stylesheets, so the imported rules win a tie, as in Vite.
+    assert out == ('<html><head><link rel="stylesheet" href="a.css">' + link + "</HEAD>"
+                   "<body>" + script + "</body></html>")
+    # A page without a head: just before the bundle.
+    assert rewrite_page('<script src="main.tsx"></script>', "main.tsx", css=True) == link + script
+    assert BUNDLE_CSS not in rewrite_page(page, "src/main.tsx")
 
 
 def test_a_link_names_one_room_one_build_and_expires() -> None:

@@ -87,7 +87,8 @@ async def import_zip(
     if wait > 0:
         raise RateLimited("Too many imports; try again later", wait)
     _IMPORTS.hit(principal.identity)
-    caps = TreeCaps(max_files=settings.project_max_files)
+    caps = TreeCaps(max_files=settings.project_max_files,
+                    max_file_bytes=settings.project_max_file_bytes)
     body = await request.body()
     try:
         files = under(folder.strip("/"), from_zip(body, caps))

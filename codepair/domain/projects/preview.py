@@ -30,8 +30,10 @@ from codepair.runner.executor import RunRequest, RunResult
 
 #: The page every preview starts from.
 INDEX = "index.html"
-#: Where the bundle is written in the build's folder, and served from.
+#: Where the bundle is written in the build's folder, and served from; esbuild writes the CSS
+#: the bundle's modules import (``import "./styles.css"``) beside it, with the same name.
 BUNDLE = ".codepair/preview/bundle.js"
+BUNDLE_CSS = ".codepair/preview/bundle.css"
 #: Script sources esbuild bundles (a plain ``.js`` is served as it is).
 BUNDLED = (".ts", ".tsx", ".jsx", ".mts")
 #: How long a preview link works: a candidate's less, since their access ends with the room.
@@ -65,6 +67,7 @@ _SCRIPT = re.compile(
     re.IGNORECASE,
 )
 _MODULE = re.compile(r"""\btype\s*=\s*["']module["']""", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -104,18 +107,32 @@ def script_entry(html: str) -> str | None:
     return None
 
 
-def rewrite_page(html: str, entry: str) -> str:
+def rewrite_page(html: str, entry: str, *, css: bool = False) -> str:
     """The page with its entry script pointing at the bundle. The bundle is a classic
     script (esbuild's ``iife``), loaded with ``defer`` as a module would be: a module script
-    from an opaque origin is a CORS request, which the app does not answer."""
+    from an opaque origin is a CORS request, which the app does not answer.
+
+    With ``css`` (the bundle's modules imported CSS), the page also links the bundle's
+    stylesheet: at the end of its ``<head>`` (after the page's own stylesheets, as Vite puts
+    it), else just before the entry script."""
+    link = f'<link rel="stylesheet" href="{BUNDLE_CSS}">'
+    linked = not css or _HEAD_END.search(html) is not None
 
     def swap(found: re.Match[str]) -> str:
+        nonlocal linked
         if found.group("src").strip().removeprefix("./") != entry:
             return found.group(0)
         attrs = _MODULE.sub("", found.group("attrs") + " " + found.group("rest")).strip()
-        return f'<script defer src="{BUNDLE}" {attrs}>'.replace(" >", ">")
+        script = f'<script defer src="{BUNDLE}" {attrs}>'.replace(" >", ">")
+        if not linked:
+            linked = True
+            return link + script
+        return script
 
-    return _SCRIPT.sub(swap, html)
+    page = _SCRIPT.sub(swap, html)
+    if css and _HEAD_END.search(page) is not None:
+        page = _HEAD_END.sub(lambda end: link + end.group(0), page, count=1)
+    return page
 
 
 def bundle_command(entry: str) -> str:
@@ -254,11 +271,16 @@ async def _build(build_hash: str, tree: Tree, run: RunProject) -> Build:
             others = {p: t for p, t in tree.files.items() if p != tree.entry}
             result = await run(
                 RunRequest(language="typescript", code=tree.files[tree.entry], entry=tree.entry,
-                           files=others, command=bundle_command(entry), collect=BUNDLE)
+                           files=others, command=bundle_command(entry),
+                           collect=(BUNDLE, BUNDLE_CSS))
             )
-            if result.status == "ok" and result.collected is not None:
-                made.files[BUNDLE] = result.collected.encode("utf-8", "surrogatepass")
-                made.files[INDEX] = rewrite_page(page, entry).encode()
+            bundle = result.collected.get(BUNDLE)
+            if result.status == "ok" and bundle is not None:
+                css = result.collected.get(BUNDLE_CSS)
+                made.files[BUNDLE] = bundle.encode("utf-8", "surrogatepass")
+                if css is not None:
+                    made.files[BUNDLE_CSS] = css.encode("utf-8", "surrogatepass")
+                made.files[INDEX] = rewrite_page(page, entry, css=css is not None).encode()
             else:
                 words = (result.stderr or result.stdout or result.message).strip()
                 made.error = (words or f"The build failed ({result.status})")[-ERROR_CHARS:]

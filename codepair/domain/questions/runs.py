@@ -198,7 +198,7 @@ def project_tests_request(
     return RunRequest(
         language=language, code=tree.get(entry, ""), entry=entry, files=files,
         command=rq.test_command, env={"CODEPAIR_JUNIT_XML": f"/build/{JUNIT_PATH}"},
-        collect=JUNIT_PATH,
+        collect=(JUNIT_PATH,),
     )
 
 
@@ -232,7 +232,7 @@ async def execute_project_tests_run(
     problem = ""
     if result.status not in ("compile_error", "internal_error"):
         try:
-            graded = junit.parse(result.collected, (rq.hidden_files or {}).keys())
+            graded = junit.parse(result.collected.get(JUNIT_PATH), (rq.hidden_files or {}).keys())
         except junit.ReportError as exc:
             problem = str(exc)
     passed = sum(1 for g in graded if g["passed"])
