@@ -133,10 +133,11 @@ async def test_deactivating_a_user_closes_their_sockets(
 async def test_a_client_that_stops_reading_is_cut_off_not_the_room(
     server_factory: Callable[..., Server],
 ) -> None:
-    # 12 MB of code in all: over the code's default size cap, which is not what this tests.
-    srv = server_factory(
-        {"CODEPAIR_OUTBOX_MAX_MESSAGES": "20", "CODEPAIR_CODE_MAX_BYTES": str(64 * 2**20)}
-    )
+    # 12 MB of code in all: over the code's and a file's default size caps, not what this tests.
+    srv = server_factory({
+        "CODEPAIR_OUTBOX_MAX_MESSAGES": "20", "CODEPAIR_CODE_MAX_BYTES": str(64 * 2**20),
+        "CODEPAIR_PROJECT_MAX_FILE_BYTES": str(64 * 2**20),
+    })
     lead = bootstrap_lead(srv)
     room = create_room(srv, lead)
     url = f"{srv.ws_url}/ws/rooms/{room['id']}/yjs/code?token={lead.token}"
