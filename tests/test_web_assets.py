@@ -108,7 +108,8 @@ def test_a_room_page_preloads_the_rooms_chunks_and_other_pages_do_not(server: Se
     them beside the entry script instead of after it has run; other pages stay lean."""
     room = httpx.get(f"{server.url}/rooms/abc123", timeout=10)
     assert room.status_code == 200 and room.headers["cache-control"] == "no-cache"
-    preloaded = re.findall(r'rel="modulepreload" crossorigin href="/(assets/[\w.-]+\.js)"', room.text)
+    links = r'rel="modulepreload" crossorigin href="/(assets/[\w.-]+\.js)"'
+    preloaded = re.findall(links, room.text)
     assert any(name.startswith("assets/RoomPage-") for name in preloaded), preloaded
     assert entry_script() in room.text
     for name in preloaded:  # each one is served

@@ -16,9 +16,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -29,6 +26,7 @@ from typing import Any, Protocol
 import structlog
 
 from codepair.domain.intellisense import messages as m
+from codepair.domain.intellisense.mirror import WorkspaceMirror
 from codepair.domain.projects.tree import Tree
 from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.langservers import LanguageServerProcess, ServerLimits, ServerSpec
@@ -96,13 +94,6 @@ class _Pending:
 
 
 @dataclass(slots=True)
-class _Opened:
-    version: int
-    text: str
-    language_id: str | None  # None: on disk only (not a file this server reads)
-
-
-@dataclass(slots=True)
 class SessionStats:
     """What the bench and the tests read."""
 
@@ -142,10 +133,7 @@ class LanguageSession:
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self._own: dict[int, asyncio.Future[Any]] = {}
-        self._opened: dict[str, _Opened] = {}
-        self._workspace = Path(tempfile.mkdtemp(prefix=f"{spec.name}-", dir=_made(
-            config.workspace_root)))
-        os.chmod(self._workspace, 0o755)
+        self.files = WorkspaceMirror(config.workspace_root, spec.name, spec.language_id, room_id)
         self._sync_timer: asyncio.TimerHandle | None = None
         self._idle_timer: asyncio.TimerHandle | None = None
         self._crash_times: deque[float] = deque()
@@ -192,13 +180,12 @@ class LanguageSession:
 
     async def _start_once(self) -> None:
         self.ready = asyncio.get_running_loop().create_future()
-        self._opened.clear()
         self.stats.starts += 1
         memory = None if self.config.memory is None else self.config.memory.create(
             f"lsp-{self.room_id}-{self.spec.name}", self.config.limits.tree_memory_mb << 20)
         process = LanguageServerProcess(
             self.spec,
-            workspace=self._workspace,
+            workspace=self.files.folder,
             toolchains=self.toolchains,
             bwrap=self.config.bwrap,
             limits=self.config.limits,
@@ -208,7 +195,7 @@ class LanguageSession:
             on_raw_answer=self._raw_answer,
         )
         self.process = process
-        self._write_tree(self.source.read())
+        self.files.lay_out(self.source.read())
         await process.start()
         result = await asyncio.wait_for(self._request_own("initialize", {
             "processId": None,
@@ -244,7 +231,7 @@ class LanguageSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         self.source.close()
-        shutil.rmtree(self._workspace, ignore_errors=True)
+        self.files.remove()
         if self.process is not None and self.process.memory is not None:
             self.process.memory.remove()
         if not self.ready.done():
@@ -315,12 +302,9 @@ class LanguageSession:
             if client not in self.clients:
                 return
         self._flush_sync()  # the answer must see the latest keystrokes (and new files)
-        if method not in m.WITHOUT_DOCUMENT:
-            path = m.document_path(incoming)
-            opened = self._opened.get(path) if path is not None else None
-            if opened is None or opened.language_id is None:
-                client.send(m.error(msg_id, m.INVALID_PARAMS, "not a file of this project"))
-                return
+        if method not in m.WITHOUT_DOCUMENT and not self.files.serves(m.document_path(incoming)):
+            client.send(m.error(msg_id, m.INVALID_PARAMS, "not a file of this project"))
+            return
         if self.state != "running" or self.process is None:
             client.send(m.error(msg_id, m.REQUEST_FAILED, f"the language server is {self.state}"))
             return
@@ -525,85 +509,9 @@ class LanguageSession:
         if process is None or tree is None:
             return
         self.stats.syncs += 1
-        for path, text in tree.files.items():
-            opened = self._opened.get(path)
-            if opened is not None and opened.text == text:
-                continue
-            self._write_file(path, text)
-            language_id = self.spec.language_id(path)
-            if opened is None:
-                self._opened[path] = _Opened(1, text, language_id)
-                if language_id is not None:
-                    process.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-                        "textDocument": {"uri": m.uri_of(path), "languageId": language_id,
-                                         "version": 1, "text": text}}})
-            else:
-                opened.version += 1
-                opened.text = text
-                if opened.language_id is not None:
-                    process.send({"jsonrpc": "2.0", "method": "textDocument/didChange",
-                                  "params": {"textDocument": {"uri": m.uri_of(path),
-                                                              "version": opened.version},
-                                             "contentChanges": [{"text": text}]}})
-        for path in [p for p in self._opened if p not in tree.files]:
-            gone = self._opened.pop(path)
-            self._remove_file(path)
-            uri = m.uri_of(path)
-            if gone.language_id is not None:
-                process.send({"jsonrpc": "2.0", "method": "textDocument/didClose",
-                              "params": {"textDocument": {"uri": uri}}})
+        for uri in self.files.sync(tree, process.send):
             if self.diagnostics.pop(uri, None) is not None:
                 frame = m.notification("textDocument/publishDiagnostics",
                                        {"uri": uri, "diagnostics": []})
                 for client in self.clients:
                     client.send(frame)
-
-    def _write_tree(self, tree: Tree | None) -> None:
-        """The tree on disk before the server starts (it indexes what it finds)."""
-        for child in self._workspace.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
-        if tree is not None:
-            for path, text in tree.files.items():
-                self._write_file(path, text)
-
-    def _write_file(self, path: str, text: str) -> None:
-        # ``path`` passed check_path (read_tree): relative, no '..', no empty segment.
-        target = self._workspace / path
-        try:
-            folder = target.parent
-            if not folder.is_dir():
-                folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-            _overwrite(target, text.encode("utf-8", errors="surrogatepass"))
-        except OSError as exc:  # a file where a folder is wanted, mid-rename: next sync fixes
-            log.info("lsp_write_failed", room=self.room_id, error=type(exc).__name__)
-
-    def _remove_file(self, path: str) -> None:
-        with contextlib.suppress(OSError):
-            (self._workspace / path).unlink()
-
-
-def _overwrite(target: Path, data: bytes) -> None:
-    """Write ``data`` over ``target`` in place, then cut it to length.
-
-    Not ``open(..., "w")``: on ext4 a file truncated to zero and written again has its
-    blocks allocated and its writeback started at close (``auto_da_alloc``), 1 to 2.5 ms on
-    these machines against about 0.1 ms in place, and the session writes on the event loop,
-    once per edited file per sync (bench/lsp_latency.py). The workspace is read-only inside
-    the sandbox, so nothing but the session makes a link there."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.ftruncate(fd, len(data))
-        os.fchmod(fd, 0o644)  # readable by the server's sandbox uid whatever the umask
-    finally:
-        os.close(fd)
-
-
-def _made(root: Path) -> Path:
-    root.mkdir(mode=0o755, parents=True, exist_ok=True)
-    return root
