@@ -223,7 +223,7 @@ class RedisBus(Bus):
     async def renew(self, key: str, ttl: float) -> bool:
         client = self._lease_client()
         try:
-            done = await client.eval(  # type: ignore[misc]
+            done = await client.eval(
                 _RENEW, 1, self.prefix + key, self.instance_id, _ms(ttl)
             )
         except (RedisError, OSError) as exc:
@@ -233,7 +233,7 @@ class RedisBus(Bus):
     async def release(self, key: str) -> None:
         client = self._lease_client()
         try:
-            await client.eval(_RELEASE, 1, self.prefix + key, self.instance_id)  # type: ignore[misc]
+            await client.eval(_RELEASE, 1, self.prefix + key, self.instance_id)
         except (RedisError, OSError) as exc:
             raise BusUnavailable(str(exc)) from exc
 
