@@ -258,6 +258,9 @@ class SharedTerminal:
             return
         if self.session is not None:
             if data is not None:
+                # Typed into the new shell once it runs (a keystroke on an exited one would
+                # only start it).
+                await self.session.started()
                 self.session.keystrokes(conn, data)
         elif self.owner is not None:
             if data is not None:

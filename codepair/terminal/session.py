@@ -387,6 +387,13 @@ class TerminalSession:
         self._starting = asyncio.create_task(self._start(principal, action),
                                              name=f"terminal-start-{self.room_id}")
 
+    async def started(self) -> None:
+        """Wait until the shell that is starting has started (or failed to)."""
+        starting = self._starting
+        if starting is not None and not starting.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(starting)
+
     async def _start(self, principal: Principal | None, action: str) -> None:
         await self._kill(reason=None, wait=True)
         self.state = "starting"
