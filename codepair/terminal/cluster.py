@@ -34,12 +34,11 @@ import structlog
 from codepair.bus import Bus, BusUnavailable, Gap, Subscription, terminal_channel, terminal_lease
 from codepair.hub.connection import Connection
 from codepair.terminal import protocol, relay
-from codepair.terminal.relay import RelayError, RelayMessage, RemoteSocket
+from codepair.terminal.relay import Outbox, RelayError, RelayMessage, RemoteSocket, size_of
 from codepair.terminal.session import TerminalConfig, TerminalSession
 
 log = structlog.get_logger("codepair.terminal")
 
-PUBLISH_BATCH = 256
 OWNER_GONE = ("The server that ran this terminal stopped: its shell is gone. "
               "Press a key to start a new one from the files.")
 TAKEN_OVER = ("The server that ran this terminal stopped: this is a new shell, started "
@@ -80,7 +79,7 @@ class SharedTerminal:
         self.cols, self.rows = 80, 24
         self._remotes: dict[tuple[str, str], RemoteSocket] = {}
         self._heard: dict[str, float] = {}
-        self._outbox: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self._outbox = Outbox(bus, room_id)
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._subs: list[Subscription] = []
@@ -101,7 +100,7 @@ class SharedTerminal:
             sub = await self.bus.subscribe(channel)
             self._subs.append(sub)
             self._spawn(self._read(sub, handle), f"terminal-{channel}")
-        self._spawn(self._publish_loop(), f"terminal-publish-{self.room_id}")
+        self._spawn(self._outbox.run(), f"terminal-publish-{self.room_id}")
         self._spawn(self._beat_loop(), f"terminal-beat-{self.room_id}")
 
     async def close(self, reason: str | None = None) -> None:
@@ -120,7 +119,7 @@ class SharedTerminal:
         # Let what is queued (the last output, GONE) go out, then stop.
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(2):
-                await self._outbox.join()
+                await self._outbox.sent()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -346,7 +345,7 @@ class SharedTerminal:
     # --- the bus ------------------------------------------------------------------------------
 
     def _publish(self, payload: bytes, channel: str | None = None) -> None:
-        self._outbox.put_nowait((channel or self.out_channel, payload))
+        self._outbox.put(channel or self.out_channel, payload)
 
     def _send_in(self, kind: int, conn: Connection, body: bytes | str = b"") -> None:
         self._publish(relay.encode(kind, self.me, str(conn.id), body), self.in_channel)
@@ -370,18 +369,6 @@ class SharedTerminal:
     def _deliver(self, origin: str, socket: str, message: bytes | str) -> None:
         kind = relay.TO_BYTES if isinstance(message, bytes) else relay.TO_TEXT
         self._publish(relay.encode(kind, self.me, f"{origin}:{socket}", message))
-
-    async def _publish_loop(self) -> None:
-        while True:
-            batch = [await self._outbox.get()]
-            while len(batch) < PUBLISH_BATCH and not self._outbox.empty():
-                batch.append(self._outbox.get_nowait())
-            try:
-                await self.bus.publish_many(batch)
-            except Exception as exc:  # the bus reports transport loss itself, as Gaps
-                log.error("terminal_publish_failed", room=self.room_id, exc_info=exc)
-            for _ in batch:
-                self._outbox.task_done()
 
     async def _read(
         self, sub: Subscription, handle: Callable[[RelayMessage], Coroutine[Any, Any, None]]
@@ -425,7 +412,7 @@ class SharedTerminal:
             session.detach(remote)
         elif kind == relay.RESIZE:
             size = msg.json()
-            session.resize(remote, *_size(size))
+            session.resize(remote, *size_of(size))
         elif kind == relay.RESTART:
             await session.restart(remote)
         elif kind == relay.READONLY:
@@ -439,7 +426,7 @@ class SharedTerminal:
             if (origin, socket) not in self._remotes:
                 size = entry.get("size")
                 self._attach_remote(session, origin, socket, entry,
-                                    _size(size) if size else None)
+                                    size_of(size) if size else None)
         for key in [k for k in self._remotes if k[0] == origin and k[1] not in listed]:
             session.detach(self._remotes.pop(key))
 
@@ -514,9 +501,3 @@ class SharedTerminal:
         for conn in list(self.sockets):
             conn.send(message)
 
-
-def _size(size: Any) -> tuple[int, int]:
-    cols, rows = int(size["cols"]), int(size["rows"])
-    if not (1 <= cols <= protocol.MAX_COLS and 1 <= rows <= protocol.MAX_ROWS):
-        raise ValueError("size out of range")
-    return cols, rows

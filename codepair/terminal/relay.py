@@ -20,14 +20,24 @@ answer to a program's query) hold for it as for a socket of its own.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
+import structlog
+
+from codepair.bus import Bus
 from codepair.hub.connection import Connection
 from codepair.security.tokens import Principal
+from codepair.terminal import protocol
+
+log = structlog.get_logger("codepair.terminal")
+
+# At most this many messages per publish round trip.
+PUBLISH_BATCH: Final = 256
 
 # in: another instance -> the shell's instance
 ATTACH: Final = 1  # json {principal, role}: a socket opened (it gets the recent output)
@@ -95,6 +105,14 @@ def decode(payload: bytes) -> RelayMessage:
     return RelayMessage(kind, origin, socket, bytes(payload[at:]))
 
 
+def size_of(size: Any) -> tuple[int, int]:
+    """A relayed ``{cols, rows}``, checked as the socket's own instance checked it."""
+    cols, rows = int(size["cols"]), int(size["rows"])
+    if not (1 <= cols <= protocol.MAX_COLS and 1 <= rows <= protocol.MAX_ROWS):
+        raise RelayError("size out of range")
+    return cols, rows
+
+
 def principal_to_json(principal: Principal) -> dict[str, Any]:
     return dataclasses.asdict(principal)
 
@@ -139,3 +157,32 @@ class RemoteSocket(Connection):
 
     def abort(self, code: int, reason: str) -> None:
         self.closed = True
+
+
+class Outbox:
+    """What a room's terminal publishes, in order, by one task (a keystroke never waits for
+    the bus; a burst of output goes in one round trip)."""
+
+    def __init__(self, bus: Bus, room_id: str) -> None:
+        self.bus = bus
+        self.room_id = room_id
+        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+
+    def put(self, channel: str, payload: bytes) -> None:
+        self._queue.put_nowait((channel, payload))
+
+    async def sent(self) -> None:
+        """Wait until everything put so far has been handed to the bus."""
+        await self._queue.join()
+
+    async def run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < PUBLISH_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self.bus.publish_many(batch)
+            except Exception as exc:  # the bus reports transport loss itself, as Gaps
+                log.error("terminal_publish_failed", room=self.room_id, exc_info=exc)
+            for _ in batch:
+                self._queue.task_done()

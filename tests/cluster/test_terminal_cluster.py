@@ -28,17 +28,32 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 LEASE = 1.5  # seconds: a killed instance's shell is taken over after about this
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
+IDLE = 3.0  # seconds, in the test that waits for the idle stop
+
+
+def a_cluster(tmp_path: Path, **env: str) -> Cluster:
     """The cluster, each peer with shell uids of its own (as two machines would have)."""
     require_services()
-    started = start_cluster(
+    return start_cluster(
         tmp_path,
         SHARED_REDIS_URL,
-        extra_env={"CODEPAIR_TERMINAL_LEASE_SECONDS": str(LEASE)},
+        extra_env={"CODEPAIR_TERMINAL_LEASE_SECONDS": str(LEASE), **env},
         peer_env=[{"CODEPAIR_TERMINAL_UID_BASE": str(60000 + UID_OFFSET + 100 * k)}
                   for k in range(2)],
     )
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    started = a_cluster(tmp_path)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def idle_cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """The cluster with a short idle time."""
+    started = a_cluster(tmp_path, CODEPAIR_TERMINAL_IDLE_SECONDS=str(IDLE))
     yield started
     started.stop()
 
@@ -206,3 +221,35 @@ async def test_a_killed_instance_s_shell_starts_again_on_a_survivor(cluster: Clu
     finally:
         for client in (a, b, c):
             await client.close()
+
+
+async def test_the_idle_stop_counts_the_sockets_of_every_live_instance(
+    idle_cluster: Cluster,
+) -> None:
+    lead, room, _ = a_room(idle_cluster)
+    first, second = idle_cluster.peers
+    a = await TermClient.open(first, room["id"], lead.token)  # its instance runs the shell
+    b = await TermClient.open(second, room["id"], lead.token)
+    try:
+        await prompt(a)
+        await prompt(b)
+        await a.run("export KEEP=K$((5+5))", r"\$ ")
+        await a.close()
+        # No socket on the shell's instance, one on the other: the shell stays.
+        await asyncio.sleep(IDLE * 2)
+        out = await b.run("echo [$KEEP] A$((1+1))", "A2")
+        assert "[K10]" in out
+
+        # The other instance dies with its socket: after a lease without a word from it and
+        # the idle time, the shell stops; the next socket gets a new one.
+        second.kill()
+        await asyncio.sleep(LEASE + IDLE + 2)
+        c = await TermClient.open(first, room["id"], lead.token)
+        try:
+            await prompt(c)
+            out = await c.run("echo [$KEEP] B$((2+2))", "B4")
+            assert "[]" in out
+        finally:
+            await c.close()
+    finally:
+        await b.close()
