@@ -93,13 +93,8 @@ def encode_json(kind: int, origin: str, socket: str, data: Any) -> bytes:
 def decode(payload: bytes) -> RelayMessage:
     try:
         kind = payload[0]
-        at = 1
-        size = payload[at]
-        origin = payload[at + 1 : at + 1 + size].decode()
-        at += 1 + size
-        size = payload[at]
-        socket = payload[at + 1 : at + 1 + size].decode()
-        at += 1 + size
+        origin, at = _field(payload, 1)
+        socket, at = _field(payload, at)
     except (IndexError, UnicodeDecodeError) as exc:
         raise RelayError("truncated or garbled relay message") from exc
     return RelayMessage(kind, origin, socket, bytes(payload[at:]))
@@ -111,6 +106,14 @@ def size_of(size: Any) -> tuple[int, int]:
     if not (1 <= cols <= protocol.MAX_COLS and 1 <= rows <= protocol.MAX_ROWS):
         raise RelayError("size out of range")
     return cols, rows
+
+
+def _field(payload: bytes, at: int) -> tuple[str, int]:
+    size = payload[at]
+    end = at + 1 + size
+    if end > len(payload):
+        raise IndexError("field past the end")
+    return payload[at + 1 : end].decode(), end
 
 
 def principal_to_json(principal: Principal) -> dict[str, Any]:
