@@ -79,6 +79,7 @@ class SharedTerminal:
         self.cols, self.rows = 80, 24
         self._remotes: dict[tuple[str, str], RemoteSocket] = {}
         self._heard: dict[str, float] = {}
+        self._unheld = 0  # beats in a row that found nobody holding the lease
         self._outbox = Outbox(bus, room_id)
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -333,8 +334,11 @@ class SharedTerminal:
     async def _beat_as_relay(self) -> None:
         self._send_here()
         holder = await self.bus.holder(self.key)
-        if holder is None and self.owner is not None:
-            # The shell's instance neither renewed nor gave up the lease: it was killed.
+        self._unheld = self._unheld + 1 if holder is None else 0
+        # Nobody has held the lease for three beats: the shell's instance neither renewed nor
+        # gave it up, it was killed. (One beat alone can be a Redis that restarted empty: the
+        # holder takes its lease again on its next beat.)
+        if holder is None and self.owner is not None and self._unheld >= 3:
             self.owner = None
             log.warning("terminal_owner_gone", room=self.room_id)
             self._tell(f"\r\n\x1b[33m[codepair] {OWNER_GONE}\x1b[0m\r\n".encode())
@@ -349,6 +353,14 @@ class SharedTerminal:
 
     def _send_in(self, kind: int, conn: Connection, body: bytes | str = b"") -> None:
         self._publish(relay.encode(kind, self.me, str(conn.id), body), self.in_channel)
+
+    def _reattach(self) -> None:
+        if self.owner is None:
+            return
+        self._live.clear()
+        for conn in list(self.sockets):
+            conn.send(b"\x1bc")  # RIS: a blank screen for the recent output to fill
+            self._send_in(relay.ATTACH, conn, json.dumps(self._who(conn)))
 
     def _send_here(self) -> None:
         here = [{"socket": str(conn.id), **self._who(conn),
@@ -375,8 +387,12 @@ class SharedTerminal:
     ) -> None:
         async for item in sub:
             if isinstance(item, Gap):
-                # Lost frames are not sent again; presence is said again on the next beat.
+                # Presence is said again on the next beat. Output lost on the way here is
+                # not sent again: the sockets here are reset and get the recent output anew,
+                # as a socket that opens does.
                 log.warning("terminal_bus_gap", room=self.room_id, reason=item.reason)
+                if sub.channel == self.out_channel and self.session is None:
+                    self._reattach()
                 continue
             try:
                 message = relay.decode(item)

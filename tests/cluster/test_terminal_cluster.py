@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.bus.servers import PrivateRedis
 from tests.cluster.support import SHARED_REDIS_URL, Cluster, require_services, start_cluster
 from tests.support.api import Actor, bootstrap_lead, create_room, join
 from tests.support.server import UID_OFFSET
@@ -31,12 +32,12 @@ LEASE = 1.5  # seconds: a killed instance's shell is taken over after about this
 IDLE = 3.0  # seconds, in the test that waits for the idle stop
 
 
-def a_cluster(tmp_path: Path, **env: str) -> Cluster:
+def a_cluster(tmp_path: Path, redis_url: str = SHARED_REDIS_URL, **env: str) -> Cluster:
     """The cluster, each peer with shell uids of its own (as two machines would have)."""
     require_services()
     return start_cluster(
         tmp_path,
-        SHARED_REDIS_URL,
+        redis_url,
         extra_env={"CODEPAIR_TERMINAL_LEASE_SECONDS": str(LEASE), **env},
         peer_env=[{"CODEPAIR_TERMINAL_UID_BASE": str(60000 + UID_OFFSET + 100 * k)}
                   for k in range(2)],
@@ -54,6 +55,15 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 def idle_cluster(tmp_path: Path) -> Iterator[Cluster]:
     """The cluster with a short idle time."""
     started = a_cluster(tmp_path, CODEPAIR_TERMINAL_IDLE_SECONDS=str(IDLE))
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def private_cluster(tmp_path: Path, private_redis: PrivateRedis) -> Iterator[Cluster]:
+    """The cluster on a Redis of this test's own, with the default lease (6 s): the lease
+    must outlast the instances' reconnection when that Redis restarts."""
+    started = a_cluster(tmp_path, private_redis.url, CODEPAIR_TERMINAL_LEASE_SECONDS="6")
     yield started
     started.stop()
 
@@ -252,4 +262,30 @@ async def test_the_idle_stop_counts_the_sockets_of_every_live_instance(
         finally:
             await c.close()
     finally:
+        await b.close()
+
+
+async def test_the_shell_and_its_relay_outlast_a_redis_restart(
+    private_cluster: Cluster, private_redis: PrivateRedis
+) -> None:
+    lead, room, _ = a_room(private_cluster)
+    first, second = private_cluster.peers
+    a = await TermClient.open(first, room["id"], lead.token)
+    b = await TermClient.open(second, room["id"], lead.token)
+    try:
+        await prompt(a)
+        await prompt(b)
+        await b.run("export KEEP=K$((5+5))", r"\$ ")
+        since = len(b.messages)
+        private_redis.stop()  # Redis restarts empty: the lease and the frames in flight go
+        await asyncio.sleep(1)
+        private_redis.start()
+        # The relaying instance resets its sockets and gets the recent output again.
+        await b.wait_status("running", timeout=30, since=since)
+        out = await b.run("echo [$KEEP] Z$((4+4))", "Z8", timeout=20)
+        assert "[K10]" in out  # the same shell
+        await a.wait_output("Z8")
+        assert not [m for m in b.messages[since:] if m.get("state") == "exited"]
+    finally:
+        await a.close()
         await b.close()
