@@ -152,10 +152,11 @@ class SharedTerminal:
             if conn not in self.session.clients:
                 self.session.attach(conn)
             return
-        if self.owner is None or self.ended:
+        if self.owner is None:
             conn.send(self._status("exited", reason="The interview has ended"
                                    if self.ended else None))
             return
+        # (In an ended room too: interviewers keep reading the last screen.)
         self._send_in(relay.ATTACH, conn, json.dumps(self._who(conn)))
 
     def detach(self, conn: Connection) -> None:
@@ -253,7 +254,10 @@ class SharedTerminal:
         async with self._lock:
             if (self.session is None and self.owner is None
                     and not await self._claim(failover=True)):
+                # Another instance claimed it first: attach to its shell, then type there.
                 self.owner = await self._holder()
+                if self.owner is not None:
+                    self._send_here()
         if conn not in self.sockets:
             return
         if self.session is not None:
@@ -466,7 +470,8 @@ class SharedTerminal:
         kind = msg.kind
         if kind == relay.OWNER:
             if self.session is not None:
-                await self._lost()
+                if await self._holder() != self.me:
+                    await self._lost()
                 return
             if msg.origin != self.owner:
                 self.owner = msg.origin
