@@ -80,6 +80,9 @@ class SharedTerminal:
         self._remotes: dict[tuple[str, str], RemoteSocket] = {}
         self._heard: dict[str, float] = {}
         self._unheld = 0  # beats in a row that found nobody holding the lease
+        # Bumped when this instance's screens are reset after a bus gap: the holder sends
+        # the recent output again to sockets it knows under an older generation.
+        self._generation = 0
         self._outbox = Outbox(bus, room_id)
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -362,6 +365,7 @@ class SharedTerminal:
         if self.owner is None:
             return
         self._live.clear()
+        self._generation += 1
         for conn in list(self.sockets):
             conn.send(b"\x1bc")  # RIS: a blank screen for the recent output to fill
             self._send_in(relay.ATTACH, conn, json.dumps(self._who(conn)))
@@ -372,9 +376,9 @@ class SharedTerminal:
                 for conn, size in self.sockets.items()]
         self._publish(relay.encode_json(relay.HERE, self.me, "", here), self.in_channel)
 
-    @staticmethod
-    def _who(conn: Connection) -> dict[str, Any]:
-        return {"principal": relay.principal_to_json(conn.principal), "role": conn.room_role}
+    def _who(self, conn: Connection) -> dict[str, Any]:
+        return {"principal": relay.principal_to_json(conn.principal), "role": conn.room_role,
+                "gen": self._generation}
 
     def _relay_out(self, message: bytes | str) -> None:
         """The session's broadcast, for the sockets of the other instances (if any)."""
@@ -443,7 +447,12 @@ class SharedTerminal:
         for entry in here:
             socket = str(entry["socket"])
             listed.add(socket)
-            if (origin, socket) not in self._remotes:
+            known = self._remotes.get((origin, socket))
+            if known is not None and int(entry.get("gen", 0)) > known.generation:
+                # Its screen was reset (a bus gap) and our first frames to it may be lost.
+                session.detach(self._remotes.pop((origin, socket)))
+                known = None
+            if known is None:
                 size = entry.get("size")
                 self._attach_remote(session, origin, socket, entry,
                                     size_of(size) if size else None)
@@ -459,7 +468,8 @@ class SharedTerminal:
         size: tuple[int, int] | None,
     ) -> None:
         remote = RemoteSocket(relay.principal_from_json(who["principal"]), str(who["role"]),
-                              origin=origin, socket=socket, deliver=self._deliver)
+                              origin=origin, socket=socket, deliver=self._deliver,
+                              generation=int(who.get("gen", 0)))
         self._remotes[(origin, socket)] = remote
         session.attach(remote)
         if size is not None:

@@ -40,13 +40,13 @@ log = structlog.get_logger("codepair.terminal")
 PUBLISH_BATCH: Final = 256
 
 # in: another instance -> the shell's instance
-ATTACH: Final = 1  # json {principal, role}: a socket opened (it gets the recent output)
+ATTACH: Final = 1  # json {principal, role, gen}: a socket opened (it gets the recent output)
 DETACH: Final = 2  # a socket closed
 KEYS: Final = 3  # bytes: keystrokes
 RESIZE: Final = 4  # json {cols, rows}
 RESTART: Final = 5
 READONLY: Final = 6  # json {on}
-HERE: Final = 7  # json [{socket, principal, role, size}]: every socket of the origin, again
+HERE: Final = 7  # json [{socket, principal, role, gen, size}]: every socket of the origin
 # out: the shell's instance -> the others
 OUTPUT: Final = 20  # bytes: output for every socket
 TEXT: Final = 21  # a text frame for every socket (status, ...)
@@ -144,10 +144,12 @@ class RemoteSocket(Connection):
         origin: str,
         socket: str,
         deliver: Callable[[str, str, bytes | str], None],
+        generation: int = 0,
     ) -> None:
         super().__init__(principal, room_role)
         self.origin = origin
         self.socket = socket
+        self.generation = generation  # its instance's count of screen resets (bus gaps)
         self._deliver = deliver
 
     def send(self, message: bytes | str) -> None:
