@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     terminal_max_shells: int = 64  # live shells on this instance (one uid each)
     terminal_uid_base: int = 60000  # shell k runs as uid terminal_uid_base + k
     terminal_idle_seconds: float = 600.0  # no socket open this long: the shell stops
+    # Several instances: the shell's instance renews the room's lease every third of this;
+    # killed, its shell is taken over by another instance once this has passed.
+    terminal_lease_seconds: float = Field(default=6.0, gt=0.2)
     terminal_ring_bytes: int = 128 * 1024  # recent output a new socket gets first
     terminal_output_bytes_per_second: int = 1024 * 1024
     terminal_output_burst_bytes: int = 2 * 1024 * 1024

@@ -39,6 +39,7 @@ DB_AGNOSTIC = (
     "tests/projects/test_zip_import.py", "tests/projects/test_project_api.py",
     "tests/questions/test_files.py", "tests/questions/test_suite_sandbox.py",
     "tests/terminal/test_attacks.py", "tests/terminal/test_workspace.py",
+    "tests/terminal/test_relay.py",
     "tests/intellisense/",
     "tests/runs_off/",
     # The model's protocol, caps and prompts (the stored conversation: test_ai_record.py).

@@ -29,6 +29,8 @@ from codepair.bus.channels import (
     publish_room_event,
     publish_user_revoked,
     room_channel,
+    terminal_channel,
+    terminal_lease,
 )
 from codepair.bus.envelope import (
     Envelope,
@@ -70,6 +72,8 @@ __all__ = [
     "publish_room_event",
     "publish_user_revoked",
     "room_channel",
+    "terminal_channel",
+    "terminal_lease",
 ]
 
 

@@ -223,6 +223,29 @@ class Bus(ABC):
     async def ping(self) -> None:
         """Raise :class:`BusUnavailable` unless the transport answers (for ``/readyz``)."""
 
+    # --- leases: one instance holds a named thing (a room's shell) while it renews it ------
+
+    @abstractmethod
+    async def claim(self, key: str, ttl: float) -> bool:
+        """Take the lease ``key`` for this instance for ``ttl`` seconds if nobody holds it.
+
+        True if this instance holds it now (taken, or already its own: then renewed). Raises
+        :class:`BusUnavailable` when the transport cannot be asked.
+        """
+
+    @abstractmethod
+    async def renew(self, key: str, ttl: float) -> bool:
+        """Extend this instance's lease ``key`` by ``ttl`` seconds from now; False if it is
+        not (or no longer) this instance's: it expired, or another instance took it since."""
+
+    @abstractmethod
+    async def release(self, key: str) -> None:
+        """Give the lease ``key`` up if this instance holds it (another's is left alone)."""
+
+    @abstractmethod
+    async def holder(self, key: str) -> str | None:
+        """The ``instance_id`` holding the lease ``key``, or None when nobody does."""
+
     def subscribe(self, channel: str) -> Subscription:
         """A new subscription to ``channel``; await it to wait for the transport's confirmation."""
         check_channel(channel)

@@ -38,6 +38,17 @@ def doc_channel(room_id: str, doc: str) -> str:
     return f"room.{room_id}.yjs.{doc}"
 
 
+def terminal_channel(room_id: str, direction: str) -> str:
+    """The channel of a room's shell: ``in`` to the instance that runs it (keystrokes,
+    resizes, restarts, who is here), ``out`` from it (output, status, notes to one socket)."""
+    return f"room.{room_id}.terminal.{direction}"
+
+
+def terminal_lease(room_id: str) -> str:
+    """The lease naming the instance that runs a room's shell."""
+    return f"room.{room_id}.terminal.owner"
+
+
 async def publish_room_ended(bus: Bus, room_id: str) -> None:
     """Tell every instance that ``room_id`` has ended."""
     await bus.publish(

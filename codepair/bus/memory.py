@@ -11,6 +11,7 @@ Redis: each has its own ``instance_id`` and its own subscriptions.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 from codepair import metrics
@@ -23,6 +24,17 @@ class MemoryBroker:
     def __init__(self) -> None:
         self._buses: set[MemoryBus] = set()
         self._down = False
+        # Leases: key -> (holder's instance_id, when it expires on the monotonic clock).
+        self.leases: dict[str, tuple[str, float]] = {}
+
+    def lease_holder(self, key: str) -> str | None:
+        held = self.leases.get(key)
+        if held is None:
+            return None
+        if held[1] <= time.monotonic():
+            del self.leases[key]
+            return None
+        return held[0]
 
     def attach(self, bus: MemoryBus) -> None:
         self._buses.add(bus)
@@ -81,3 +93,30 @@ class MemoryBus(Bus):
     async def ping(self) -> None:
         if not self._started:
             raise BusUnavailable("the bus is not started")
+
+    def _check_started(self) -> None:
+        if not self._started:
+            raise BusUnavailable("the bus is not started")
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        self._check_started()
+        if self.broker.lease_holder(key) not in (None, self.instance_id):
+            return False
+        self.broker.leases[key] = (self.instance_id, time.monotonic() + ttl)
+        return True
+
+    async def renew(self, key: str, ttl: float) -> bool:
+        self._check_started()
+        if self.broker.lease_holder(key) != self.instance_id:
+            return False
+        self.broker.leases[key] = (self.instance_id, time.monotonic() + ttl)
+        return True
+
+    async def release(self, key: str) -> None:
+        self._check_started()
+        if self.broker.lease_holder(key) == self.instance_id:
+            del self.broker.leases[key]
+
+    async def holder(self, key: str) -> str | None:
+        self._check_started()
+        return self.broker.lease_holder(key)

@@ -35,6 +35,22 @@ DEAD_AFTER: Final = 15.0
 _BACKOFF_FIRST: Final = 0.05
 _BACKOFF_MAX: Final = 2.0
 
+# Leases are keys whose value is the holder's instance id; renewing and releasing check the
+# value and act in one step (a script), so an instance never extends or deletes a lease that
+# expired and was taken by another in between.
+_RENEW: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
 
 class RedisBus(Bus):
     """A bus on a Redis server (``url``, e.g. ``redis://redis:6379/0``).
@@ -186,6 +202,50 @@ class RedisBus(Bus):
             await self._publisher.ping()
         except (RedisError, OSError) as exc:
             raise BusUnavailable(str(exc)) from exc
+
+    # --- leases --------------------------------------------------------------------------
+
+    def _lease_client(self) -> Redis:
+        if self._publisher is None:
+            raise BusUnavailable("the bus is not started")
+        return self._publisher
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        client = self._lease_client()
+        try:
+            # SET NX PX: taken only if free; then our own lease is renewed (a repeated claim).
+            if await client.set(self.prefix + key, self.instance_id, nx=True, px=_ms(ttl)):
+                return True
+            return await self.renew(key, ttl)
+        except (RedisError, OSError) as exc:
+            raise BusUnavailable(str(exc)) from exc
+
+    async def renew(self, key: str, ttl: float) -> bool:
+        client = self._lease_client()
+        try:
+            done = await client.eval(
+                _RENEW, 1, self.prefix + key, self.instance_id, _ms(ttl)
+            )
+        except (RedisError, OSError) as exc:
+            raise BusUnavailable(str(exc)) from exc
+        return bool(done)
+
+    async def release(self, key: str) -> None:
+        client = self._lease_client()
+        try:
+            await client.eval(_RELEASE, 1, self.prefix + key, self.instance_id)
+        except (RedisError, OSError) as exc:
+            raise BusUnavailable(str(exc)) from exc
+
+    async def holder(self, key: str) -> str | None:
+        client = self._lease_client()
+        try:
+            value = await client.get(self.prefix + key)
+        except (RedisError, OSError) as exc:
+            raise BusUnavailable(str(exc)) from exc
+        if value is None:
+            return None
+        return value.decode() if isinstance(value, bytes) else str(value)
 
     # --- subscribing ---------------------------------------------------------------------
 
@@ -348,6 +408,10 @@ class RedisBus(Bus):
         if pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 def _safe(url: str) -> str:

@@ -18,7 +18,7 @@ import secrets
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator, MutableMapping
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import structlog
 from starlette.websockets import WebSocketDisconnect
@@ -70,6 +70,10 @@ class Connection(ABC):
 
     __slots__ = ("_peer_id", "awareness_ids", "close_code", "closed", "id", "principal",
                  "room_role")
+
+    # A socket of another instance stood in for here (the terminal's relay): broadcasts
+    # reach it through the bus once for its whole instance, not through its ``send``.
+    relayed: ClassVar[bool] = False
 
     def __init__(self, principal: Principal, room_role: str) -> None:
         self.id = next(_ids)

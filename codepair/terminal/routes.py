@@ -22,6 +22,7 @@ from codepair.hub.hub import Hub
 from codepair.hub.limits import TokenBucket
 from codepair.hub.protocol import CloseCode
 from codepair.terminal import protocol
+from codepair.terminal.cluster import SharedTerminal
 from codepair.terminal.session import TerminalSession
 from codepair.terminal.terminals import Terminals
 
@@ -61,13 +62,11 @@ async def terminal_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     conn = AsgiConnection(websocket, principal, role, outbox_max=settings.outbox_max_messages)
-    session: TerminalSession | None = None
+    session: TerminalSession | SharedTerminal | None = None
     async with conn.serving():
         try:
-            if room_id not in terminals.sessions and await _room_ended(websocket, room_id):
-                terminals.session(room_id).ended = True
-            session = terminals.session(room_id)
-            session.attach(conn)
+            ended = not terminals.has(room_id) and await _room_ended(websocket, room_id)
+            session = await terminals.attach(room_id, conn, ended=ended)
             bucket = TokenBucket(settings.terminal_input_per_second, settings.terminal_input_burst)
             max_bytes = session.config.input_frame_bytes
             receive = websocket.receive

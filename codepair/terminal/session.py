@@ -67,6 +67,8 @@ class TerminalConfig:
     output_burst_bytes: int = 2 * 1024 * 1024
     idle_seconds: float = 600.0
     input_frame_bytes: int = 64 * 1024
+    # With several instances: how long the shell's instance holds the room's lease unrenewed.
+    lease_seconds: float = 6.0
     caps: TreeCaps = field(default_factory=TreeCaps)
 
 
@@ -155,6 +157,9 @@ class TerminalSession:
         self.config = config
         self.on_idle = on_idle
         self.clients: dict[Connection, tuple[int, int] | None] = {}
+        # With several instances: what every socket gets goes once to the bus through this,
+        # for the other instances' sockets (codepair/terminal/cluster.py).
+        self.relay: Callable[[bytes | str], None] | None = None
         self.ring = OutputRing(config.ring_bytes)
         self.state = "exited"
         self.exit_code: int | None = None
@@ -211,7 +216,10 @@ class TerminalSession:
 
     def broadcast(self, message: bytes | str) -> None:
         for conn in list(self.clients):
-            conn.send(message)
+            if not conn.relayed:
+                conn.send(message)
+        if self.relay is not None:
+            self.relay(message)
 
     def _status(self) -> str:
         return protocol.status(
@@ -344,8 +352,7 @@ class TerminalSession:
     def _output(self, data: bytes) -> None:
         self.ring.append(data)
         self.record.output(self.room_id, data)
-        for conn in list(self.clients):
-            conn.send(data)
+        self.broadcast(data)
 
     def _spend(self, size: int) -> None:
         """The output rate cap: past it, stop reading until the bucket refills."""
@@ -379,6 +386,13 @@ class TerminalSession:
             return
         self._starting = asyncio.create_task(self._start(principal, action),
                                              name=f"terminal-start-{self.room_id}")
+
+    async def started(self) -> None:
+        """Wait until the shell that is starting has started (or failed to)."""
+        starting = self._starting
+        if starting is not None and not starting.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(starting)
 
     async def _start(self, principal: Principal | None, action: str) -> None:
         await self._kill(reason=None, wait=True)

@@ -4,6 +4,10 @@ One :class:`Terminals` per process, beside the hub. It owns the shell sandbox, t
 uids shells run as (one a live shell, so ``RLIMIT_NPROC`` is per room), the record writer,
 and what stops shells: the room ending (the hub tells it, :meth:`room_ended`), an idle
 terminal (no socket for ``idle_seconds``) and the server stopping (:meth:`stop`).
+
+Alone (no bus), a room's sockets attach to its :class:`TerminalSession` here, nothing
+between. With a bus (several instances), to a :class:`~codepair.terminal.cluster.
+SharedTerminal`, which runs the session here or relays to the instance that does.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from codepair.hub.protocol import CloseCode
 from codepair.runner.cgroups import MemoryGroups
 from codepair.runner.shell import ShellLimits, ShellSandbox
 from codepair.security.tokens import Principal
+from codepair.terminal.cluster import SharedTerminal
 from codepair.terminal.session import TerminalConfig, TerminalSession
 
 log = structlog.get_logger("codepair.terminal")
@@ -78,6 +83,7 @@ def config_from(settings: Settings) -> TerminalConfig:
         output_bytes_per_second=settings.terminal_output_bytes_per_second,
         output_burst_bytes=settings.terminal_output_burst_bytes,
         idle_seconds=settings.terminal_idle_seconds,
+        lease_seconds=settings.terminal_lease_seconds,
         caps=TreeCaps(max_files=settings.project_max_files,
                       max_file_bytes=settings.project_max_file_bytes),
     )
@@ -113,7 +119,10 @@ class Terminals:
         )
         self.slots = SlotPool(settings.terminal_max_shells)
         self.sessions: dict[str, TerminalSession] = {}
+        self.bus = hub.bridge.bus if hub.bridge is not None else None
+        self.shared: dict[str, SharedTerminal] = {}
         self._stopping = False
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def available(self) -> bool:
@@ -127,6 +136,12 @@ class Terminals:
     async def stop(self) -> None:
         """The server stops: every shell dies, every socket is told, the record is written."""
         self._stopping = True
+        for shared in list(self.shared.values()):
+            for conn in shared.clients:
+                conn.close(CloseCode.GOING_AWAY, "server shutting down")
+            await shared.close("The server is stopping.")
+        self.shared.clear()
+        await asyncio.gather(*self._closing, return_exceptions=True)
         for session in list(self.sessions.values()):
             for conn in list(session.clients):
                 conn.close(CloseCode.GOING_AWAY, "server shutting down")
@@ -136,20 +151,62 @@ class Terminals:
         if self.sandbox.memory is not None:
             self.sandbox.memory.close()
 
+    def has(self, room_id: str) -> bool:
+        """Whether this instance has the room's terminal open."""
+        return room_id in self.sessions or room_id in self.shared
+
+    async def attach(
+        self, room_id: str, conn: Connection, *, ended: bool = False
+    ) -> TerminalSession | SharedTerminal:
+        """Attach a socket to the room's terminal (made if need be); ``ended``: the room has
+        ended, no shell may start. What the socket's messages go to is returned."""
+        if self.bus is None:
+            session = self.session(room_id)
+            session.ended = session.ended or ended
+            session.attach(conn)
+            return session
+        shared = self.shared.get(room_id)
+        if shared is None:
+            shared = SharedTerminal(
+                room_id,
+                bus=self.bus,
+                config=self.config,
+                make_session=lambda on_idle: self._new_session(room_id, on_idle),
+                on_empty=self._empty,
+            )
+            self.shared[room_id] = shared
+        shared.ended = shared.ended or ended
+        await shared.open()
+        await shared.attach(conn)
+        return shared
+
     def session(self, room_id: str) -> TerminalSession:
         session = self.sessions.get(room_id)
         if session is None:
-            session = TerminalSession(
-                room_id,
-                host=self.host,
-                sandbox=self.sandbox,
-                record=self.record,
-                slots=self.slots,
-                config=self.config,
-                on_idle=self._idle,
-            )
+            session = self._new_session(room_id, self._idle)
             self.sessions[room_id] = session
         return session
+
+    def _new_session(
+        self, room_id: str, on_idle: Callable[[TerminalSession], None]
+    ) -> TerminalSession:
+        return TerminalSession(
+            room_id,
+            host=self.host,
+            sandbox=self.sandbox,
+            record=self.record,
+            slots=self.slots,
+            config=self.config,
+            on_idle=on_idle,
+        )
+
+    def _empty(self, shared: SharedTerminal) -> None:
+        """No socket here and no shell here: this instance stops listening to the room."""
+        if self.shared.get(shared.room_id) is shared:
+            del self.shared[shared.room_id]
+        task = asyncio.get_running_loop().create_task(shared.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def _idle(self, session: TerminalSession) -> None:
         if self.sessions.get(session.room_id) is session:
@@ -159,7 +216,21 @@ class Terminals:
         )
 
     def room_ended(self, room_id: str) -> None:
-        """The room ended (or was deleted): the shell dies, the candidate's sockets close."""
+        """The room ended (or was deleted): the shell dies, the candidate's sockets close.
+
+        Every instance hears of it (the hub's control channel): each closes its own sockets,
+        and the instance with the shell stops it."""
+        shared = self.shared.get(room_id)
+        if shared is not None:
+            shared.ended = True
+            for conn in shared.clients:
+                if conn.is_candidate:
+                    conn.close(CloseCode.ROOM_ENDED, "room ended")
+            if shared.session is not None:
+                self.record.forget(room_id)
+                asyncio.get_running_loop().create_task(shared.session.stop(
+                    "The interview has ended: the shell was stopped.", ended=True))
+            return
         session = self.sessions.get(room_id)
         if session is None:
             return
@@ -173,4 +244,5 @@ class Terminals:
 
     def connections(self) -> list[Connection]:
         """Every terminal socket here (for notices that close a person's sockets)."""
-        return [conn for s in self.sessions.values() for conn in s.clients]
+        return [conn for s in self.sessions.values() for conn in s.clients
+                if not conn.relayed] + [conn for s in self.shared.values() for conn in s.clients]

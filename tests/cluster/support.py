@@ -78,8 +78,16 @@ class Cluster:
         }
 
 
-def start_cluster(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> Cluster:
-    """Start the three processes (the peers in parallel: startup dominates the tests' time)."""
+def start_cluster(
+    tmp: Path,
+    redis_url: str,
+    extra_env: dict[str, str] | None = None,
+    peer_env: list[dict[str, str]] | None = None,
+) -> Cluster:
+    """Start the three processes (the peers in parallel: startup dominates the tests' time).
+
+    ``peer_env``: each peer's own settings (two shells' uid ranges, say), after ``extra_env``.
+    """
     database_url = create_pg_database()
     env = {
         "CODEPAIR_REDIS_URL": redis_url,
@@ -91,15 +99,16 @@ def start_cluster(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = 
         **(extra_env or {}),
     }
 
-    def server(name: str, only: str) -> Server:
+    def server(name: str, only: str, own: dict[str, str] | None = None) -> Server:
         return Server(
             data_dir=tmp / name,
-            env_overrides={**env, "CODEPAIR_ONLY": only},
+            env_overrides={**env, "CODEPAIR_ONLY": only, **(own or {})},
             database_url=database_url,
         )
 
     core = server("core", "core")
-    peers = [server("peer1", "peer"), server("peer2", "peer")]
+    own = peer_env or [{}, {}]
+    peers = [server("peer1", "peer", own[0]), server("peer2", "peer", own[1])]
     cluster = Cluster(core, peers, database_url, servers=[core, *peers])
     try:
         core.start()  # migrates the database first
