@@ -10,8 +10,10 @@ y-websocket client types, and prints for each language:
   the same request again with no edit between;
 - the resident memory of the language server's sandbox (every process in it);
 - the hub's keystroke latency (p50, p99) in a room of its own, alone, then while
-  ``--busy-rooms`` (10) Python rooms each type and ask for completions without pause, each
-  room's pyright working (the servers run at nice 10, the hub at 0).
+  ``--busy-rooms`` (10) Python rooms each type and ask for completions every 0.1 s, each
+  room's pyright working (the servers run at SCHED_IDLE); beside it, in turns, the same in a
+  room of a second server on this machine that relays no language server (the control: what
+  the busy servers cost any process here, not the hub's relaying).
 """
 
 from __future__ import annotations
@@ -125,29 +127,44 @@ def _busy_process(ws_url: str, token: str, room_ids: list[str], pause: float, se
     answered.value = asyncio.run(busy_rooms(ws_url, token, room_ids, pause, seconds))
 
 
-async def keystrokes_beside_busy_servers(srv: Server, rooms: int, keys: int,
+async def interleaved(typists: list[Typist], keys: int, chunk: int = 50) -> list[list[float]]:
+    """``keys`` keystrokes from each typist, taking turns ``chunk`` at a time (so a drift in
+    the machine's load falls on both alike)."""
+    out: list[list[float]] = [[] for _ in typists]
+    for _ in range(0, keys, chunk):
+        for typist, times in zip(typists, out, strict=True):
+            times += await typist.keystrokes(chunk)
+    return out
+
+
+async def keystrokes_beside_busy_servers(srv: Server, control: Server, rooms: int, keys: int,
                                          pause: float) -> None:
-    """The typist in this process, the busy rooms' clients in another: the completion
-    answers they parse must not delay the typist's own loop (what is measured is the hub)."""
-    lead = bootstrap_lead(srv)
-    typing_room = create_room(srv, lead)
+    """The typist in this process, the busy rooms' clients in another (at SCHED_IDLE: they
+    stand for people on other machines). A second typist types into a room of ``control``, a
+    second server on this machine that has no language server to relay: what the busy
+    servers cost any process of the machine, against which the hub's own share is seen."""
+    lead, other = bootstrap_lead(srv), bootstrap_lead(control)
+    typing_room, control_room = create_room(srv, lead), create_room(control, other)
     room_ids = [create_room(srv, lead, language="python")["id"] for _ in range(rooms)]
-    async with Typist(srv, typing_room["id"], lead.token) as typist:
-        await typist.keystrokes(50)  # warm
-        quiet = await typist.keystrokes(keys)
+    async with (Typist(srv, typing_room["id"], lead.token) as typist,
+                Typist(control, control_room["id"], other.token) as bystander):
+        await interleaved([typist, bystander], 50)  # warm
+        quiet = await interleaved([typist, bystander], keys)
         answered = multiprocessing.Value("i", 0)
-        seconds = 20 + keys * 0.05
+        seconds = 20 + keys * 2 * 0.03
         child = multiprocessing.Process(target=_busy_process, args=(
             srv.ws_url, lead.token, room_ids, pause, seconds, answered))
         child.start()
         await asyncio.sleep(20)  # every room's pyright started and answering
-        during = await typist.keystrokes(keys)
+        during = await interleaved([typist, bystander], keys)
         await asyncio.to_thread(child.join)
-    print(f"\nthe hub's keystrokes in another room, {keys} each (ms):")
-    print(f"| | p50 | p99 |\n|---|---|---|\n| alone | {pct(quiet, 0.5):.2f} | "
-          f"{pct(quiet, 0.99):.2f} |")
-    print(f"| {rooms} rooms typing every {pause:g} s, pyright answering ({answered.value} "
-          f"completions) | {pct(during, 0.5):.2f} | {pct(during, 0.99):.2f} |")
+    print(f"\nkeystrokes, {keys} each, typed in turns 50 at a time (ms):")
+    print("| | this server p50 | p99 | a second server p50 | p99 |\n|---|---|---|---|---|")
+    for label, (hub, ctl) in (("alone", quiet), (
+            f"{rooms} rooms typing every {pause:g} s, pyright answering ({answered.value} "
+            "completions)", during)):
+        print(f"| {label} | {pct(hub, 0.5):.2f} | {pct(hub, 0.99):.2f} | {pct(ctl, 0.5):.2f} | "
+              f"{pct(ctl, 0.99):.2f} |")
 
 
 def main() -> None:
@@ -167,8 +184,13 @@ def main() -> None:
             print("|---|---|---|---|---|---|---|")
             asyncio.run(bench(srv, args.requests))
             if args.busy_rooms:
-                asyncio.run(keystrokes_beside_busy_servers(srv, args.busy_rooms, args.keys,
-                                                           args.busy_pause))
+                with tempfile.TemporaryDirectory() as other:
+                    control = Server(data_dir=Path(other)).start()
+                    try:
+                        asyncio.run(keystrokes_beside_busy_servers(
+                            srv, control, args.busy_rooms, args.keys, args.busy_pause))
+                    finally:
+                        control.kill()
         finally:
             srv.kill()
 
